@@ -1,0 +1,54 @@
+/**
+ * Asks @cloud-copilot/iam-simulate whether a role of the evaluated program may do something,
+ * from the inline policies the program attached to it (read back from the Pulumi mocks).
+ */
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { ACCOUNT_ID, ProgramRun, RegisteredResource, resourcesOfType } from "./pulumi-program";
+
+export interface RoleUnderTest {
+  role: RegisteredResource;
+  arn: string;
+  policies: unknown[];
+}
+
+/** The role whose logical name is `name`, with its inline policy documents parsed. */
+export function roleNamed(run: ProgramRun, name: string): RoleUnderTest {
+  const role = resourcesOfType(run, "aws:iam/role:Role").find((r) => r.name === name);
+  if (!role) throw new Error(`no role named ${name}; roles: ${resourcesOfType(run, "aws:iam/role:Role").map((r) => r.name).join(", ")}`);
+  const policies = resourcesOfType(run, "aws:iam/rolePolicy:RolePolicy")
+    .filter((policy) => policy.inputs.role === role.id)
+    .map((policy) => JSON.parse(policy.inputs.policy));
+  return { role, arn: role.state.arn, policies };
+}
+
+/** True when the role's identity policies allow `action` on `resource` (same-account request). */
+export async function isAllowed(
+  subject: RoleUnderTest,
+  action: string,
+  resource: string,
+  contextVariables: Record<string, string | string[]> = {},
+): Promise<boolean> {
+  const result = await runSimulation(
+    {
+      request: { principal: subject.arn, action, resource: { resource, accountId: ACCOUNT_ID }, contextVariables },
+      identityPolicies: subject.policies.map((policy, index) => ({ name: `inline-${index}`, policy })),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    {},
+  );
+  if (result.resultType === "error") throw new Error(`simulation of ${action} on ${resource} failed: ${JSON.stringify(result.errors)}`);
+  if (result.resultType !== "single") throw new Error(`unexpected simulation result ${result.resultType}`);
+  return result.overallResult === "Allowed";
+}
+
+/** Every action named in the role's policies, for "nothing else" checks. */
+export function grantedActions(subject: RoleUnderTest): string[] {
+  const actions = new Set<string>();
+  for (const policy of subject.policies as Array<{ Statement: Array<{ Action: string | string[] }> }>) {
+    for (const statement of policy.Statement) {
+      for (const action of [statement.Action].flat()) actions.add(action);
+    }
+  }
+  return [...actions].sort();
+}
