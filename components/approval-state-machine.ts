@@ -15,7 +15,7 @@ export interface ApprovalStateMachineArgs {
   approvers: DefinitionApprover[] | pulumi.Output<DefinitionApprover[]>;
   quorum: number;
   timeoutSeconds: number;
-  functions: { [K in keyof DefinitionFunctions]: pulumi.Input<string> | undefined };
+  functions: { [K in keyof DefinitionFunctions]: pulumi.Input<DefinitionFunctions[K]> };
   logRetentionDays: number;
 }
 
@@ -87,14 +87,14 @@ export class ApprovalStateMachine extends pulumi.ComponentResource {
     );
 
     const definition = pulumi
-      .all([pulumi.output(args.approvers), pulumi.all(args.functions)])
+      .all([pulumi.output(args.approvers), pulumi.output(args.functions)])
       .apply(([approvers, functions]) =>
         JSON.stringify(
           buildDefinition({
             approvers,
             quorum: args.quorum,
             timeoutSeconds: args.timeoutSeconds,
-            functions: functions as DefinitionFunctions,
+            functions,
           }),
           null,
           2,

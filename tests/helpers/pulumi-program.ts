@@ -86,6 +86,13 @@ function resolveOutput<T>(output: pulumi.Output<T>): Promise<T> {
 
 /** Evaluates index.ts for one stack config. Throws what the program throws (e.g. ConfigError). */
 export async function runProgram(config: StackConfig): Promise<ProgramRun> {
+  const { error, ...run } = await evaluateProgram(config);
+  if (error !== undefined) throw error;
+  return run;
+}
+
+/** Like runProgram, but returns the error with whatever was registered before it. */
+export async function evaluateProgram(config: StackConfig): Promise<ProgramRun & { error?: unknown }> {
   const resources: RegisteredResource[] = [];
   await pulumi.runtime.setMocks(
     {
@@ -114,9 +121,14 @@ export async function runProgram(config: StackConfig): Promise<ProgramRun> {
   pulumi.runtime.setAllConfig(values);
 
   delete require.cache[require.resolve(PROGRAM)];
-  const program = require(PROGRAM) as Record<string, pulumi.Output<unknown>>;
   const outputs: Record<string, unknown> = {};
-  for (const [key, output] of Object.entries(program)) outputs[key] = await resolveOutput(output);
+  try {
+    const program = require(PROGRAM) as Record<string, pulumi.Output<unknown>>;
+    for (const [key, output] of Object.entries(program)) outputs[key] = await resolveOutput(output);
+  } catch (error) {
+    await settle(() => resources.length);
+    return { resources, outputs, error };
+  }
   await settle(() => resources.length);
   return { resources, outputs };
 }
