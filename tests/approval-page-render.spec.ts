@@ -11,6 +11,7 @@ import {
   type PageView,
   type RequestView,
 } from "../lambdas/approval-page/render";
+import { MAX_COMMENT_LENGTH as RECORDER_MAX_COMMENT_LENGTH } from "../lambdas/shared/recorder";
 
 const NOW = new Date("2030-01-10T09:00:00.000Z");
 
@@ -200,6 +201,7 @@ describe("approval page rendering", () => {
       assert.ok(buttons.every((b) => /type="submit"/.test(b) && /name="decision"/.test(b)));
       assert.deepEqual(buttons.map((b) => /value="([^"]*)"/.exec(b)?.[1]), ["approve", "reject"]);
       assert.match(body, /<textarea id="comment" name="comment" maxlength="1000"/);
+      assert.equal(RECORDER_MAX_COMMENT_LENGTH, 1000, "the recorder keeps comments of the length the page allows");
       assert.match(body, /<label for="comment">/);
     });
 
@@ -212,7 +214,7 @@ describe("approval page rendering", () => {
       assert.match(page.body, /<a href="https:\/\/git.example.com\/billing\/pull\/42" rel="noreferrer noopener"/);
       const t = text(page);
       assert.ok(t.includes("Requested by ci@example.com"));
-      assert.ok(t.includes("You decide as finance (finance-lead@example.com)"));
+      assert.ok(t.includes("Approver finance (finance-lead@example.com)"));
       assert.ok(t.includes("Sunday 13 January 2030 at 09:00 UTC (2030-01-13T09:00:00.000Z)"), t);
       assert.match(page.body, /<time datetime="2030-01-13T09:00:00.000Z">/);
       assert.ok(t.includes("Your deadline is in 3 days."));
@@ -276,7 +278,7 @@ describe("approval page rendering", () => {
         name: "already decided (second POST)",
         view: { kind: "alreadyDecided", request: request(), approver, vote, attempted: "reject" },
         status: 409,
-        sentence: "Your rejection just now was not recorded . Your decision: Approved",
+        sentence: "Your rejection was not recorded . Your decision: Approved",
       },
       {
         name: "closed, with your vote",
@@ -288,7 +290,7 @@ describe("approval page rendering", () => {
         name: "closed, without a vote, after POST",
         view: { kind: "closed", request: request({ status: "closed", outcome: "rejected" }), approver, attempted: "approve" },
         status: 409,
-        sentence: "This request is closed: rejected. Your approval just now was not recorded . You did not decide on it.",
+        sentence: "This request is closed: rejected. Your approval was not recorded . You did not decide on it.",
       },
       {
         name: "deadline passed",
@@ -314,6 +316,25 @@ describe("approval page rendering", () => {
 
     it("only the open form page offers a form", () => {
       for (const view of ALL_VIEWS) assert.equal(/<form/.test(renderPage(view).body), view.kind === "form", view.kind);
+    });
+
+    /** The decision a resend form posts, or undefined if the page has none. */
+    function resendDecision(view: PageView): string | undefined {
+      const form = /<form method="post" class="resend"><input type="hidden" name="decision" value="([^"]*)"><button type="submit"[^>]*>Send my decision again<\/button><\/form>/.exec(renderPage(view).body);
+      return form?.[1];
+    }
+
+    it("a vote the workflow has not acknowledged offers to send the same decision again", () => {
+      const pendingVote = { ...vote, decision: "reject" as const, pending: true };
+      assert.equal(resendDecision({ kind: "recorded", request: request(), approver, vote: pendingVote, signal: "none", delivery: "pending" }), "reject");
+      assert.equal(resendDecision({ kind: "alreadyDecided", request: request(), approver, vote: pendingVote }), "reject");
+      const t = text(renderPage({ kind: "alreadyDecided", request: request(), approver, vote: pendingVote }));
+      assert.ok(t.includes("The workflow has not acknowledged it yet."));
+    });
+
+    it("no resend form once the vote was acknowledged or the request closed", () => {
+      assert.equal(resendDecision({ kind: "alreadyDecided", request: request(), approver, vote }), undefined);
+      assert.equal(resendDecision({ kind: "alreadyDecided", request: request({ status: "closed", outcome: "approved" }), approver, vote: { ...vote, pending: true } }), undefined);
     });
 
     it("the internal error page leaks no details", () => {

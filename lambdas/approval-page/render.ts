@@ -38,6 +38,8 @@ export interface VoteView {
   decision: Decision;
   comment?: string;
   decidedAt: string;
+  /** The workflow has not acknowledged this vote yet (its callback failed; sending again retries it). */
+  pending?: boolean;
 }
 
 /** The decision a POST asked for, when it could not be recorded (makes the answer a 409). */
@@ -118,13 +120,14 @@ a{color:var(--link)}
 .notice.ok{border-color:var(--ok)}
 .notice.no{border-color:var(--no)}
 .notice.warn{border-color:var(--warn)}
-.notice strong{display:block;font-size:1.125rem}
+.notice .headline{font-weight:700;font-size:1.125rem;margin:0}
 .details{white-space:pre-wrap;background:var(--panel);padding:.75rem 1rem;border-radius:.25rem;margin:.5rem 0}
 dl{margin:1rem 0;display:grid;grid-template-columns:1fr;gap:.125rem 1rem}
 dt{color:var(--muted);font-size:.9375rem;margin-top:.5rem}
 dd{margin:0}
 @media (min-width:36rem){dl{grid-template-columns:minmax(8rem,max-content) 1fr}dt{margin-top:0}}
 .quote{white-space:pre-wrap;border-left:.2rem solid var(--line);padding-left:.75rem;margin:.5rem 0}
+form h2{margin-top:0}
 form{margin:1.5rem 0 0;padding:1rem;border:1px solid var(--line);border-radius:.5rem}
 label{display:block;font-weight:600;margin-bottom:.25rem}
 .hint{color:var(--muted);font-size:.9375rem;font-weight:400}
@@ -134,6 +137,8 @@ border:1px solid var(--line);border-radius:.25rem;padding:.5rem}
 button{flex:1 1 10rem;min-height:3rem;font:inherit;font-weight:600;color:#fff;border:0;border-radius:.375rem;padding:.625rem 1rem;cursor:pointer}
 button.approve{background:var(--ok)}
 button.reject{background:var(--no)}
+button.secondary{flex:0 1 auto;color:var(--fg);background:var(--bg);border:1px solid var(--line)}
+form.resend{margin:.75rem 0 0;padding:0;border:0}
 :focus-visible{outline:.2rem solid var(--focus);outline-offset:.15rem}
 footer{color:var(--muted);font-size:.875rem;margin-top:2rem}
 `;
@@ -227,7 +232,7 @@ function requestSection(request: RequestView, approver: ApproverView): string {
   if (review) {
     rows.push(`<dt>Review</dt><dd><a href="${escapeHtml(review)}" rel="noreferrer noopener" target="_blank">${escapeHtml(review)}</a></dd>`);
   }
-  rows.push(`<dt>You decide as</dt><dd>${escapeHtml(approver.name)} <span class="hint">(${escapeHtml(approver.address)})</span></dd>`);
+  rows.push(`<dt>Approver</dt><dd>${escapeHtml(approver.name)} <span class="hint">(${escapeHtml(approver.address)})</span></dd>`);
   rows.push(`<dt>Your deadline</dt><dd>${timeHtml(approver.deadline)}</dd>`);
   rows.push(`<dt>State</dt><dd>${escapeHtml(stateText(request))}</dd>`);
   rows.push(`<dt>Quorum</dt><dd>${escapeHtml(progressText(request))}</dd>`);
@@ -245,7 +250,7 @@ function voteHtml(vote: VoteView): string {
 
 function notice(tone: "ok" | "no" | "warn" | "info", headline: string, bodyHtml = ""): string {
   const cls = tone === "info" ? "notice" : `notice ${tone}`;
-  return `<div class="${cls}" role="status"><strong>${escapeHtml(headline)}</strong>${bodyHtml}</div>`;
+  return `<div class="${cls}" role="status"><p class="headline">${escapeHtml(headline)}</p>${bodyHtml}</div>`;
 }
 
 function closedTone(outcome: Outcome | undefined): "ok" | "no" | "info" {
@@ -256,7 +261,7 @@ function closedTone(outcome: Outcome | undefined): "ok" | "no" | "info" {
 function notRecorded(attempted: Attempted | undefined): string {
   if (!attempted) return "";
   const word = attempted === "approve" ? "approval" : "rejection";
-  return `<p>Your ${word} just now was <strong>not recorded</strong>.</p>`;
+  return `<p>Your ${word} was <strong>not recorded</strong>.</p>`;
 }
 
 function formHtml(): string {
@@ -271,17 +276,25 @@ function formHtml(): string {
 </form>`;
 }
 
+/**
+ * A recorded vote whose callback failed is retried on the approver's next POST. Offer that as
+ * a one-button form (or a reload of the POST answer); without it the deadline delivers it anyway.
+ */
+function pendingHtml(decision: Decision): string {
+  const resend =
+    decision === "approve" || decision === "reject"
+      ? `<form method="post" class="resend"><input type="hidden" name="decision" value="${escapeHtml(decision)}"><button type="submit" class="secondary">Send my decision again</button></form>`
+      : "";
+  return `<p>The workflow has not acknowledged it yet. Nothing more is needed from you: it will be delivered by your deadline at the latest. To hurry it along, try again in a minute or two.</p>${resend}`;
+}
+
 function recordedNotice(signal: Signal, delivery: Delivery, decision: Decision): string {
   const word = decision === "approve" ? "approval" : "rejection";
   if (delivery === "closed") {
     return notice("warn", `Your ${word} was recorded, but the request had already ended.`, "<p>It did not change the outcome.</p>");
   }
   if (delivery === "pending") {
-    return notice(
-      "warn",
-      `Your ${word} was recorded. The workflow will pick it up.`,
-      `<p>It has not acknowledged it yet; nothing more is needed from you. <a href="">Open the approval page again</a> in a few minutes to see the result.</p>`,
-    );
+    return notice("warn", `Your ${word} was recorded. The workflow will pick it up.`, pendingHtml(decision));
   }
   switch (signal) {
     case "quorumReached":
@@ -382,7 +395,7 @@ ${requestSection(view.request, view.approver)}`,
     case "alreadyDecided":
       return pageDocument(
         `Already decided: ${view.request.subject}`,
-        `${notice("info", "You already decided on this request.", `${notRecorded(view.attempted)}${voteHtml(view.vote)}`)}
+        `${notice("info", "You already decided on this request.", `${notRecorded(view.attempted)}${voteHtml(view.vote)}${view.vote.pending && view.request.status === "open" ? pendingHtml(view.vote.decision) : ""}`)}
 ${requestSection(view.request, view.approver)}`,
       );
     case "closed": {
