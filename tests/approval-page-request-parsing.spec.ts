@@ -57,8 +57,7 @@ describe("approval page request parsing", () => {
       });
     }
 
-    it("a wrong method is refused before the id is looked at", () => {
-      assert.deepEqual(parseRequest(event({ method: "PUT", id: "bad" })).kind, "error");
+    it("on the page route a wrong method is refused before the id format is checked, so both ids answer alike", () => {
       assert.deepEqual((parseRequest(event({ method: "PUT", id: "bad" })) as { page: unknown }).page, { kind: "methodNotAllowed" });
     });
   });
@@ -75,10 +74,18 @@ describe("approval page request parsing", () => {
       });
     }
 
-    it("falls back to the raw path when the route gives no path parameter, with or without a stage prefix", () => {
+    it("falls back to a raw path of exactly /r/<id> when the route gives no path parameter", () => {
       assert.equal(askIdFromPath(event({ id: null, path: `/r/${ID}` })), ID);
-      assert.equal(askIdFromPath(event({ id: null, path: `/prod/r/${ID}/` })), ID);
-      assert.equal(askIdFromPath(event({ id: null, path: `/x/${ID}` })), undefined);
+      assert.equal(askIdFromPath(event({ id: null, path: `/r/${ID}/` })), ID);
+      for (const other of [`/x/${ID}`, `/other/r/${ID}`, `/r/${ID}/more`, "/r/", "/", "/favicon.ico"]) {
+        assert.equal(askIdFromPath(event({ id: null, path: other })), undefined, other);
+      }
+    });
+
+    it("any other path (the $default route) is not found, whatever the method", () => {
+      for (const method of ["GET", "POST", "PUT"]) {
+        assert.deepEqual(parseRequest(event({ method, id: null, path: "/favicon.ico" })), { kind: "error", method, page: { kind: "notFound" } });
+      }
     });
   });
 

@@ -3,8 +3,9 @@
  * do, or the error page to answer with. Pure: no AWS calls, nothing read from the store.
  *
  * Checks run cheapest first and none of them depends on the store, so an answer never reveals
- * whether a well-formed id exists: method (405), id format (404), body size (413),
- * content type (415), form fields (400). Only a request that passes all of them reaches the store.
+ * whether a well-formed id exists: a path other than `/r/{id}` (404; the API's `$default` route
+ * sends every other path here too), method (405), id format (404), body size (413), content
+ * type (415), form fields (400). Only a request that passes all of them reaches the store.
  *
  * Wrong content type answers 415 Unsupported Media Type rather than 400: it is the precise
  * status, and the page tells the person to use the form either way.
@@ -43,11 +44,14 @@ function header(event: APIGatewayProxyEventV2, name: string): string | undefined
   return key === undefined ? undefined : headers[key];
 }
 
-/** The `{id}` of `/r/{id}`: the route's path parameter, else the last segment of the raw path. */
+/**
+ * The `{id}` of `/r/{id}`: the route's path parameter, else (the `$default` route) from a raw
+ * path of exactly `/r/<id>`, a trailing slash allowed; undefined for any other path.
+ */
 export function askIdFromPath(event: APIGatewayProxyEventV2): string | undefined {
   const fromRoute = event.pathParameters?.id;
   if (fromRoute !== undefined) return fromRoute;
-  const match = /\/r\/([^/]+)\/?$/.exec(event.rawPath ?? "");
+  const match = /^\/r\/([^/]+)\/?$/.exec(event.rawPath ?? "");
   return match?.[1];
 }
 
@@ -105,13 +109,12 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 /** What the request asks the approval page to do, or which error page answers it. */
 export function parseRequest(event: APIGatewayProxyEventV2): ParsedRequest {
   const method = (event.requestContext?.http?.method ?? "").toUpperCase();
+  const askId = askIdFromPath(event);
+  if (askId === undefined) return { kind: "error", method, page: { kind: "notFound" } };
   if (method !== "GET" && method !== "HEAD" && method !== "POST") {
     return { kind: "error", method, page: { kind: "methodNotAllowed" } };
   }
-  const askId = askIdFromPath(event);
-  if (askId === undefined || !isWellFormedId(askId)) {
-    return { kind: "error", method, page: { kind: "notFound" } };
-  }
+  if (!isWellFormedId(askId)) return { kind: "error", method, page: { kind: "notFound" } };
   if (method !== "POST") return { kind: "show", method, askId };
 
   const bytes = bodyBytes(event);
