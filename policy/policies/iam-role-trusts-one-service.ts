@@ -13,7 +13,12 @@ export const iamRoleTrustsOneService: ResourceValidationPolicy = {
     description:
         'Role trust policies trust exactly one service principal: never "*", an AWS account or IAM principal, a federated principal, or NotPrincipal.',
     enforcementLevel: "mandatory",
-    validateResource: validateResourcesOfTypes([ResourceTypes.role], (props, _args, reportViolation) => {
+    validateResource: validateResourcesOfTypes([ResourceTypes.role], (props, _args, reportOnce) => {
+        let reportedSomething = false;
+        const reportViolation = (message: string) => {
+            reportedSomething = true;
+            reportOnce(message);
+        };
         const parsed = parsePolicyDocument(props.assumeRolePolicy);
         if (parsed.kind === "invalid") {
             reportViolation(`The trust policy is not a valid IAM policy document: ${parsed.reason}.`);
@@ -57,7 +62,7 @@ export const iamRoleTrustsOneService: ResourceValidationPolicy = {
         }
         if (services.size > 1) {
             reportViolation(`The trust policy trusts ${services.size} service principals (${[...services].join(", ")}); give each service its own role.`);
-        } else if (services.size === 0 && !somePrincipalUnknown) {
+        } else if (services.size === 0 && !somePrincipalUnknown && !reportedSomething) {
             reportViolation("The trust policy trusts no service principal; trust exactly one.");
         }
     }),
