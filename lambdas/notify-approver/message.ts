@@ -1,0 +1,69 @@
+/**
+ * The approval request email, as plain text. Pure, so the sandbox prints exactly what an approver
+ * would receive. The message carries one link, to the approval page for this ask; the task token
+ * is never part of it.
+ */
+import type { RequestSummary } from "../shared/model";
+
+/** SNS rejects a Subject of 100 characters or more, or one with control or non-ASCII characters. */
+export const MAX_EMAIL_SUBJECT_LENGTH = 99;
+const SUBJECT_PREFIX = "Approval requested: ";
+
+export interface ApprovalEmailInput {
+  request: RequestSummary;
+  approver: string;
+  askId: string;
+  /** ISO 8601 time after which the link no longer accepts a decision. */
+  deadline: string;
+  /** The approval endpoint's base URL (`APPROVAL_PAGE_URL`). */
+  approvalPageUrl: string;
+}
+
+export interface ApprovalEmail {
+  subject: string;
+  body: string;
+}
+
+/** The approval page link for an ask: `<base>/r/<askId>`, with or without a trailing slash on the base. */
+export function approvalLink(approvalPageUrl: string, askId: string): string {
+  const base = approvalPageUrl.endsWith("/") ? approvalPageUrl : `${approvalPageUrl}/`;
+  return `${base}r/${encodeURIComponent(askId)}`;
+}
+
+/** An SNS-safe one-line subject: accents dropped, other non-ASCII as "?", whitespace collapsed, cut with "...". */
+export function emailSubject(requestSubject: string): string {
+  const ascii = requestSubject
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/[^\x20-\x7e]/gu, (ch) => (/\s/.test(ch) ? " " : "?"))
+    .replace(/\s+/g, " ")
+    .trim();
+  const subject = SUBJECT_PREFIX + ascii;
+  return subject.length <= MAX_EMAIL_SUBJECT_LENGTH ? subject : `${subject.slice(0, MAX_EMAIL_SUBJECT_LENGTH - 3).trimEnd()}...`;
+}
+
+/** A deadline as people read it, with the exact ISO time alongside. */
+export function readableDeadline(deadline: string): string {
+  const date = new Date(deadline);
+  return `${date.toUTCString().replace("GMT", "UTC")} (${date.toISOString()})`;
+}
+
+export function composeApprovalEmail(input: ApprovalEmailInput): ApprovalEmail {
+  const { request, approver, askId, deadline, approvalPageUrl } = input;
+  const lines: string[] = [`Your approval is requested, as approver "${approver}".`, "", `Subject:      ${request.subject}`];
+  if (request.requestedBy !== undefined) lines.push(`Requested by: ${request.requestedBy}`);
+  if (request.reviewUrl !== undefined) lines.push(`Review:       ${request.reviewUrl}`);
+  lines.push(`Decide by:    ${readableDeadline(deadline)}`);
+  if (request.details !== undefined && request.details.trim() !== "") lines.push("", "Details:", request.details);
+  lines.push(
+    "",
+    "To approve or reject, open:",
+    approvalLink(approvalPageUrl, askId),
+    "",
+    "Opening the page decides nothing: it shows the request and asks you to choose.",
+    "The link is personal: anyone who has it can decide in your name, so do not forward this message.",
+    "",
+    `Request ${request.id}: ${request.quorum} of ${request.approvers.length} approvers must approve.`,
+  );
+  return { subject: emailSubject(request.subject), body: lines.join("\n") };
+}
