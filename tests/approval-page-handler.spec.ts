@@ -161,6 +161,24 @@ describe("approval page handler (dynalite)", () => {
       assert.ok(text(response).includes("You did not decide on it."));
     });
 
+    it("GET after close shows the outcome and this approver's own decision", async () => {
+      await page(post(askOf(first), "decision=approve&comment=Fine"));
+      await store.closeRequest(seeded.requestId, "approved", BEFORE_DEADLINE);
+      const response = await page(get(askOf(first)));
+      assert.equal(response.statusCode, 200);
+      assert.ok(text(response).includes("This request is closed: approved."));
+      assert.ok(text(response).includes("Your decision: Approved"));
+      assert.ok(text(response).includes("Fine"));
+    });
+
+    it("GET when the deadline recorded an expiry for this approver shows the missed deadline, not a decision", async () => {
+      await store.applyVote(seeded.requestId, first, { decision: "expired", decidedAt: AFTER_DEADLINE.toISOString(), decidedBy: "deadline", channel: "deadline" });
+      const response = await page(get(askOf(first)));
+      assert.equal(response.statusCode, 200);
+      assert.ok(text(response).includes("The deadline for your decision has passed."));
+      assert.ok(!/<form/.test(response.body ?? ""));
+    });
+
     it("GET after the deadline says so and offers no form", async () => {
       now = AFTER_DEADLINE;
       const response = await page(get(askOf(first)));

@@ -144,6 +144,7 @@ describe("approval page rendering", () => {
         assert.equal(headers["Referrer-Policy"], "no-referrer");
         assert.equal(headers["X-Content-Type-Options"], "nosniff");
         assert.equal(headers["X-Frame-Options"], "DENY");
+        assert.equal(headers["Strict-Transport-Security"], "max-age=31536000");
         const csp = headers["Content-Security-Policy"];
         for (const directive of ["default-src 'none'", "form-action 'self'", "base-uri 'none'", "frame-ancestors 'none'", "img-src 'none'"]) {
           assert.ok(csp.split("; ").includes(directive), `CSP has ${directive}`);

@@ -105,7 +105,7 @@ const STYLE = `
 :root{color-scheme:light dark;--fg:#1b1f24;--muted:#4a5360;--bg:#ffffff;--panel:#f3f5f8;--line:#c9d1db;
 --link:#0b57c2;--ok:#116329;--no:#a4141f;--warn:#7a4a00;--focus:#ffbf47}
 @media (prefers-color-scheme:dark){:root{--fg:#eef1f5;--muted:#b9c2cd;--bg:#14171b;--panel:#1f242b;
---line:#3a434e;--link:#8cb8ff;--ok:#1f8a3c;--no:#c42b36;--warn:#f0c36a}}
+--line:#3a434e;--link:#8cb8ff;--ok:#197a34;--no:#c42b36;--warn:#f0c36a}}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
 body{margin:0;background:var(--bg);color:var(--fg);font:1.0625rem/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
@@ -164,6 +164,8 @@ function securityHeaders(): Record<string, string> {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
+    // The endpoint is HTTPS only; browsers ignore this header on plain-HTTP local runs.
+    "Strict-Transport-Security": "max-age=31536000",
   };
 }
 
