@@ -238,7 +238,7 @@ export function runLocally(definition: DefinitionLike, input: unknown, opts: Run
     for (const name of collectRetryingStates(definition)) retryIntervalOverrides[name] = opts.retryDelayMs;
   }
 
-  const machine = new StateMachine(structuredClone(definition) as unknown as StateMachineDefinition);
+  const machine = machineFor(definition);
   const context = {
     Execution: { Id: executionArn, Name: executionArn.split(":").pop() },
     Task: { Token: tokenPlaceholder },
@@ -304,6 +304,21 @@ export function runLocally(definition: DefinitionLike, input: unknown, opts: Run
       registry.releaseWhere(executionArn, "ended with its aborted execution");
     },
   };
+}
+
+/**
+ * Constructing a StateMachine validates the definition, which takes far longer than a run; runs
+ * of one definition object share one (the library keeps no state between runs).
+ */
+const machines = new WeakMap<DefinitionLike, StateMachine>();
+function machineFor(definition: DefinitionLike): StateMachine {
+  let machine = machines.get(definition);
+  if (machine === undefined) {
+    // The library validates with asl-validator, which mutates its input: give it a copy.
+    machine = new StateMachine(structuredClone(definition) as unknown as StateMachineDefinition);
+    machines.set(definition, machine);
+  }
+  return machine;
 }
 
 /**
