@@ -7,6 +7,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
+import { SSMClient } from "@aws-sdk/client-ssm";
 
 function once<T>(create: () => T): () => T {
   let value: T | undefined;
@@ -21,3 +22,4 @@ export const documentClient = once(() =>
 );
 export const sfnClient = once(() => new SFNClient({}));
 export const snsClient = once(() => new SNSClient({}));
+export const ssmClient = once(() => new SSMClient({}));

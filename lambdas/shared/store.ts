@@ -46,6 +46,12 @@ export type CloseResult =
 /** `requestNotOpen`: the request closed (or does not exist); the ask was written but its token removed. */
 export type PutAskResult = "referenced" | "requestNotOpen";
 
+/**
+ * `requestNotOpen`: the request closed (or no longer references this ask), so nobody will stop the
+ * automation at close: the caller must.
+ */
+export type RecordAutomationResult = "recorded" | "requestNotOpen";
+
 export interface RequestStore {
   openRequest(record: NewRequestRecord): Promise<RequestRecord>;
   /** Writes the ask and references it from the request record as `asks.<approver>`. */
@@ -60,6 +66,11 @@ export interface RequestStore {
   closeRequest(requestId: string, outcome: Outcome | undefined, closedAt: Date): Promise<CloseResult>;
   /** Removes the task token from every ask of the request and gives each the request's TTL. */
   scrubTaskTokens(request: RequestRecord): Promise<void>;
+  /**
+   * iam channel: notes the SSM automation started for an ask, on the ask and on the open request
+   * (`asks.<approver>.automationExecutionId`, which closing the request reads to stop it).
+   */
+  recordAutomationExecution(ask: Pick<AskRecord, "askId" | "requestId" | "approver">, automationExecutionId: string): Promise<RecordAutomationResult>;
 }
 
 export interface StoreOptions {
@@ -243,6 +254,35 @@ export function createRequestStore(options: StoreOptions): RequestStore {
         if (!isConditionalCheckFailure(error)) throw error;
         const request = await getRequest(requestId);
         return request === undefined ? { kind: "notFound" } : { kind: "alreadyClosed", request };
+      }
+    },
+
+    async recordAutomationExecution(ask, automationExecutionId) {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: askKey(ask.askId) },
+          UpdateExpression: "SET automationExecutionId = :execution",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":execution": automationExecutionId },
+        }),
+      );
+      try {
+        // Only while open: a close that wins this race has already read the asks, so it cannot stop this automation.
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: requestKey(ask.requestId) },
+            UpdateExpression: "SET asks.#approver.automationExecutionId = :execution",
+            ConditionExpression: "#status = :open AND asks.#approver.askId = :askId",
+            ExpressionAttributeNames: { "#approver": ask.approver, "#status": "status" },
+            ExpressionAttributeValues: { ":execution": automationExecutionId, ":open": "open", ":askId": ask.askId },
+          }),
+        );
+        return "recorded";
+      } catch (error) {
+        if (!isConditionalCheckFailure(error)) throw error;
+        return "requestNotOpen";
       }
     },
 
