@@ -1,0 +1,117 @@
+/**
+ * The sandbox CLI's flags (`npm start -- --help`). Pure: parses argv into options or a usage
+ * error, so the CLI and its tests agree on one set of rules.
+ */
+import { parseArgs } from "node:util";
+import { parseDuration } from "../components/config";
+import type { ExecutionInput } from "../lambdas/shared/model";
+import { DEFAULT_STACK } from "./stack-config";
+
+export const DEFAULT_PORT = 8787;
+
+export interface CliOptions {
+  stack: string;
+  port: number;
+  request: ExecutionInput;
+  /** Overrides the stack's approvalTimeout, in seconds. */
+  timeoutSeconds?: number;
+  keepOpen: boolean;
+  verbose: boolean;
+  help: boolean;
+}
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+export const DEFAULT_REQUEST: ExecutionInput = {
+  subject: "Deploy payments-api 2.4.0 to production",
+  details:
+    "Changes: retries for card captures, database migration 0042 (adds an index, online).\n" +
+    "Rollback: redeploy 2.3.9; the migration is backward compatible.",
+  reviewUrl: "https://github.com/example/payments-api/pull/42",
+};
+
+export const HELP = `Usage: npm start -- [options]
+
+Runs one whole approval round on this machine, with no AWS account: the workflow's own
+state-machine definition and Lambda handlers, against a local DynamoDB (dynalite) and local
+SNS / Step Functions endpoints, all on 127.0.0.1. Prints each approver's link and email,
+each decision as it arrives, then the outcome and the execution output, and exits.
+
+Options:
+  --stack NAME          read approvers, quorum and timeout from Pulumi.NAME.yaml (default: ${DEFAULT_STACK})
+  --subject TEXT        the request's subject (default: "${DEFAULT_REQUEST.subject}")
+  --details TEXT        the request's details (default: a sample deployment note)
+  --review-url URL      an https link to what is to be approved (default: a sample pull request)
+  --requested-by TEXT   who asks (default: your user name)
+  --timeout DURATION    each approver's time to decide, e.g. 2m or 30s, instead of the stack's
+  --port N              port of the approval pages on 127.0.0.1 (default: ${DEFAULT_PORT}; 0: any free port)
+  --keep-open           keep serving the pages after the request closes, until Ctrl-C
+  --verbose             also print the Lambda handlers' JSON log lines
+  -h, --help            show this help
+
+Exit status: 0 when the request closed (approved, rejected or expired), 1 when the workflow
+failed or the sandbox could not start, 2 for a bad option or stack config, 130 on Ctrl-C.`;
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`--port must be a port number from 0 to 65535, got "${text}"`);
+  return port;
+}
+
+export function parseCliOptions(argv: string[], defaults: { requestedBy?: string } = {}): CliOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        stack: { type: "string" },
+        subject: { type: "string" },
+        details: { type: "string" },
+        "review-url": { type: "string" },
+        "requested-by": { type: "string" },
+        timeout: { type: "string" },
+        port: { type: "string" },
+        "keep-open": { type: "boolean" },
+        verbose: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+
+  let timeoutSeconds: number | undefined;
+  if (values.timeout !== undefined) {
+    timeoutSeconds = parseDuration(values.timeout);
+    if (timeoutSeconds === undefined || timeoutSeconds < 1) {
+      throw new UsageError(`--timeout must be a duration such as 30s, 2m or 1h, got "${values.timeout}"`);
+    }
+  }
+
+  const request: ExecutionInput = { subject: values.subject ?? DEFAULT_REQUEST.subject };
+  const details = values.details ?? DEFAULT_REQUEST.details;
+  const reviewUrl = values["review-url"] ?? DEFAULT_REQUEST.reviewUrl;
+  const requestedBy = values["requested-by"] ?? defaults.requestedBy;
+  // An empty flag leaves the optional field out, e.g. --review-url "" for a request without a link.
+  if (details) request.details = details;
+  if (reviewUrl) request.reviewUrl = reviewUrl;
+  if (requestedBy) request.requestedBy = requestedBy;
+
+  const options: CliOptions = {
+    stack: values.stack ?? DEFAULT_STACK,
+    port: values.port === undefined ? DEFAULT_PORT : parsePort(values.port),
+    request,
+    keepOpen: values["keep-open"] ?? false,
+    verbose: values.verbose ?? false,
+    help: values.help ?? false,
+  };
+  if (timeoutSeconds !== undefined) options.timeoutSeconds = timeoutSeconds;
+  return options;
+}

@@ -1,0 +1,123 @@
+/**
+ * A local SNS endpoint for the one call the handlers make: `Publish`, in the AWS query protocol
+ * that @aws-sdk/client-sns speaks (form-encoded POST, XML answer). A published message goes to
+ * the outbox instead of an email, with the checks SNS itself makes on it, so a message that SNS
+ * would refuse is refused here too.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { closeServer, listenOnLoopback, loopbackUrl } from "./loopback";
+import { BodyTooLargeError, readBody } from "./request-body";
+
+const XMLNS = "http://sns.amazonaws.com/doc/2010-03-31/";
+/** SNS limits: a message of 256 KiB at most, a subject under 100 ASCII characters. */
+export const MAX_MESSAGE_BYTES = 256 * 1024;
+const MAX_SUBJECT_LENGTH = 99;
+const MAX_REQUEST_BYTES = 1024 * 1024;
+
+export interface PublishedMessage {
+  messageId: string;
+  topicArn: string;
+  subject?: string;
+  message: string;
+  publishedAt: string;
+}
+
+export interface FakeSnsOptions {
+  /** Topics that exist; publishing elsewhere answers NotFound, as SNS does. */
+  topicArns: string[];
+  /** Called for each accepted message, after it is in the outbox. */
+  onPublish?: (message: PublishedMessage) => void;
+}
+
+export interface FakeSns {
+  endpoint: string;
+  outbox: PublishedMessage[];
+  stop(): Promise<void>;
+}
+
+class SnsError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+/** SNS's own rule: printable ASCII, starting with a letter, digit or punctuation, under 100 characters. */
+export function isValidSubject(subject: string): boolean {
+  return subject.length >= 1 && subject.length <= MAX_SUBJECT_LENGTH && /^[\x21-\x7e][\x20-\x7e]*$/.test(subject);
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+function publish(params: URLSearchParams, topics: Set<string>): Omit<PublishedMessage, "messageId" | "publishedAt"> {
+  const topicArn = params.get("TopicArn") ?? params.get("TargetArn");
+  if (!topicArn) throw new SnsError("InvalidParameter", "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter");
+  if (!topics.has(topicArn)) throw new SnsError("NotFound", "Topic does not exist", 404);
+  const message = params.get("Message");
+  if (message === null || message === "") throw new SnsError("InvalidParameter", "Invalid parameter: Empty message");
+  if (Buffer.byteLength(message, "utf8") > MAX_MESSAGE_BYTES) {
+    throw new SnsError("InvalidParameter", "Invalid parameter: Message too long");
+  }
+  const subject = params.get("Subject") ?? undefined;
+  if (subject !== undefined && !isValidSubject(subject)) throw new SnsError("InvalidParameter", "Invalid parameter: Subject");
+  return subject === undefined ? { topicArn, message } : { topicArn, subject, message };
+}
+
+function answer(res: ServerResponse, status: number, xml: string): void {
+  res.writeHead(status, { "content-type": "text/xml", "x-amzn-requestid": randomUUID() });
+  res.end(xml);
+}
+
+function errorXml(error: SnsError): string {
+  const type = error.status >= 500 ? "Receiver" : "Sender";
+  return (
+    `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${type}</Type><Code>${error.code}</Code>` +
+    `<Message>${escapeXml(error.message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`
+  );
+}
+
+export async function startFakeSns(options: FakeSnsOptions): Promise<FakeSns> {
+  const topics = new Set(options.topicArns);
+  const outbox: PublishedMessage[] = [];
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      if (req.method !== "POST") throw new SnsError("InvalidAction", "The local SNS endpoint accepts POST only");
+      const contentType = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+      if (contentType !== "application/x-www-form-urlencoded") {
+        // Another protocol (a newer SDK speaking JSON?) would need its own answer: say so plainly.
+        throw new SnsError("InvalidAction", `The local SNS endpoint speaks the AWS query protocol only, not ${contentType || "no content type"}`);
+      }
+      const params = new URLSearchParams((await readBody(req, MAX_REQUEST_BYTES)).toString("utf8"));
+      const action = params.get("Action");
+      if (action !== "Publish") throw new SnsError("InvalidAction", `The local SNS endpoint implements Publish only, not ${action}`);
+      const accepted: PublishedMessage = { messageId: randomUUID(), ...publish(params, topics), publishedAt: new Date().toISOString() };
+      outbox.push(accepted);
+      options.onPublish?.(accepted);
+      answer(
+        res,
+        200,
+        `<PublishResponse xmlns="${XMLNS}"><PublishResult><MessageId>${accepted.messageId}</MessageId></PublishResult>` +
+          `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`,
+      );
+    } catch (error) {
+      const snsError =
+        error instanceof SnsError
+          ? error
+          : error instanceof BodyTooLargeError
+            ? new SnsError("InvalidParameter", "Invalid parameter: request too large", 413)
+            : new SnsError("InternalError", error instanceof Error ? error.message : String(error), 500);
+      answer(res, snsError.status, errorXml(snsError));
+    }
+  }
+
+  const server = createServer((req, res) => void handle(req, res));
+  const port = await listenOnLoopback(server);
+  return { endpoint: loopbackUrl(port), outbox, stop: () => closeServer(server) };
+}
