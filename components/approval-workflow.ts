@@ -15,6 +15,7 @@ import { ApprovalEndpoint } from "./approval-endpoint";
 import { ApprovalStateMachine } from "./approval-state-machine";
 import { createRequestTable, tableAccess } from "./request-store";
 import { NO_RESOURCE_TYPE } from "./permissions";
+import { SsmApprovalChannel } from "./ssm-approval-channel";
 import type { DefinitionApprover } from "./definition";
 
 export interface ApprovalWorkflowArgs extends RawWorkflowConfig {
@@ -75,6 +76,30 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
       },
     };
 
+    // ---- iam channel (SSM Automation, issue 5): only when some approver has iamPrincipal ----
+    // Wired in below at two marked places: the close function may stop this channel's
+    // automations, and the state machine asks iam approvers through ssm-start.
+    const iamApprovers = settings.approvers.filter((approver) => approver.iamPrincipal !== undefined);
+    const ssmChannel =
+      iamApprovers.length === 0
+        ? undefined
+        : new SsmApprovalChannel(
+            `${name}-ssm`,
+            {
+              approvers: iamApprovers.map((approver) => ({
+                name: approver.name,
+                principalArn: approver.iamPrincipal!,
+                topicArn: topics.get(approver.name)!.arn,
+              })),
+              table,
+              approvalTimeoutSeconds: settings.approvalTimeoutSeconds,
+              logRetentionDays,
+              recordRetentionDays,
+            },
+            { parent: this },
+          );
+    // ---- end of iam channel ----
+
     const openRequest = new ApprovalFunction(
       `${name}-open-request`,
       { ...common, handlerName: "open-request", description: "Validates a request and opens its record", permissions: [tableAccess(table, ["PutItem"])] },
@@ -124,7 +149,16 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
     );
     const closeRequest = new ApprovalFunction(
       `${name}-close-request`,
-      { ...common, handlerName: "close-request", description: "Closes a request and reports its outcome", permissions: [tableAccess(table, ["GetItem", "UpdateItem"])] },
+      {
+        ...common,
+        handlerName: "close-request",
+        description: "Closes a request and reports its outcome",
+        permissions: [
+          tableAccess(table, ["GetItem", "UpdateItem"]),
+          // iam channel: stop the request's pending automations.
+          ...(ssmChannel ? [ssmChannel.stopAutomationsPermission] : []),
+        ],
+      },
       { parent: this },
     );
 
@@ -149,6 +183,8 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
           notifyApprover: notifyApprover.arn,
           recordExpiry: recordExpiry.arn,
           closeRequest: closeRequest.arn,
+          // iam channel: the function iam approvers' branches invoke.
+          ssmStart: ssmChannel?.startFunctionArn,
         },
         logRetentionDays,
       },

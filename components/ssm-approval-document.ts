@@ -49,7 +49,7 @@ export function approvalDocumentContent(timeoutSeconds: number) {
       [P.minRequiredApprovals]: { type: "Integer", description: "Approvals needed: always 1 (one approver per automation).", default: 1 },
       [P.correlationId]: {
         type: "String",
-        description: "Finds the request again when the step ends. Not a secret and not the task token.",
+        description: "Finds the ask again when the step ends.",
         allowedPattern: "^[A-Za-z0-9_-]{43}$",
       },
       [P.assumeRole]: {
