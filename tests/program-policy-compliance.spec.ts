@@ -7,6 +7,7 @@ import { strict as assert } from "node:assert";
 import { allPolicies } from "../policy/all-policies";
 import { parsePolicyDocument } from "../policy/lib/iam-document";
 import { ResourceUnderTest, violationsOf, violationsOfAll } from "../policy/testing/harness";
+import { eventbridgeLambdaTargetResilient } from "../policy/policies/eventbridge-lambda-target-resilient";
 import { iamNoWildcardActions } from "../policy/policies/iam-no-wildcard-actions";
 import { iamPassRoleScoped } from "../policy/policies/iam-passrole-scoped";
 import { lambdaSizeLimits } from "../policy/policies/lambda-size-limits";
@@ -24,12 +25,6 @@ function firstOfType(run: ProgramRun, type: string): RegisteredResource {
     return found;
 }
 
-const CONFIGURATIONS: Array<{ label: string; config: StackConfig }> = [
-    { label: "1 link approver", config: { approvers: exampleApprovers(1) } },
-    { label: "3 link approvers, quorum 2", config: { approvers: exampleApprovers(3), quorum: 2, approvalTimeout: "72h" } },
-    { label: "25 link approvers", config: { approvers: exampleApprovers(25), quorum: 13 } },
-];
-
 /** Resource types the pack checks that every configuration of the program creates. */
 const CHECKED_TYPES = [
     "aws:iam/role:Role",
@@ -40,13 +35,31 @@ const CHECKED_TYPES = [
     "aws:cloudwatch/logGroup:LogGroup",
     "aws:sfn/stateMachine:StateMachine",
 ];
+/** What the SSM channel adds when an approver has an IAM principal. */
+const CHECKED_TYPES_WITH_IAM_APPROVERS = [...CHECKED_TYPES, "aws:cloudwatch/eventTarget:EventTarget", "aws:sqs/queue:Queue"];
+
+const CONFIGURATIONS: Array<{ label: string; config: StackConfig; checkedTypes: string[] }> = [
+    { label: "1 link approver", config: { approvers: exampleApprovers(1) }, checkedTypes: CHECKED_TYPES },
+    { label: "3 link approvers, quorum 2", config: { approvers: exampleApprovers(3), quorum: 2, approvalTimeout: "72h" }, checkedTypes: CHECKED_TYPES },
+    { label: "25 link approvers", config: { approvers: exampleApprovers(25), quorum: 13 }, checkedTypes: CHECKED_TYPES },
+    {
+        label: "3 approvers, 1 of them with an IAM principal",
+        config: { approvers: exampleApprovers(3, 1), quorum: 2, approvalTimeout: "72h" },
+        checkedTypes: CHECKED_TYPES_WITH_IAM_APPROVERS,
+    },
+    {
+        label: "25 approvers, all with IAM principals",
+        config: { approvers: exampleApprovers(25, 25), approvalTimeout: "7d" },
+        checkedTypes: CHECKED_TYPES_WITH_IAM_APPROVERS,
+    },
+];
 
 describe("the program passes the policy pack", () => {
-    for (const { label, config } of CONFIGURATIONS) {
+    for (const { label, config, checkedTypes } of CONFIGURATIONS) {
         it(`with ${label}: zero violations on every resource`, async () => {
             const run = await runProgram(config);
             const types = new Set(run.resources.map((resource) => resource.type));
-            for (const type of CHECKED_TYPES) assert.ok(types.has(type), `the run contains a ${type} for the pack to check`);
+            for (const type of checkedTypes) assert.ok(types.has(type), `the run contains a ${type} for the pack to check`);
             // Zero violations means something only if the pack could read the IAM documents.
             for (const resource of run.resources) {
                 if (resource.type === "aws:iam/rolePolicy:RolePolicy") {
@@ -65,7 +78,7 @@ describe("the program passes the policy pack", () => {
 describe("the policy pack catches broken variants of the program's resources", () => {
     let run: ProgramRun;
     before(async () => {
-        run = await runProgram({ approvers: exampleApprovers(3), quorum: 2 });
+        run = await runProgram({ approvers: exampleApprovers(3, 1), quorum: 2 });
     });
 
     /** A program RolePolicy with one more statement. */
@@ -84,16 +97,16 @@ describe("the policy pack catches broken variants of the program's resources", (
         ]);
     });
 
-    it("iam:PassRole on role/*", async () => {
-        const broken = rolePolicyWith({
-            Sid: "Broken",
-            Effect: "Allow",
-            Action: "iam:PassRole",
-            Resource: `arn:aws:iam::${ACCOUNT_ID}:role/*`,
-            Condition: { StringEquals: { "iam:PassedToService": "ssm.amazonaws.com" } },
-        });
+    it("the program's iam:PassRole statement widened to role/*", async () => {
+        const original = run.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && String(r.inputs.policy).includes("iam:PassRole"));
+        assert.ok(original, "a role policy of the SSM channel passes the automation role");
+        const document = JSON.parse(original.inputs.policy);
+        const passRole = document.Statement.find((statement: { Action: string | string[] }) => [statement.Action].flat().includes("iam:PassRole"));
+        passRole.Resource = [`arn:aws:iam::${ACCOUNT_ID}:role/*`];
+        const broken = { ...asPolicyInput(original), props: { ...original.inputs, policy: JSON.stringify(document) } };
+        assert.deepEqual(await violationsOf(iamPassRoleScoped, asPolicyInput(original)), [], "as the program writes it");
         assert.deepEqual(await violationsOf(iamPassRoleScoped, broken), [
-            `Policy document, statement "Broken": allows iam:PassRole on "arn:aws:iam::${ACCOUNT_ID}:role/*"; name each role by its exact ARN, without wildcards.`,
+            `Policy document, statement "${passRole.Sid}": allows iam:PassRole on "arn:aws:iam::${ACCOUNT_ID}:role/*"; name each role by its exact ARN, without wildcards.`,
         ]);
     });
 
@@ -108,6 +121,14 @@ describe("the policy pack catches broken variants of the program's resources", (
         const { kmsMasterKeyId: _removed, ...unencrypted } = topic.inputs;
         assert.deepEqual(await violationsOf(snsTopicEncrypted, { ...asPolicyInput(topic), props: unencrypted }), [
             'The topic is not encrypted at rest; set kmsMasterKeyId (e.g. "alias/aws/sns" or a key of your own).',
+        ]);
+    });
+
+    it("the SSM result rule's target without its dead-letter queue", async () => {
+        const target = firstOfType(run, "aws:cloudwatch/eventTarget:EventTarget");
+        const { deadLetterConfig: _removed, ...withoutDlq } = target.inputs;
+        assert.deepEqual(await violationsOf(eventbridgeLambdaTargetResilient, { ...asPolicyInput(target), props: withoutDlq }), [
+            "The target invokes a Lambda function without a dead-letter queue; set deadLetterConfig.arn to an SQS queue ARN.",
         ]);
     });
 });
