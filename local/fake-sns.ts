@@ -33,6 +33,8 @@ export interface FakeSnsOptions {
 export interface FakeSns {
   endpoint: string;
   outbox: PublishedMessage[];
+  /** A publish from inside AWS (e.g. SSM's approval notice), with the same checks as the API's. */
+  publishFromService(topicArn: string, subject: string | undefined, message: string): PublishedMessage;
   stop(): Promise<void>;
 }
 
@@ -86,6 +88,13 @@ export async function startFakeSns(options: FakeSnsOptions): Promise<FakeSns> {
   const topics = new Set(options.topicArns);
   const outbox: PublishedMessage[] = [];
 
+  function accept(params: URLSearchParams): PublishedMessage {
+    const accepted: PublishedMessage = { messageId: randomUUID(), ...publish(params, topics), publishedAt: new Date().toISOString() };
+    outbox.push(accepted);
+    options.onPublish?.(accepted);
+    return accepted;
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       if (req.method !== "POST") throw new SnsError("InvalidAction", "The local SNS endpoint accepts POST only");
@@ -97,9 +106,7 @@ export async function startFakeSns(options: FakeSnsOptions): Promise<FakeSns> {
       const params = new URLSearchParams((await readBody(req, MAX_REQUEST_BYTES)).toString("utf8"));
       const action = params.get("Action");
       if (action !== "Publish") throw new SnsError("InvalidAction", `The local SNS endpoint implements Publish only, not ${action}`);
-      const accepted: PublishedMessage = { messageId: randomUUID(), ...publish(params, topics), publishedAt: new Date().toISOString() };
-      outbox.push(accepted);
-      options.onPublish?.(accepted);
+      const accepted = accept(params);
       answer(
         res,
         200,
@@ -119,5 +126,14 @@ export async function startFakeSns(options: FakeSnsOptions): Promise<FakeSns> {
 
   const server = createServer((req, res) => void handle(req, res));
   const port = await listenOnLoopback(server);
-  return { endpoint: loopbackUrl(port), outbox, stop: () => closeServer(server) };
+  return {
+    endpoint: loopbackUrl(port),
+    outbox,
+    publishFromService(topicArn, subject, message) {
+      const params = new URLSearchParams({ TopicArn: topicArn, Message: message });
+      if (subject !== undefined) params.set("Subject", subject);
+      return accept(params);
+    },
+    stop: () => closeServer(server),
+  };
 }

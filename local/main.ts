@@ -92,7 +92,6 @@ async function main(): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   const { options, stack } = readOptions();
   const interrupted = interruption();
-  const timeoutSeconds = options.timeoutSeconds ?? stack.settings.approvalTimeoutSeconds;
 
   let sandbox: Sandbox;
   try {
@@ -101,14 +100,15 @@ async function main(): Promise<number> {
       request: options.request,
       port: options.port,
       region: stack.region,
-      timeoutSeconds,
+      timeoutSeconds: options.timeoutSeconds,
+      stack: stack.stack,
       onEvent: printer(options),
     });
   } catch (error) {
     if (error instanceof PortInUseError) fail(error.message, EXIT.failed);
     fail(`the sandbox could not start: ${error instanceof Error ? error.message : String(error)}`, EXIT.failed);
   }
-  process.stdout.write(`${roundHeader(stack, options.request, timeoutSeconds, sandbox.pageUrl)}\n`);
+  process.stdout.write(`${roundHeader(stack, options.request, sandbox.timeoutSeconds, sandbox.pageUrl)}\n`);
 
   const ended = await Promise.race([
     sandbox.allAsked.then(async (asked) => {

@@ -16,11 +16,14 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { resolve } from "node:path";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
-import { buildDefinition, type DefinitionApprover } from "../components/definition";
-import type { WorkflowSettings } from "../components/config";
+import { buildDefinition, type DefinitionApprover, type DefinitionFunctions } from "../components/definition";
+import { IAM_CHANNEL_MAX_TIMEOUT_SECONDS, MIN_APPROVAL_TIMEOUT_SECONDS, type WorkflowSettings } from "../components/config";
+import { approvalDocumentContent, documentNameFor } from "../components/ssm-approval-document";
 import { requestKey, type Channel, type ExecutionInput, type ExecutionOutput, type RequestRecord, type Vote } from "../lambdas/shared/model";
 import { startFakeSns, type FakeSns, type PublishedMessage } from "./fake-sns";
 import { startFakeStepFunctions, type FakeStepFunctions } from "./fake-stepfunctions";
+import { approvalNotice, startFakeSsm, type DocumentParameter, type FakeSsm } from "./fake-ssm";
+import { CONSOLE_PATH, serveConsole } from "./console-page";
 import { serveThroughGateway, type GatewayIdentity } from "./http-gateway";
 import { startLocalFunctions, type FunctionLogLine, type LocalFunctions, type LocalFunctionSpec } from "./local-functions";
 import { closeServer, listenOnLoopback, loopbackUrl } from "./loopback";
@@ -42,6 +45,8 @@ export interface SandboxOptions {
   region?: string;
   /** Each approver's time to decide, instead of the config's. */
   timeoutSeconds?: number;
+  /** Names the local SSM document as the stack would (default "local"). */
+  stack?: string;
   /** Everything the sandbox reports, as it happens. */
   onEvent?: (event: SandboxEvent) => void;
 }
@@ -82,6 +87,8 @@ export interface Sandbox {
   pageUrl: string;
   port: number;
   executionArn: string;
+  /** Each approver's time to decide, in seconds, as the round uses it. */
+  timeoutSeconds: number;
   /** Every message published to an approver's topic. */
   outbox: readonly PublishedMessage[];
   /** Every approver asked so far, in the order they were asked. */
@@ -99,19 +106,46 @@ export interface Sandbox {
 }
 
 interface SandboxFunction {
-  key: "openRequest" | "notifyApprover" | "recordExpiry" | "closeRequest" | "approvalPage";
+  key: "openRequest" | "notifyApprover" | "recordExpiry" | "closeRequest" | "approvalPage" | "ssmStart" | "ssmResult";
   folder: string;
-  extraEnvironment?: (ctx: { pageUrl: string }) => Record<string, string>;
+  /** Only deployed with iam approvers (components/ssm-approval-channel.ts). */
+  iamChannel?: true;
+  extraEnvironment?: (ctx: FunctionContext) => Record<string, string>;
 }
 
-/** The workflow's functions and the handler folder each runs (components/approval-workflow.ts). */
+interface FunctionContext {
+  pageUrl: string;
+  documentName: string;
+  automationRoleArn: string;
+}
+
+/**
+ * The workflow's functions, the handler folder each runs and the environment each is deployed
+ * with (components/approval-workflow.ts, components/ssm-approval-channel.ts).
+ */
 const FUNCTIONS: SandboxFunction[] = [
   { key: "openRequest", folder: "open-request" },
   { key: "notifyApprover", folder: "notify-approver", extraEnvironment: ({ pageUrl }) => ({ APPROVAL_PAGE_URL: pageUrl }) },
   { key: "recordExpiry", folder: "record-expiry" },
   { key: "closeRequest", folder: "close-request" },
   { key: "approvalPage", folder: "approval-page" },
+  {
+    key: "ssmStart",
+    folder: "ssm-start",
+    iamChannel: true,
+    extraEnvironment: ({ documentName, automationRoleArn }) => ({ AUTOMATION_DOCUMENT_NAME: documentName, AUTOMATION_ROLE_ARN: automationRoleArn }),
+  },
+  { key: "ssmResult", folder: "ssm-result", iamChannel: true, extraEnvironment: ({ documentName }) => ({ AUTOMATION_DOCUMENT_NAME: documentName }) },
 ];
+
+/**
+ * The longest wait the local runner can time: aws-local-stepfunctions arms one Node timer per
+ * waiting task, and Node fires any timer over 2^31-1 ms (about 24.8 days) at once.
+ */
+export const MAX_LOCAL_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/** EventBridge's retries of a failed target invocation, shortened for a local round. */
+const EVENT_DELIVERY_DELAYS_MS = [200, 1000, 3000];
 
 /** Environment every local function gets: what Lambda sets, plus the local endpoints. */
 function baseEnvironment(region: string, endpoints: Record<string, string>): Record<string, string> {
@@ -170,10 +204,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     }
   };
   const teardown = new Teardown();
-  const iamApprovers = settings.approvers.filter((a) => a.channel === "iam").map((a) => a.name);
-  if (iamApprovers.length > 0) {
-    throw new Error(`the sandbox cannot play the SSM console yet, and ${iamApprovers.join(", ")} decide(s) through it (iamPrincipal)`);
+  const requestedTimeout = options.timeoutSeconds ?? settings.approvalTimeoutSeconds;
+  const timeoutSeconds = Math.min(requestedTimeout, MAX_LOCAL_TIMEOUT_SECONDS);
+  if (timeoutSeconds < requestedTimeout) {
+    emit({ type: "warning", message: `the local runner waits at most ${MAX_LOCAL_TIMEOUT_SECONDS} s (about 24.8 days) per approver; this round uses that instead of ${requestedTimeout} s` });
   }
+  const hasIamApprovers = settings.approvers.some((a) => a.channel === "iam");
 
   // The approval page's port first: if it is taken, fail before starting anything else.
   let servePage: (req: IncomingMessage, res: ServerResponse) => Promise<void> = async (_req, res) => {
@@ -247,6 +283,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       topicArns: [...approverOfTopic.keys()],
       onPublish: (message) => {
         const approver = approverOfTopic.get(message.topicArn)!;
+        // iam approvers' notices come from the local SSM, which reports them itself.
         if (approver.channel !== "link") return;
         void readRequest().then((record) => {
           const askId = record?.asks?.[approver.name]?.askId;
@@ -265,16 +302,78 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const sfn: FakeStepFunctions = await startFakeStepFunctions({ registry, onCallback: () => void refreshDecisions() });
     teardown.add(() => sfn.stop());
 
+    // ---- iam channel: SSM Automation, its console and its EventBridge rule, locally ----
+    const documentName = documentNameFor("parallel-approval", options.stack ?? "local", `${RESOURCE_PREFIX}-ssm`);
+    const automationRoleArn = `arn:aws:iam::${LOCAL_ACCOUNT}:role/${RESOURCE_PREFIX}-ssm-automation-local`;
+    const documentTimeout = Math.min(Math.max(timeoutSeconds, MIN_APPROVAL_TIMEOUT_SECONDS), IAM_CHANNEL_MAX_TIMEOUT_SECONDS);
+    const stepDeliveries = new Map<string, Promise<void>>();
+    let functions: LocalFunctions | undefined;
+    let stopping = false;
+    const sleepers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
+    teardown.add(() => {
+      stopping = true;
+      for (const sleeper of sleepers) {
+        clearTimeout(sleeper.timer);
+        sleeper.wake();
+      }
+    });
+    const sleep = (ms: number) =>
+      new Promise<void>((wake) => {
+        const sleeper = { timer: setTimeout(() => (sleepers.delete(sleeper), wake()), ms), wake };
+        sleepers.add(sleeper);
+      });
+
+    /** EventBridge's rule target: ssm-result, retried on failure like the deployed rule's retry policy. */
+    const deliverStepEvent = async (event: object): Promise<void> => {
+      for (let attempt = 0; !stopping; attempt++) {
+        try {
+          await functions!.invoke(arnOf("ssmResult"), event);
+          await refreshDecisions();
+          return;
+        } catch (error) {
+          if (stopping) return;
+          if (attempt >= EVENT_DELIVERY_DELAYS_MS.length) {
+            emit({ type: "warning", message: `ssm-result failed on every attempt; the event went to the dead-letter queue: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}` });
+            return;
+          }
+          await sleep(EVENT_DELIVERY_DELAYS_MS[attempt]);
+        }
+      }
+    };
+
+    const ssm: FakeSsm = await startFakeSsm({
+      region,
+      account: LOCAL_ACCOUNT,
+      documentName,
+      documentParameters: approvalDocumentContent(documentTimeout).parameters as Record<string, DocumentParameter>,
+      stepTimeoutSeconds: timeoutSeconds,
+      notify: (automation) => {
+        const principal = automation.parameters.Approvers?.[0] ?? "";
+        const topicArn = automation.parameters.NotificationArn?.[0] ?? "";
+        const approver = approverOfTopic.get(topicArn);
+        const link = `${pageUrl}${CONSOLE_PATH.slice(1)}${automation.id}`;
+        const notice = approvalNotice(automation, link);
+        const email = sns.publishFromService(topicArn, notice.subject, notice.message);
+        if (approver) markAsked({ approver: approver.name, channel: "iam", address: principal, link, email });
+      },
+      onStepEnded: (event, automation) => {
+        if (!hasIamApprovers) return;
+        stepDeliveries.set(automation.id, deliverStepEvent(event));
+      },
+    });
+    teardown.add(() => ssm.stop());
+
     const endpoints = {
       AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
       AWS_ENDPOINT_URL_SNS: sns.endpoint,
       AWS_ENDPOINT_URL_SFN: sfn.endpoint,
+      AWS_ENDPOINT_URL_SSM: ssm.endpoint,
     };
     const arnOf = (key: SandboxFunction["key"]) => {
       const folder = FUNCTIONS.find((f) => f.key === key)!.folder;
       return `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:${RESOURCE_PREFIX}-${folder}`;
     };
-    const specs: LocalFunctionSpec[] = FUNCTIONS.map((fn) => {
+    const specs: LocalFunctionSpec[] = FUNCTIONS.filter((fn) => hasIamApprovers || !fn.iamChannel).map((fn) => {
       const name = `${RESOURCE_PREFIX}-${fn.folder}`;
       return {
         name,
@@ -285,16 +384,30 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
           AWS_LAMBDA_FUNCTION_NAME: name,
           TABLE_NAME: table.tableName,
           RECORD_RETENTION_DAYS,
-          ...(fn.extraEnvironment?.({ pageUrl }) ?? {}),
+          ...(fn.extraEnvironment?.({ pageUrl, documentName, automationRoleArn }) ?? {}),
         },
       };
     });
-    const functions: LocalFunctions = await startLocalFunctions(specs, { onLog: (line) => emit({ type: "log", ...line }) });
-    teardown.add(() => functions.stop());
+    const started: LocalFunctions = await startLocalFunctions(specs, { onLog: (line) => emit({ type: "log", ...line }) });
+    functions = started;
+    teardown.add(() => started.stop());
 
     const identity: GatewayIdentity = { apiId: "local", accountId: LOCAL_ACCOUNT, domainName: `127.0.0.1:${port}` };
     servePage = async (req, res) => {
-      await serveThroughGateway(req, res, identity, (event) => functions.invoke(arnOf("approvalPage"), event));
+      if ((req.url ?? "").startsWith(CONSOLE_PATH)) {
+        await serveConsole(req, res, {
+          automation: (id) => ssm.automation(id),
+          decide: async (id, decision, comment) => {
+            const automation = ssm.automation(id)!;
+            ssm.signal(id, decision === "approve" ? "Approve" : "Reject", automation.parameters.Approvers?.[0] ?? "", comment);
+            // The console answers once the decision has gone the whole way, so the page and
+            // the printed decisions agree.
+            await stepDeliveries.get(id);
+          },
+        });
+        return;
+      }
+      await serveThroughGateway(req, res, identity, (event) => started.invoke(arnOf("approvalPage"), event));
       if (req.method === "POST") await refreshDecisions();
     };
 
@@ -304,16 +417,18 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       address: approver.iamPrincipal ?? approver.email,
       topicArn: topicArnOf(approver.name),
     }));
+    const definitionFunctions: DefinitionFunctions = {
+      openRequest: arnOf("openRequest"),
+      notifyApprover: arnOf("notifyApprover"),
+      recordExpiry: arnOf("recordExpiry"),
+      closeRequest: arnOf("closeRequest"),
+    };
+    if (hasIamApprovers) definitionFunctions.ssmStart = arnOf("ssmStart");
     const definition = buildDefinition({
       approvers: definitionApprovers,
       quorum: settings.quorum,
-      timeoutSeconds: options.timeoutSeconds ?? settings.approvalTimeoutSeconds,
-      functions: {
-        openRequest: arnOf("openRequest"),
-        notifyApprover: arnOf("notifyApprover"),
-        recordExpiry: arnOf("recordExpiry"),
-        closeRequest: arnOf("closeRequest"),
-      },
+      timeoutSeconds,
+      functions: definitionFunctions,
     });
 
     const executionArn = `arn:aws:states:${region}:${LOCAL_ACCOUNT}:execution:${RESOURCE_PREFIX}-workflow-local:${randomUUID()}`;
@@ -322,7 +437,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       registry,
       executionArn,
       invoke: async (functionArn, payload) => {
-        const result = await functions.invoke(functionArn, payload);
+        const result = await started.invoke(functionArn, payload);
         if (functionArn === openRequestArn) requestId = (result as { requestId: string }).requestId;
         else await refreshDecisions();
         return result;
@@ -358,6 +473,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       pageUrl,
       port,
       executionArn,
+      timeoutSeconds,
       outbox: sns.outbox,
       asked,
       decisions,
