@@ -135,10 +135,9 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => {
+    // Everything the sandbox started is closed by now, so the process ends on its own (the CLI
+    // test relies on that to prove a clean shutdown).
     process.exitCode = code;
-    // Everything is closed by now, so the process ends on its own; this only guards against a
-    // handle someone else left open.
-    setTimeout(() => process.exit(code), 2000).unref();
   },
   (error: unknown) => {
     process.stderr.write(`npm start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
