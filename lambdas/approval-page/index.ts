@@ -39,24 +39,17 @@ async function handle(deps: ApprovalPageDeps, parsed: ParsedRequest): Promise<Ha
     const view = showView(loaded.ask, loaded.request, deps.now?.() ?? new Date());
     return { view, outcome: view.kind, approver: loaded.ask.approver, requestId: loaded.ask.requestId };
   }
-  // The address the link was sent to is the only identity the link proves: read it from the ask.
-  const ask = await deps.store.getAsk(parsed.askId);
-  if (ask === undefined) return { view: { kind: "notFound" }, outcome: "notFound" };
+  // decidedBy defaults to the address the link was sent to: the only identity a link proves.
   const outcome = await recordDecision(
     { store: deps.store, callbacks: deps.callbacks, now: deps.now },
-    {
-      askId: parsed.askId,
-      decision: parsed.decision,
-      comment: parsed.comment,
-      decidedBy: ask.address,
-      channel: "link",
-    },
+    { askId: parsed.askId, decision: parsed.decision, comment: parsed.comment, channel: "link" },
   );
+  const ask = outcome.kind === "notFound" ? undefined : outcome.ask;
   return {
     view: decisionView(outcome, parsed.decision),
     outcome: outcome.kind,
-    approver: ask.approver,
-    requestId: ask.requestId,
+    approver: ask?.approver,
+    requestId: ask?.requestId,
   };
 }
 

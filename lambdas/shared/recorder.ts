@@ -38,7 +38,8 @@ export interface DecisionInput {
   askId: string;
   decision: "approve" | "reject";
   comment?: string;
-  decidedBy: string;
+  /** Who decided; defaults to the address the ask was sent to (all a link proves about its holder). */
+  decidedBy?: string;
   channel: Channel;
 }
 
@@ -109,7 +110,7 @@ export async function recordDecision(deps: RecorderDeps, input: DecisionInput): 
   const refused = refusalOf(loaded.request, ask, now);
   if (refused !== undefined) return retryPendingSignal(deps, refused, ask);
 
-  const vote: Vote = { decision: input.decision, decidedAt: now.toISOString(), decidedBy: input.decidedBy, channel: input.channel };
+  const vote: Vote = { decision: input.decision, decidedAt: now.toISOString(), decidedBy: input.decidedBy ?? ask.address, channel: input.channel };
   const comment = normalizeComment(input.comment);
   if (comment !== undefined) vote.comment = comment;
 
