@@ -103,7 +103,7 @@ function queryParameters(rawQueryString: string): Record<string, string> | undef
 }
 
 /** The payload-format-2.0 event API Gateway would send the Lambda for this request. */
-export function gatewayEvent(request: GatewayRequest, identity: GatewayIdentity, now = new Date(), requestId = randomUUID()): APIGatewayProxyEventV2 {
+export function gatewayEvent(request: GatewayRequest, identity: GatewayIdentity, now = new Date(), requestId: string = randomUUID()): APIGatewayProxyEventV2 {
   const queryAt = request.url.indexOf("?");
   const rawPath = queryAt === -1 ? request.url : request.url.slice(0, queryAt);
   const rawQueryString = queryAt === -1 ? "" : request.url.slice(queryAt + 1);

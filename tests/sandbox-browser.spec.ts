@@ -41,6 +41,11 @@ async function textOf(page: Page): Promise<string> {
   return (await page.locator("body").innerText()).replace(/\s+/g, " ");
 }
 
+/** The page's full width: more than the viewport means horizontal scrolling. (A string: tsconfig has no DOM types.) */
+async function scrollWidthOf(page: Page): Promise<number> {
+  return Number(await page.evaluate("document.documentElement.scrollWidth"));
+}
+
 describe("sandbox in a real browser: a whole approval round through the approval pages", function () {
   this.timeout(120_000);
 
@@ -103,7 +108,7 @@ describe("sandbox in a real browser: a whole approval round through the approval
       for (const expected of ["Database migration 0042 adds an index online.", "release-bot", request.reviewUrl, "finance", "finance-lead@example.com", "Open, waiting for decisions", "2 of 3 approvals needed"]) {
         assert.ok(text.includes(expected), `the page shows "${expected}"`);
       }
-      const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+      const scrollWidth = await scrollWidthOf(page);
       assert.ok(scrollWidth <= PHONE.width, `page is ${scrollWidth}px wide on a ${PHONE.width}px screen`);
       await page.screenshot({ path: join(OUTPUT_DIR, "approval-page-375.png"), fullPage: true });
     } finally {
@@ -132,7 +137,7 @@ describe("sandbox in a real browser: a whole approval round through the approval
       assert.match(securityText, /Needs a tested rollback plan/);
       assert.match(securityText, /1 approved, 1 rejected/);
 
-      const scrollWidth = await security.evaluate(() => document.documentElement.scrollWidth);
+      const scrollWidth = await scrollWidthOf(security);
       assert.ok(scrollWidth <= PHONE.width, `the answer page is ${scrollWidth}px wide on a ${PHONE.width}px screen`);
       await security.screenshot({ path: join(OUTPUT_DIR, "approval-recorded-375.png"), fullPage: true });
 
