@@ -5,7 +5,7 @@
  * callbacks delivered to the runner's task registry.
  */
 import { strict as assert } from "node:assert";
-import { SendTaskFailureCommand, SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
+import { SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
 import { buildDefinition, type DefinitionApprover } from "../components/definition";
 import { createTaskRegistry, runLocally, type LocalExecution, type TaskTokenRegistry } from "../local/state-machine-runner";
 import { closeRequest } from "../lambdas/close-request/index";
