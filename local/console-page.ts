@@ -20,6 +20,7 @@ const STYLE = `
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f2f3f3;color:#16191f;line-height:1.45}
 header{background:#232f3e;color:#fff;padding:.7rem 1rem;font-size:.95rem}
 header b{color:#ff9900}
+header .note{color:#d5dbdb}
 main{max-width:46rem;margin:0 auto;padding:1rem}
 section{background:#fff;border:1px solid #d5dbdb;border-radius:.5rem;padding:1rem;margin-bottom:1rem;overflow-wrap:anywhere}
 h1{font-size:1.25rem;margin:.2rem 0 1rem}
