@@ -126,6 +126,33 @@ describe("npm start (the sandbox CLI)", function () {
     assert.equal(cli.stderr(), "", "nothing on stderr");
   });
 
+  it("with --keep-open keeps serving the pages after the request closed, showing it closed, until Ctrl-C; then exits 0", async () => {
+    const cli = startCli(["--port", "0", "--keep-open"]);
+    await cli.waitFor(/Waiting for decisions/);
+    const links = printedLinks(cli.stdout());
+    const deciders = dev.settings.approvers.slice(0, dev.settings.quorum);
+    for (const approver of deciders) assert.equal((await decide(links.get(approver.name)!, "approve")).status, 200);
+    await cli.waitFor(/The pages stay up at/);
+
+    const page = await fetch(links.get(deciders[0].name)!);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /This request is closed: approved\./);
+
+    cli.child.kill("SIGINT");
+    assert.equal(await cli.exited, 0);
+  });
+
+  it("ends the round as expired when nobody decides within --timeout, printing each expiry, and exits 0", async () => {
+    const cli = startCli(["--port", "0", "--timeout", "1s"]);
+    assert.equal(await cli.exited, 0, `exit status 0\nstderr:\n${cli.stderr()}`);
+    const out = cli.stdout();
+    assert.match(out, /1s each to decide \(--timeout\)/);
+    const unreachableAfter = dev.settings.approvers.length - dev.settings.quorum + 1;
+    const expiries = out.match(/^\s+\d\d:\d\d:\d\d  \S+ expired \(deadline passed\)$/gm) ?? [];
+    assert.ok(expiries.length >= unreachableAfter, `at least ${unreachableAfter} expiries printed:\n${out}`);
+    assert.match(out, /Outcome: EXPIRED/);
+  });
+
   it("says the port is in use and exits non-zero when --port is taken", async () => {
     const taken: Server = createServer();
     await new Promise<void>((done) => taken.listen(0, "127.0.0.1", done));
