@@ -308,6 +308,27 @@ describe("approval page handler (dynalite)", () => {
       assert.ok(text(responses[0]).includes("This approval link is not valid."));
     });
 
+    it("an iam approver's SSM correlation id is no approval link: the same 404 for GET and POST, nothing recorded", async () => {
+      // Correlation ids are readable by anyone with ssm:GetAutomationExecution; they must not open the page.
+      const correlationId = freshId();
+      const stored = await store.putAsk({
+        askId: correlationId,
+        requestId: seeded.requestId,
+        approver: third,
+        address: "arn:aws:iam::123456789012:role/SecurityApprover",
+        channel: "iam",
+        taskToken: "token-of-the-iam-approver",
+        deadline: seeded.deadline,
+        createdAt: BEFORE_DEADLINE.toISOString(),
+      });
+      assert.equal(stored, "referenced");
+      const notFound = await page(get(freshId()));
+      assert.deepEqual(await page(get(correlationId)), notFound);
+      assert.deepEqual(await page(post(correlationId, "decision=approve")), { ...notFound });
+      assert.deepEqual((await record()).votes, {});
+      assert.deepEqual(callbacks.calls, []);
+    });
+
     it("any other path is the same 404 page", async () => {
       const other = await page(httpEvent({ method: "GET", path: "/favicon.ico" }));
       assert.deepEqual(other, await page(get(freshId())));

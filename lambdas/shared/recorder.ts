@@ -51,17 +51,21 @@ export function normalizeComment(comment: string | undefined): string | undefine
   return trimmed ? trimmed : undefined;
 }
 
-async function loadWithToken(store: RequestStore, askId: string): Promise<{ ask: AskRecord; request: RequestRecord } | undefined> {
+/**
+ * An ask answers only through its own channel: an iam ask's correlation id is readable by anyone
+ * with ssm:GetAutomationExecution, so it must never work as an approval-page link.
+ */
+async function loadWithToken(store: RequestStore, askId: string, channel: Channel): Promise<{ ask: AskRecord; request: RequestRecord } | undefined> {
   if (!isWellFormedId(askId)) return undefined;
   const ask = await store.getAsk(askId);
-  if (ask === undefined) return undefined;
+  if (ask === undefined || ask.channel !== channel) return undefined;
   const request = await store.getRequest(ask.requestId);
   return request === undefined ? undefined : { ask, request };
 }
 
-/** The ask and its request, for pages that only show them. Reads only; the ask has no task token. */
+/** A link ask and its request, for pages that only show them. Reads only; the ask has no task token. */
 export async function loadAsk(store: RequestStore, askId: string): Promise<{ ask: AskRecord; request: RequestRecord } | undefined> {
-  const loaded = await loadWithToken(store, askId);
+  const loaded = await loadWithToken(store, askId, "link");
   return loaded && { ask: withoutTaskToken(loaded.ask), request: loaded.request };
 }
 
@@ -103,7 +107,7 @@ async function retryPendingSignal(deps: RecorderDeps, refusal: Refusal, ask: Ask
 export async function recordDecision(deps: RecorderDeps, input: DecisionInput): Promise<RecordOutcome> {
   if (input.decision !== "approve" && input.decision !== "reject") throw new TypeError(`unknown decision ${String(input.decision)}`);
   const now = deps.now?.() ?? new Date();
-  const loaded = await loadWithToken(deps.store, input.askId);
+  const loaded = await loadWithToken(deps.store, input.askId, input.channel);
   if (loaded === undefined) return { kind: "notFound" };
   const { ask } = loaded;
 
