@@ -76,9 +76,8 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
       },
     };
 
-    // ---- iam channel (SSM Automation, issue 5): only when some approver has iamPrincipal ----
-    // Wired in below at two marked places: the close function may stop this channel's
-    // automations, and the state machine asks iam approvers through ssm-start.
+    // The iam channel (SSM Automation) exists only when some approver has iamPrincipal. The close
+    // function may then stop its automations, and the state machine asks iam approvers through ssm-start.
     const iamApprovers = settings.approvers.filter((approver) => approver.iamPrincipal !== undefined);
     const ssmChannel =
       iamApprovers.length === 0
@@ -98,7 +97,6 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
             },
             { parent: this },
           );
-    // ---- end of iam channel ----
 
     const openRequest = new ApprovalFunction(
       `${name}-open-request`,
