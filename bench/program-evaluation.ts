@@ -1,0 +1,66 @@
+/**
+ * How long the Pulumi program (index.ts) takes to evaluate under Pulumi mocks
+ * (tests/helpers/pulumi-program.ts) for a growing number of approvers, and how many resources
+ * each approver adds. The helper waits for registrations to stop (a fixed ~50 ms of quiet), which
+ * is in every figure alike.
+ */
+import { performance } from "node:perf_hooks";
+import { exampleApprovers, runProgram } from "../tests/helpers/pulumi-program";
+import { median } from "./stats";
+
+export interface Evaluation {
+  approvers: number;
+  /** Median over the repeats (ms). */
+  ms: number;
+  resources: number;
+}
+
+export interface ProgramScaling {
+  evaluations: Evaluation[];
+  /** Resources added per approver, from the smallest and largest runs. */
+  resourcesPerApprover: number;
+  /** Fixed resources (the workflow without approvers), by the same line. */
+  fixedResources: number;
+  /** Milliseconds added per approver, from the smallest and largest runs. */
+  msPerApprover: number;
+  /** Middle run's time against the straight line through the outer two (1.00 = exactly linear). */
+  linearity: number;
+  /** Whether every resource count lies exactly on the line. */
+  resourcesLinear: boolean;
+}
+
+export async function measureProgramEvaluation(approverCounts: number[], repeats: number): Promise<ProgramScaling> {
+  await runProgram({ approvers: exampleApprovers(approverCounts[0]) }); // loads Pulumi and bundles the handlers
+  const evaluations: Evaluation[] = [];
+  for (const approvers of approverCounts) {
+    const times: number[] = [];
+    let resources = 0;
+    for (let i = 0; i < repeats; i++) {
+      const started = performance.now();
+      const run = await runProgram({ approvers: exampleApprovers(approvers) });
+      times.push(performance.now() - started);
+      resources = run.resources.length;
+    }
+    evaluations.push({ approvers, ms: median(times), resources });
+  }
+  return { evaluations, ...scaling(evaluations) };
+}
+
+/** Straight-line fit through the smallest and largest runs; pure. */
+export function scaling(evaluations: Evaluation[]): Omit<ProgramScaling, "evaluations"> {
+  const sorted = [...evaluations].sort((a, b) => a.approvers - b.approvers);
+  const first = sorted[0];
+  const last = sorted[sorted.length - 1];
+  const span = last.approvers - first.approvers;
+  const resourcesPerApprover = (last.resources - first.resources) / span;
+  const msPerApprover = (last.ms - first.ms) / span;
+  const middle = sorted[Math.floor(sorted.length / 2)];
+  const predicted = first.ms + msPerApprover * (middle.approvers - first.approvers);
+  return {
+    resourcesPerApprover,
+    fixedResources: first.resources - resourcesPerApprover * first.approvers,
+    msPerApprover,
+    linearity: middle.ms / predicted,
+    resourcesLinear: sorted.every((run) => run.resources === first.resources + resourcesPerApprover * (run.approvers - first.approvers)),
+  };
+}
