@@ -307,6 +307,22 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const automationRoleArn = `arn:aws:iam::${LOCAL_ACCOUNT}:role/${RESOURCE_PREFIX}-ssm-automation-local`;
     const documentTimeout = Math.min(Math.max(timeoutSeconds, MIN_APPROVAL_TIMEOUT_SECONDS), IAM_CHANNEL_MAX_TIMEOUT_SECONDS);
     const stepDeliveries = new Map<string, Promise<void>>();
+    /**
+     * An iam approver counts as asked once SSM has sent the notice and ssm-start has returned
+     * (the automation is then recorded on the request too), whichever comes first.
+     */
+    const iamAsks = new Map<string, { entry?: ApproverAsked; started: boolean }>();
+    const iamAskParts = (automationId: string) => {
+      const parts = iamAsks.get(automationId) ?? { started: false };
+      iamAsks.set(automationId, parts);
+      const complete = () => {
+        if (parts.entry && parts.started) markAsked(parts.entry);
+      };
+      return {
+        notice: (entry: ApproverAsked) => ((parts.entry = entry), complete()),
+        started: () => ((parts.started = true), complete()),
+      };
+    };
     let functions: LocalFunctions | undefined;
     let stopping = false;
     const sleepers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
@@ -354,7 +370,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         const link = `${pageUrl}${CONSOLE_PATH.slice(1)}${automation.id}`;
         const notice = approvalNotice(automation, link);
         const email = sns.publishFromService(topicArn, notice.subject, notice.message);
-        if (approver) markAsked({ approver: approver.name, channel: "iam", address: principal, link, email });
+        if (approver) iamAskParts(automation.id).notice({ approver: approver.name, channel: "iam", address: principal, link, email });
       },
       onStepEnded: (event, automation) => {
         if (!hasIamApprovers) return;
@@ -433,6 +449,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
     const executionArn = `arn:aws:states:${region}:${LOCAL_ACCOUNT}:execution:${RESOURCE_PREFIX}-workflow-local:${randomUUID()}`;
     const openRequestArn = arnOf("openRequest");
+    const ssmStartArn = arnOf("ssmStart");
     const execution: LocalExecution = runLocally(definition, options.request, {
       registry,
       executionArn,
@@ -440,6 +457,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         const result = await started.invoke(functionArn, payload);
         if (functionArn === openRequestArn) requestId = (result as { requestId: string }).requestId;
         else await refreshDecisions();
+        const automationId = functionArn === ssmStartArn ? (result as { automationExecutionId?: string }).automationExecutionId : undefined;
+        if (automationId !== undefined) iamAskParts(automationId).started();
         return result;
       },
     });
