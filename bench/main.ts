@@ -30,7 +30,7 @@ const SEQUENTIAL_DECISIONS = 200;
 const APPROVERS_PER_LATENCY_REQUEST = 10;
 const CONCURRENT_APPROVERS = 50;
 const PROGRAM_APPROVERS = [3, 30, MAX_APPROVERS];
-const PROGRAM_REPEATS = 3;
+const PROGRAM_REPEATS = 5;
 const MODULE_LOADS = 20;
 const RESULTS_FILE = path.join(__dirname, "results", "latest.json");
 
@@ -100,8 +100,9 @@ function assumptions(memoryMb: number): string[] {
   const pattern = SSM_BLOG_PATTERN;
   return [
     "Quorum = every approver. Each approver opens the emailed link (GET) and approves (POST): 2 approval-page invocations and 2 HTTP API requests per approver.",
-    `Lambda: ${memoryMb} MB (DEFAULT_MEMORY_MB), ${ARCHITECTURE}. Durations measured per invocation in this process against dynalite, each run alone, ` +
-      "rounded up to 1 ms as Lambda bills; warm containers; network round-trips to AWS services are not in them. " +
+    `Lambda: ${memoryMb} MB (DEFAULT_MEMORY_MB), ${ARCHITECTURE}. Durations measured per invocation in this process, each run alone, against dynalite ` +
+      "and the sandbox's local SNS and Step Functions endpoints on loopback, rounded up to 1 ms as Lambda bills; warm containers; " +
+      "AWS's own service latency is not in them. " +
       "The cold-start row adds each function's median module load time (below) per invocation as billed INIT.",
     "DynamoDB: every call the handlers make, counted at the SDK; request units as dynalite computes them from item sizes " +
       "(writes 1 per KB, consistent reads 1 per 4 KB; a failed conditional write counted as 1).",
@@ -112,7 +113,8 @@ function assumptions(memoryMb: number): string[] {
       `${pattern.architecture} (Python 3.9 as published), ${pattern.billedMsPerInvocation} ms billed each (boto3 set-up + one or two API calls), ` +
       `plus ${pattern.automationStepsPerApproval} Automation step (free tier ignored); its own state machine and SNS not counted, in its favour.`,
     "Not counted anywhere: CloudWatch Logs, KMS requests for encrypted topics and table, data transfer, free tiers.",
-    "Latency: one Node process on this machine; Step Functions callbacks reach the local runner's task-token registry in-process (no HTTP hop). " +
+    "Latency: one Node process on this machine. The POST goes over HTTP through the sandbox's API Gateway stand-in (local/http-gateway.ts); " +
+      "the handler's callback reaches the local runner through the sandbox's Step Functions endpoint. " +
       'Next state: the approver\'s "Ask" state exiting, or "Close request" entered for the deciding vote.',
     "aws-local-stepfunctions 3 runs at most 40 branches of a Parallel state at once (Step Functions runs them all): with 50 approvers the last 10 are asked as branches free up.",
   ];

@@ -84,7 +84,10 @@ function coldStartSection(results: BenchResults): string {
 
 function programSection(results: BenchResults): string {
   const program = results.programEvaluation;
-  const rows = [["approvers", "evaluation (median)", "resources"], ...program.evaluations.map((e) => [String(e.approvers), ms(e.ms), String(e.resources)])];
+  const rows = [
+    ["approvers", "evaluation (fastest)", "(median)", "resources"],
+    ...program.evaluations.map((e) => [String(e.approvers), ms(e.ms), ms(e.medianMs), String(e.resources)]),
+  ];
   return [
     renderTable(rows),
     `  per approver: ${num(program.resourcesPerApprover)} resources, ${program.msPerApprover.toFixed(1)} ms; fixed: ${num(program.fixedResources)} resources; ` +
