@@ -39,7 +39,7 @@ export const HELP = `Usage: npm start -- [options]
 
 Runs one whole approval round on this machine, with no AWS account: the workflow's own
 state-machine definition and Lambda handlers, against a local DynamoDB (dynalite) and local
-SNS / Step Functions endpoints, all on 127.0.0.1. Prints each approver's link and email,
+SNS / Step Functions / SSM endpoints, all on 127.0.0.1. Prints each approver's link and email,
 each decision as it arrives, then the outcome and the execution output, and exits.
 
 Options:

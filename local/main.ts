@@ -48,9 +48,14 @@ function readOptions(): { options: CliOptions; stack: StackSettings } {
   }
 }
 
+/**
+ * Prints the sandbox's events. The round starts inside startSandbox(), so events that come
+ * before the header is printed wait for it.
+ */
 function printer(options: CliOptions) {
   const out = (text: string) => process.stdout.write(`${text}\n`);
-  return (event: SandboxEvent) => {
+  let held: SandboxEvent[] | undefined = [];
+  const print = (event: SandboxEvent) => {
     switch (event.type) {
       case "asked":
         out(emailText(event));
@@ -69,6 +74,15 @@ function printer(options: CliOptions) {
       case "closed":
         break;
     }
+  };
+  return {
+    onEvent: (event: SandboxEvent) => (held ? held.push(event) : print(event)),
+    /** Prints what was held and everything from now on. */
+    release: () => {
+      const pending = held ?? [];
+      held = undefined;
+      pending.forEach(print);
+    },
   };
 }
 
@@ -93,6 +107,7 @@ async function main(): Promise<number> {
   const { options, stack } = readOptions();
   const interrupted = interruption();
 
+  const events = printer(options);
   let sandbox: Sandbox;
   try {
     sandbox = await startSandbox({
@@ -102,13 +117,14 @@ async function main(): Promise<number> {
       region: stack.region,
       timeoutSeconds: options.timeoutSeconds,
       stack: stack.stack,
-      onEvent: printer(options),
+      onEvent: events.onEvent,
     });
   } catch (error) {
     if (error instanceof PortInUseError) fail(error.message, EXIT.failed);
     fail(`the sandbox could not start: ${error instanceof Error ? error.message : String(error)}`, EXIT.failed);
   }
   process.stdout.write(`${roundHeader(stack, options.request, sandbox.timeoutSeconds, sandbox.pageUrl)}\n`);
+  events.release();
 
   const ended = await Promise.race([
     sandbox.allAsked.then(async (asked) => {

@@ -110,6 +110,8 @@ interface SandboxFunction {
   folder: string;
   /** Only deployed with iam approvers (components/ssm-approval-channel.ts). */
   iamChannel?: true;
+  /** The deployed function timeout, when not the default. */
+  timeoutSeconds?: number;
   extraEnvironment?: (ctx: FunctionContext) => Record<string, string>;
 }
 
@@ -135,7 +137,7 @@ const FUNCTIONS: SandboxFunction[] = [
     iamChannel: true,
     extraEnvironment: ({ documentName, automationRoleArn }) => ({ AUTOMATION_DOCUMENT_NAME: documentName, AUTOMATION_ROLE_ARN: automationRoleArn }),
   },
-  { key: "ssmResult", folder: "ssm-result", iamChannel: true, extraEnvironment: ({ documentName }) => ({ AUTOMATION_DOCUMENT_NAME: documentName }) },
+  { key: "ssmResult", folder: "ssm-result", iamChannel: true, timeoutSeconds: 30, extraEnvironment: ({ documentName }) => ({ AUTOMATION_DOCUMENT_NAME: documentName }) },
 ];
 
 /**
@@ -395,6 +397,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         name,
         arn: arnOf(fn.key),
         handlerModule: resolve(PROJECT_ROOT, "lambdas", fn.folder, "index.ts"),
+        timeoutSeconds: fn.timeoutSeconds,
         environment: {
           ...baseEnvironment(region, endpoints),
           AWS_LAMBDA_FUNCTION_NAME: name,
@@ -500,6 +503,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       result,
       readRequest,
       stop: async () => {
+        stopping = true;
         await teardown.run();
         await result;
       },
