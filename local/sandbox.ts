@@ -57,6 +57,8 @@ export interface ApproverAsked {
   channel: Channel;
   /** Email address (link) or IAM principal (iam). */
   address: string;
+  /** Where the approver's topic delivers, for either channel: their email address. */
+  recipient: string;
   /** The page to open: the approval page (link), or the local console page (iam). */
   link: string;
   email?: PublishedMessage;
@@ -295,7 +297,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
           }
           const link = `${pageUrl}r/${askId}`;
           if (!message.message.includes(link)) emit({ type: "warning", message: `the email to ${approver.name} does not contain the link ${link}` });
-          markAsked({ approver: approver.name, channel: "link", address: approver.email, link, email: message });
+          markAsked({ approver: approver.name, channel: "link", address: approver.email, recipient: approver.email, link, email: message });
         });
       },
     });
@@ -372,7 +374,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         const link = `${pageUrl}${CONSOLE_PATH.slice(1)}${automation.id}`;
         const notice = approvalNotice(automation, link);
         const email = sns.publishFromService(topicArn, notice.subject, notice.message);
-        if (approver) iamAskParts(automation.id).notice({ approver: approver.name, channel: "iam", address: principal, link, email });
+        if (approver) iamAskParts(automation.id).notice({ approver: approver.name, channel: "iam", address: principal, recipient: approver.email, link, email });
       },
       onStepEnded: (event, automation) => {
         if (!hasIamApprovers) return;

@@ -71,6 +71,7 @@ describe("sandbox with iam approvers: the SSM console stand-in, EventBridge and 
       assert.equal(entry.channel, "iam");
       assert.equal(entry.address, role(`${name[0].toUpperCase()}${name.slice(1)}Approver`));
       assert.match(entry.link, /\/console\/[0-9a-f-]{36}$/);
+      assert.equal(entry.recipient, `${name}@example.com`, "the topic delivers to the approver's email");
       assert.ok(entry.email?.topicArn.endsWith(`:Automation-${name}-local`), "the notice goes to the approver's Automation topic");
       assert.ok(entry.email?.message.includes(entry.link));
       assert.ok(entry.email?.message.includes(`Approval requested: ${request.subject}`), "the notice carries ssm-start's message");
