@@ -5,9 +5,11 @@
  * runner, and every Lambda task with the real handler module (each in its own worker, with the
  * environment it has when deployed). The handlers reach, through `AWS_ENDPOINT_URL_<SERVICE>`
  * and dummy credentials, local stand-ins on 127.0.0.1 only: dynalite as the request store, a
- * local SNS (its outbox replaces email) and a local Step Functions endpoint that settles the
- * runner's waiting tasks. The approval page is served through a local API Gateway stand-in on
- * `port`. Nothing in lambdas/ knows it runs locally.
+ * local SNS (its outbox replaces email), a local Step Functions endpoint that settles the
+ * runner's waiting tasks and, for iam approvers, a local SSM Automation whose step events go to
+ * ssm-result as EventBridge would send them. The approval page is served through a local API
+ * Gateway stand-in on `port`, beside a stand-in of the console's Approve/Deny page
+ * (`/console/<automation id>`). Nothing in lambdas/ knows it runs locally.
  *
  * `startSandbox()` is used by the CLI (local/main.ts) and by the tests; it reports what happens
  * through `onEvent` and the handle's fields, and `stop()` ends everything it started.
