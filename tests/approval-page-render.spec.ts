@@ -360,3 +360,17 @@ describe("approval page rendering", () => {
     });
   });
 });
+
+describe("approval page notice tone", () => {
+  const waiting = (decision: "approve" | "reject") =>
+    renderPage({ kind: "recorded", request: request(), approver, vote: { ...vote, decision }, signal: "none", delivery: "delivered" }).body;
+
+  it("shows a recorded approval that did not end the request as a success", () => {
+    assert.match(waiting("approve"), /class="notice ok"/);
+  });
+
+  it("shows a recorded rejection that did not end the request neutrally, not as a green success", () => {
+    assert.doesNotMatch(waiting("reject"), /class="notice ok"/);
+    assert.match(waiting("reject"), /class="notice"/);
+  });
+});

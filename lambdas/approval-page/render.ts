@@ -306,7 +306,8 @@ function recordedNotice(signal: Signal, delivery: Delivery, decision: Decision):
     case "expired":
       return notice("no", "Recorded. The request can no longer be approved: it expired.");
     default:
-      return notice("ok", `Your ${word} was recorded, waiting for the others.`);
+      // A rejection is recorded fine but is no green light: keep its notice neutral.
+      return notice(decision === "approve" ? "ok" : "info", `Your ${word} was recorded, waiting for the others.`);
   }
 }
 
