@@ -11,7 +11,7 @@ import { requestStoreFromEnv, type RequestStore } from "../lambdas/shared/store"
 import { startDynalite, type LocalTable } from "./helpers/dynalite";
 import { FakeAutomationClient, namedError } from "./helpers/fake-automation-client";
 import { setEnv } from "./helpers/loopback";
-import { T0 } from "./helpers/request-fixtures";
+import { openRequestRecord, T0 } from "./helpers/request-fixtures";
 
 const DOCUMENT = "parallel-approval-dev-approval-ssm";
 
@@ -36,20 +36,7 @@ describe("close-request stops pending SSM automations (dynalite + fake SSM)", ()
   async function openMixedRequest(): Promise<{ requestId: string; executions: Record<string, string> }> {
     const requestId = freshId();
     const approvers = ["security", "finance", "ops", "legal"];
-    await store.openRequest({
-      requestId,
-      status: "open",
-      subject: "Open the firewall for the partner API",
-      executionArn: `arn:aws:states:eu-west-1:123456789012:execution:approval:${requestId}`,
-      approvers,
-      quorum: 1,
-      approvals: 0,
-      rejections: 0,
-      expirations: 0,
-      votes: {},
-      asks: {},
-      openedAt: T0.toISOString(),
-    });
+    await openRequestRecord(store, requestId, { approvers, quorum: 1, subject: "Open the firewall for the partner API" });
     const executions: Record<string, string> = {};
     for (const approver of ["security", "finance", "ops"]) {
       const started = await startIamApproval(
@@ -108,20 +95,7 @@ describe("close-request stops pending SSM automations (dynalite + fake SSM)", ()
 
   it("without iam approvers the close never calls SSM", async () => {
     const requestId = freshId();
-    await store.openRequest({
-      requestId,
-      status: "open",
-      subject: "Link only",
-      executionArn: "arn:aws:states:eu-west-1:123456789012:execution:approval:x",
-      approvers: ["legal"],
-      quorum: 1,
-      approvals: 0,
-      rejections: 0,
-      expirations: 0,
-      votes: {},
-      asks: {},
-      openedAt: T0.toISOString(),
-    });
+    await openRequestRecord(store, requestId, { approvers: ["legal"], quorum: 1, subject: "Link only" });
     await store.putAsk({ askId: freshId(), requestId, approver: "legal", address: "legal@example.com", channel: "link", taskToken: "t", deadline: T0.toISOString(), createdAt: T0.toISOString() });
     await closeRequest({ store, automations: ssmAutomations(ssm), now: () => T0 }, { requestId, failed: true });
     assert.deepEqual(ssm.calls, []);

@@ -18,7 +18,7 @@ import { requestStoreFromEnv, type RequestStore } from "../lambdas/shared/store"
 import { startDynalite, type LocalTable } from "./helpers/dynalite";
 import { FakeAutomationClient, namedError, stepStatusEvent } from "./helpers/fake-automation-client";
 import { setEnv } from "./helpers/loopback";
-import { T0 } from "./helpers/request-fixtures";
+import { openRequestRecord, T0 } from "./helpers/request-fixtures";
 
 const DOCUMENT = "parallel-approval-dev-approval-ssm";
 const AUTOMATION_ROLE = "arn:aws:iam::123456789012:role/approval-ssm-automation-role";
@@ -89,20 +89,7 @@ describe("ssm-result (dynalite + fake SSM and Step Functions)", () => {
   /** An open request whose approvers all use the iam channel, each with a started automation. */
   async function openRequest(approvers: string[], quorum: number): Promise<OpenedRequest> {
     const requestId = freshId();
-    await store.openRequest({
-      requestId,
-      status: "open",
-      subject: "Rotate the production database credentials",
-      executionArn: `arn:aws:states:eu-west-1:123456789012:execution:approval:${requestId}`,
-      approvers,
-      quorum,
-      approvals: 0,
-      rejections: 0,
-      expirations: 0,
-      votes: {},
-      asks: {},
-      openedAt: T0.toISOString(),
-    });
+    await openRequestRecord(store, requestId, { approvers, quorum, subject: "Rotate the production database credentials" });
     const opened: OpenedRequest = { requestId, tokens: {}, executions: {}, correlationIds: {} };
     for (const approver of approvers) {
       opened.tokens[approver] = `token-${approver}-${freshId()}`;

@@ -14,7 +14,7 @@ import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { localDocumentClient, startDynalite, type LocalTable } from "./helpers/dynalite";
 import { FakeAutomationClient, namedError } from "./helpers/fake-automation-client";
 import { setEnv } from "./helpers/loopback";
-import { T0 } from "./helpers/request-fixtures";
+import { openRequestRecord, T0 } from "./helpers/request-fixtures";
 
 const DOCUMENT = "parallel-approval-dev-approval-ssm";
 const AUTOMATION_ROLE = "arn:aws:iam::123456789012:role/approval-ssm-automation-role";
@@ -53,22 +53,14 @@ describe("ssm-start (dynalite + fake SSM)", () => {
       openedAt: T0.toISOString(),
       ...summary,
     };
-    await store.openRequest({
-      requestId,
-      status: "open",
+    await openRequestRecord(store, requestId, {
+      approvers: request.approvers,
+      quorum: request.quorum,
+      openedAt: request.openedAt,
       subject: request.subject,
       details: request.details,
       reviewUrl: request.reviewUrl,
       requestedBy: request.requestedBy,
-      executionArn: `arn:aws:states:eu-west-1:123456789012:execution:approval:${requestId}`,
-      approvers: request.approvers,
-      quorum: request.quorum,
-      approvals: 0,
-      rejections: 0,
-      expirations: 0,
-      votes: {},
-      asks: {},
-      openedAt: request.openedAt,
     });
     return { taskToken: TOKEN, requestId, request, approver: { name: "security", address: PRINCIPAL, topicArn: TOPIC }, timeoutSeconds: 3600 };
   }

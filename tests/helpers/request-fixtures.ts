@@ -3,7 +3,8 @@
  * it was asked to deliver, for recorder and handler tests.
  */
 import { freshId } from "../../lambdas/shared/ids";
-import type { BranchResult, Signal } from "../../lambdas/shared/model";
+import type { BranchResult, ExecutionInput, Signal } from "../../lambdas/shared/model";
+import { newRequestRecord } from "../../lambdas/open-request/request-record";
 import type { CallbackDelivery, VoteCallbacks } from "../../lambdas/shared/callbacks";
 import type { RequestStore } from "../../lambdas/shared/store";
 
@@ -24,23 +25,21 @@ export function approverNames(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `approver-${i + 1}`);
 }
 
+/** Opens a request record exactly as open-request writes it (no asks yet), opened at T0 unless said otherwise. */
+export async function openRequestRecord(
+  store: RequestStore,
+  requestId: string,
+  options: { approvers: string[]; quorum: number; openedAt?: string } & ExecutionInput,
+): Promise<void> {
+  const { approvers, quorum, openedAt = T0.toISOString(), ...input } = options;
+  const executionArn = `arn:aws:states:eu-west-1:123456789012:execution:approval:${requestId}`;
+  await store.openRequest(newRequestRecord(requestId, input, { input, executionArn, startedAt: openedAt, approvers, quorum }));
+}
+
 /** An open request with one link ask per approver, deadline one hour after T0. */
 export async function seedRequest(store: RequestStore, approvers: string[], quorum: number): Promise<SeededRequest> {
   const requestId = freshId();
-  await store.openRequest({
-    requestId,
-    status: "open",
-    subject: "Deploy release 42",
-    executionArn: `arn:aws:states:eu-west-1:123456789012:execution:approval:${requestId}`,
-    approvers,
-    quorum,
-    approvals: 0,
-    rejections: 0,
-    expirations: 0,
-    votes: {},
-    asks: {},
-    openedAt: T0.toISOString(),
-  });
+  await openRequestRecord(store, requestId, { approvers, quorum, subject: "Deploy release 42" });
   const deadline = new Date(T0.getTime() + HOUR_MS).toISOString();
   const askIds: Record<string, string> = {};
   const tokens: Record<string, string> = {};
