@@ -311,7 +311,8 @@ function recordedNotice(signal: Signal, delivery: Delivery, decision: Decision):
   }
 }
 
-function pageDocument(title: string, content: string): string {
+/** The one HTML shell of every page: meta, the hashed inline style, and the content. */
+function htmlDocument(title: string, mainHtml: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -323,32 +324,19 @@ function pageDocument(title: string, content: string): string {
 </head>
 <body>
 <main>
-${content}
-<footer>This page is your personal approval link. Do not forward it.</footer>
+${mainHtml}
 </main>
 </body>
 </html>
 `;
 }
 
+function pageDocument(title: string, content: string): string {
+  return htmlDocument(title, `${content}\n<footer>This page is your personal approval link. Do not forward it.</footer>`);
+}
+
 function errorDocument(title: string, message: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
-<h1>${escapeHtml(title)}</h1>
-${message}
-</main>
-</body>
-</html>
-`;
+  return htmlDocument(title, `<h1>${escapeHtml(title)}</h1>\n${message}`);
 }
 
 const BACK_TO_PAGE = `<p><a href="">Back to the approval page</a></p>`;
