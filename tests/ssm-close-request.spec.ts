@@ -7,29 +7,18 @@ import { closeRequest } from "../lambdas/close-request/index";
 import { startIamApproval } from "../lambdas/ssm-start/index";
 import { ssmAutomations } from "../lambdas/shared/automations";
 import { freshId } from "../lambdas/shared/ids";
-import { requestStoreFromEnv, type RequestStore } from "../lambdas/shared/store";
-import { startDynalite, type LocalTable } from "./helpers/dynalite";
+import type { RequestStore } from "../lambdas/shared/store";
+import { useLocalRequestStore } from "./helpers/dynalite";
 import { FakeAutomationClient, namedError } from "./helpers/fake-automation-client";
-import { setEnv } from "./helpers/loopback";
 import { openRequestRecord, T0 } from "./helpers/request-fixtures";
 
 const DOCUMENT = "parallel-approval-dev-approval-ssm";
 
 describe("close-request stops pending SSM automations (dynalite + fake SSM)", () => {
-  let table: LocalTable;
   let store: RequestStore;
-  let restoreEnv: () => void;
   let ssm: FakeAutomationClient;
 
-  before(async () => {
-    table = await startDynalite();
-    restoreEnv = setEnv({ LOG_LEVEL: "silent" });
-    store = requestStoreFromEnv();
-  });
-  after(async () => {
-    restoreEnv();
-    await table.stop();
-  });
+  useLocalRequestStore((local) => ({ store } = local));
   beforeEach(() => (ssm = new FakeAutomationClient(DOCUMENT)));
 
   /** security, finance and ops decide through SSM, legal through the link. */

@@ -17,10 +17,9 @@ import { ssmAutomations } from "../lambdas/shared/automations";
 import { sfnVoteCallbacks, type TaskCallbackClient, type VoteCallbacks } from "../lambdas/shared/callbacks";
 import type { ExecutionOutput, RequestRecord } from "../lambdas/shared/model";
 import { recordDecision, recordExpiry } from "../lambdas/shared/recorder";
-import { requestStoreFromEnv, type RequestStore } from "../lambdas/shared/store";
-import { startDynalite, type LocalTable } from "./helpers/dynalite";
+import type { RequestStore } from "../lambdas/shared/store";
+import { useLocalRequestStore } from "./helpers/dynalite";
 import { FakeAutomationClient, stepStatusEvent } from "./helpers/fake-automation-client";
-import { setEnv } from "./helpers/loopback";
 
 const DOCUMENT = "parallel-approval-dev-approval-ssm";
 const fn = (name: string) => `arn:aws:lambda:eu-west-1:123456789012:function:approval-${name}`;
@@ -55,20 +54,10 @@ function registryClient(registry: TaskTokenRegistry): TaskCallbackClient {
 }
 
 describe("a request with link and iam approvers, run locally end to end", () => {
-  let table: LocalTable;
   let store: RequestStore;
-  let restoreEnv: () => void;
   const executions: LocalExecution[] = [];
 
-  before(async () => {
-    table = await startDynalite();
-    restoreEnv = setEnv({ LOG_LEVEL: "silent" });
-    store = requestStoreFromEnv();
-  });
-  after(async () => {
-    restoreEnv();
-    await table.stop();
-  });
+  useLocalRequestStore((local) => ({ store } = local));
   afterEach(() => {
     for (const execution of executions.splice(0)) execution.abort();
   });

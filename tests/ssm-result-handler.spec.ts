@@ -14,10 +14,9 @@ import { sfnVoteCallbacks, type TaskCallbackClient } from "../lambdas/shared/cal
 import { ssmAutomations } from "../lambdas/shared/automations";
 import { freshId } from "../lambdas/shared/ids";
 import type { RequestRecord } from "../lambdas/shared/model";
-import { requestStoreFromEnv, type RequestStore } from "../lambdas/shared/store";
-import { startDynalite, type LocalTable } from "./helpers/dynalite";
+import type { RequestStore } from "../lambdas/shared/store";
+import { useLocalRequestStore } from "./helpers/dynalite";
 import { FakeAutomationClient, namedError, stepStatusEvent } from "./helpers/fake-automation-client";
-import { setEnv } from "./helpers/loopback";
 import { openRequestRecord, T0 } from "./helpers/request-fixtures";
 
 const DOCUMENT = "parallel-approval-dev-approval-ssm";
@@ -57,22 +56,12 @@ interface OpenedRequest {
 }
 
 describe("ssm-result (dynalite + fake SSM and Step Functions)", () => {
-  let table: LocalTable;
   let store: RequestStore;
-  let restoreEnv: () => void;
   let ssm: FakeAutomationClient;
   let sfn: FakeStepFunctions;
   let deps: SsmResultDeps;
 
-  before(async () => {
-    table = await startDynalite();
-    restoreEnv = setEnv({ LOG_LEVEL: "silent" });
-    store = requestStoreFromEnv();
-  });
-  after(async () => {
-    restoreEnv();
-    await table.stop();
-  });
+  useLocalRequestStore((local) => ({ store } = local));
   beforeEach(() => {
     ssm = new FakeAutomationClient(DOCUMENT);
     sfn = new FakeStepFunctions();

@@ -9,11 +9,10 @@ import { startIamApproval, type SsmStartDeps } from "../lambdas/ssm-start/index"
 import { ssmAutomations } from "../lambdas/shared/automations";
 import { freshId, isWellFormedId } from "../lambdas/shared/ids";
 import type { AskApproverEvent, RequestSummary } from "../lambdas/shared/model";
-import { requestStoreFromEnv, type RequestStore } from "../lambdas/shared/store";
+import type { RequestStore } from "../lambdas/shared/store";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { localDocumentClient, startDynalite, type LocalTable } from "./helpers/dynalite";
+import { localDocumentClient, useLocalRequestStore, type LocalTable } from "./helpers/dynalite";
 import { FakeAutomationClient, namedError } from "./helpers/fake-automation-client";
-import { setEnv } from "./helpers/loopback";
 import { openRequestRecord, T0 } from "./helpers/request-fixtures";
 
 const DOCUMENT = "parallel-approval-dev-approval-ssm";
@@ -25,19 +24,10 @@ const TOKEN = `AQCEAAAAKgAAAAMAAAAA${"x".repeat(1500)}`; // task tokens can be 2
 describe("ssm-start (dynalite + fake SSM)", () => {
   let table: LocalTable;
   let store: RequestStore;
-  let restoreEnv: () => void;
   let ssm: FakeAutomationClient;
   let deps: SsmStartDeps;
 
-  before(async () => {
-    table = await startDynalite();
-    restoreEnv = setEnv({ LOG_LEVEL: "silent" });
-    store = requestStoreFromEnv();
-  });
-  after(async () => {
-    restoreEnv();
-    await table.stop();
-  });
+  useLocalRequestStore((local) => ({ table, store } = local));
   beforeEach(() => {
     ssm = new FakeAutomationClient(DOCUMENT);
     deps = { store, automations: ssmAutomations(ssm), documentName: DOCUMENT, automationRoleArn: AUTOMATION_ROLE, now: () => T0 };

@@ -9,6 +9,7 @@ import type { Server } from "node:http";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { requestTableDefinition } from "../../lambdas/shared/table-schema";
+import { requestStoreFromEnv, type RequestStore } from "../../lambdas/shared/store";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, closeServer, listenOnLoopback, localAwsEnv, setEnv } from "./loopback";
 
 // dynalite ships no type declarations.
@@ -53,5 +54,24 @@ export async function startDynalite(options: { setEnv?: boolean } = {}): Promise
 export function localDocumentClient(table: LocalTable): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: table.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }), {
     marshallOptions: { removeUndefinedValues: true },
+  });
+}
+
+/**
+ * Mocha hooks for the enclosing describe block: dynalite with the request table for the whole
+ * block, the environment pointed at it, handler logs silenced, and a store built from that
+ * environment the way the handlers build theirs. `onReady` receives them before the first test.
+ */
+export function useLocalRequestStore(onReady: (local: { table: LocalTable; store: RequestStore }) => void): void {
+  let table: LocalTable;
+  let restoreEnv: () => void;
+  before(async () => {
+    table = await startDynalite();
+    restoreEnv = setEnv({ LOG_LEVEL: "silent" });
+    onReady({ table, store: requestStoreFromEnv() });
+  });
+  after(async () => {
+    restoreEnv();
+    await table.stop();
   });
 }
