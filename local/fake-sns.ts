@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { closeServer, listenOnLoopback, loopbackUrl } from "./loopback";
 import { BodyTooLargeError, readBody } from "./request-body";
+import { LocalAwsError } from "./local-aws-error";
 
 const XMLNS = "http://sns.amazonaws.com/doc/2010-03-31/";
 /** SNS limits: a message of 256 KiB at most, a subject under 100 ASCII characters. */
@@ -38,16 +39,6 @@ export interface FakeSns {
   stop(): Promise<void>;
 }
 
-class SnsError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
-
 /** SNS's own rule: printable ASCII, starting with a letter, digit or punctuation, under 100 characters. */
 export function isValidSubject(subject: string): boolean {
   return subject.length >= 1 && subject.length <= MAX_SUBJECT_LENGTH && /^[\x21-\x7e][\x20-\x7e]*$/.test(subject);
@@ -59,15 +50,15 @@ function escapeXml(text: string): string {
 
 function publish(params: URLSearchParams, topics: Set<string>): Omit<PublishedMessage, "messageId" | "publishedAt"> {
   const topicArn = params.get("TopicArn") ?? params.get("TargetArn");
-  if (!topicArn) throw new SnsError("InvalidParameter", "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter");
-  if (!topics.has(topicArn)) throw new SnsError("NotFound", "Topic does not exist", 404);
+  if (!topicArn) throw new LocalAwsError("InvalidParameter", "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter");
+  if (!topics.has(topicArn)) throw new LocalAwsError("NotFound", "Topic does not exist", 404);
   const message = params.get("Message");
-  if (message === null || message === "") throw new SnsError("InvalidParameter", "Invalid parameter: Empty message");
+  if (message === null || message === "") throw new LocalAwsError("InvalidParameter", "Invalid parameter: Empty message");
   if (Buffer.byteLength(message, "utf8") > MAX_MESSAGE_BYTES) {
-    throw new SnsError("InvalidParameter", "Invalid parameter: Message too long");
+    throw new LocalAwsError("InvalidParameter", "Invalid parameter: Message too long");
   }
   const subject = params.get("Subject") ?? undefined;
-  if (subject !== undefined && !isValidSubject(subject)) throw new SnsError("InvalidParameter", "Invalid parameter: Subject");
+  if (subject !== undefined && !isValidSubject(subject)) throw new LocalAwsError("InvalidParameter", "Invalid parameter: Subject");
   return subject === undefined ? { topicArn, message } : { topicArn, subject, message };
 }
 
@@ -76,7 +67,7 @@ function answer(res: ServerResponse, status: number, xml: string): void {
   res.end(xml);
 }
 
-function errorXml(error: SnsError): string {
+function errorXml(error: LocalAwsError): string {
   const type = error.status >= 500 ? "Receiver" : "Sender";
   return (
     `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${type}</Type><Code>${error.code}</Code>` +
@@ -97,15 +88,15 @@ export async function startFakeSns(options: FakeSnsOptions): Promise<FakeSns> {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      if (req.method !== "POST") throw new SnsError("InvalidAction", "The local SNS endpoint accepts POST only");
+      if (req.method !== "POST") throw new LocalAwsError("InvalidAction", "The local SNS endpoint accepts POST only");
       const contentType = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
       if (contentType !== "application/x-www-form-urlencoded") {
         // Another protocol (a newer SDK speaking JSON?) would need its own answer: say so plainly.
-        throw new SnsError("InvalidAction", `The local SNS endpoint speaks the AWS query protocol only, not ${contentType || "no content type"}`);
+        throw new LocalAwsError("InvalidAction", `The local SNS endpoint speaks the AWS query protocol only, not ${contentType || "no content type"}`);
       }
       const params = new URLSearchParams((await readBody(req, MAX_REQUEST_BYTES)).toString("utf8"));
       const action = params.get("Action");
-      if (action !== "Publish") throw new SnsError("InvalidAction", `The local SNS endpoint implements Publish only, not ${action}`);
+      if (action !== "Publish") throw new LocalAwsError("InvalidAction", `The local SNS endpoint implements Publish only, not ${action}`);
       const accepted = accept(params);
       answer(
         res,
@@ -115,11 +106,11 @@ export async function startFakeSns(options: FakeSnsOptions): Promise<FakeSns> {
       );
     } catch (error) {
       const snsError =
-        error instanceof SnsError
+        error instanceof LocalAwsError
           ? error
           : error instanceof BodyTooLargeError
-            ? new SnsError("InvalidParameter", "Invalid parameter: request too large", 413)
-            : new SnsError("InternalError", error instanceof Error ? error.message : String(error), 500);
+            ? new LocalAwsError("InvalidParameter", "Invalid parameter: request too large", 413)
+            : new LocalAwsError("InternalError", error instanceof Error ? error.message : String(error), 500);
       answer(res, snsError.status, errorXml(snsError));
     }
   }

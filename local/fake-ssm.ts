@@ -28,6 +28,7 @@ import {
 import { closeServer, listenOnLoopback, loopbackUrl } from "./loopback";
 import { longTimeout, type LongTimeout } from "./long-timeout";
 import { BodyTooLargeError, readBody } from "./request-body";
+import { LocalAwsError } from "./local-aws-error";
 
 const TARGET_PREFIX = "AmazonSSM.";
 const CONTENT_TYPE = "application/x-amz-json-1.1";
@@ -82,20 +83,9 @@ export interface FakeSsm {
   stop(): Promise<void>;
 }
 
-export class SsmError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-    this.name = code;
-  }
-}
-
 /** Checks StartAutomationExecution parameters against the document's definitions, as SSM does. */
 export function checkParameters(definitions: Record<string, DocumentParameter>, parameters: unknown): Record<string, string[]> {
-  const invalid = (message: string) => new SsmError("InvalidAutomationExecutionParametersException", message);
+  const invalid = (message: string) => new LocalAwsError("InvalidAutomationExecutionParametersException", message);
   if (typeof parameters !== "object" || parameters === null || Array.isArray(parameters)) throw invalid("Parameters must be a map");
   const given = parameters as Record<string, unknown>;
   for (const name of Object.keys(given)) {
@@ -211,7 +201,7 @@ export async function startFakeSsm(options: FakeSsmOptions): Promise<FakeSsm> {
 
   function find(id: unknown): LocalAutomation {
     const automation = typeof id === "string" ? automations.get(id) : undefined;
-    if (!automation) throw new SsmError("AutomationExecutionNotFoundException", `Automation execution ${String(id)} does not exist`);
+    if (!automation) throw new LocalAwsError("AutomationExecutionNotFoundException", `Automation execution ${String(id)} does not exist`);
     return automation;
   }
 
@@ -227,7 +217,7 @@ export async function startFakeSsm(options: FakeSsmOptions): Promise<FakeSsm> {
 
   async function start(body: Record<string, unknown>): Promise<{ AutomationExecutionId: string }> {
     if (body.DocumentName !== options.documentName) {
-      throw new SsmError("InvalidDocument", `Document ${String(body.DocumentName)} does not exist (the local SSM knows ${options.documentName})`);
+      throw new LocalAwsError("InvalidDocument", `Document ${String(body.DocumentName)} does not exist (the local SSM knows ${options.documentName})`);
     }
     const parameters = checkParameters(options.documentParameters, body.Parameters ?? {});
     const automation: LocalAutomation = {
@@ -257,7 +247,7 @@ export async function startFakeSsm(options: FakeSsmOptions): Promise<FakeSsm> {
   function stopAutomation(body: Record<string, unknown>): Record<string, never> {
     const automation = find(body.AutomationExecutionId);
     if (automation.endedAt !== undefined) {
-      throw new SsmError("InvalidAutomationStatusUpdateException", `Automation execution ${automation.id} is ${automation.status} and cannot be stopped`);
+      throw new LocalAwsError("InvalidAutomationStatusUpdateException", `Automation execution ${automation.id} is ${automation.status} and cannot be stopped`);
     }
     end(automation, "Cancelled");
     return {};
@@ -266,11 +256,11 @@ export async function startFakeSsm(options: FakeSsmOptions): Promise<FakeSsm> {
   function signal(id: string, decision: "Approve" | "Reject", principal: string, comment?: string): LocalAutomation {
     const automation = find(id);
     if (automation.stepStatus !== "Waiting") {
-      throw new SsmError("AutomationStepNotFoundException", `Automation execution ${id} has no step waiting for approval (status ${automation.status})`);
+      throw new LocalAwsError("AutomationStepNotFoundException", `Automation execution ${id} has no step waiting for approval (status ${automation.status})`);
     }
     const approvers = automation.parameters[P.approvers] ?? [];
     if (!approvers.includes(principal)) {
-      throw new SsmError("AccessDeniedException", `${principal} is not an approver of automation execution ${id}`);
+      throw new LocalAwsError("AccessDeniedException", `${principal} is not an approver of automation execution ${id}`);
     }
     const made: ApprovalDecisionMade = { approver: principal, decision, at: new Date() };
     if (comment !== undefined && comment.trim() !== "") made.comment = comment.trim();
@@ -282,7 +272,7 @@ export async function startFakeSsm(options: FakeSsmOptions): Promise<FakeSsm> {
 
   function sendSignal(body: Record<string, unknown>): Record<string, never> {
     const type = body.SignalType;
-    if (type !== "Approve" && type !== "Reject") throw new SsmError("InvalidAutomationSignalException", `SignalType ${String(type)} is not Approve or Reject`);
+    if (type !== "Approve" && type !== "Reject") throw new LocalAwsError("InvalidAutomationSignalException", `SignalType ${String(type)} is not Approve or Reject`);
     const automation = find(body.AutomationExecutionId);
     // The API call carries no principal locally: it acts as the automation's (only) approver.
     const principal = (automation.parameters[P.approvers] ?? [])[0] ?? "unknown";
@@ -302,7 +292,7 @@ export async function startFakeSsm(options: FakeSsmOptions): Promise<FakeSsm> {
       case "SendAutomationSignal":
         return sendSignal(body);
       default:
-        throw new SsmError("InvalidAction", `The local SSM endpoint does not implement ${operation}`);
+        throw new LocalAwsError("InvalidAction", `The local SSM endpoint does not implement ${operation}`);
     }
   }
 
@@ -316,18 +306,18 @@ export async function startFakeSsm(options: FakeSsmOptions): Promise<FakeSsm> {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const target = String(req.headers["x-amz-target"] ?? "");
-      if (req.method !== "POST" || !target.startsWith(TARGET_PREFIX)) throw new SsmError("InvalidAction", "Expected a POST with X-Amz-Target: AmazonSSM.<Operation>");
+      if (req.method !== "POST" || !target.startsWith(TARGET_PREFIX)) throw new LocalAwsError("InvalidAction", "Expected a POST with X-Amz-Target: AmazonSSM.<Operation>");
       let body: unknown;
       try {
         body = JSON.parse((await readBody(req, 1024 * 1024)).toString("utf8") || "{}");
       } catch (error) {
-        if (error instanceof BodyTooLargeError) throw new SsmError("ValidationException", "Request too large", 413);
-        throw new SsmError("SerializationException", "The request body is not JSON");
+        if (error instanceof BodyTooLargeError) throw new LocalAwsError("ValidationException", "Request too large", 413);
+        throw new LocalAwsError("SerializationException", "The request body is not JSON");
       }
-      if (typeof body !== "object" || body === null || Array.isArray(body)) throw new SsmError("SerializationException", "The request body must be a JSON object");
+      if (typeof body !== "object" || body === null || Array.isArray(body)) throw new LocalAwsError("SerializationException", "The request body must be a JSON object");
       answer(res, 200, await dispatch(target.slice(TARGET_PREFIX.length), body as Record<string, unknown>));
     } catch (error) {
-      const ssmError = error instanceof SsmError ? error : new SsmError("InternalServerError", String(error), 500);
+      const ssmError = error instanceof LocalAwsError ? error : new LocalAwsError("InternalServerError", String(error), 500);
       answer(res, ssmError.status, { __type: ssmError.code, message: ssmError.message }, ssmError.code);
     }
   }

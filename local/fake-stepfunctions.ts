@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { LocalTaskRegistry } from "./state-machine-runner";
 import { closeServer, listenOnLoopback, loopbackUrl } from "./loopback";
 import { BodyTooLargeError, readBody } from "./request-body";
+import { LocalAwsError } from "./local-aws-error";
 
 const TARGET_PREFIX = "AWSStepFunctions.";
 const ERROR_NAMESPACE = "com.amazonaws.swf.service.v2.model";
@@ -33,25 +34,15 @@ export interface FakeStepFunctions {
   stop(): Promise<void>;
 }
 
-class SfnError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
-
 function stringField(body: Record<string, unknown>, name: string, max: number, required: boolean): string | undefined {
   const value = body[name];
   if (value === undefined || value === null) {
-    if (required) throw new SfnError("ValidationException", `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`);
+    if (required) throw new LocalAwsError("ValidationException", `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`);
     return undefined;
   }
-  if (typeof value !== "string") throw new SfnError("SerializationException", `${name} must be a string`);
+  if (typeof value !== "string") throw new LocalAwsError("SerializationException", `${name} must be a string`);
   if (value.length > max || (required && value.length < 1)) {
-    throw new SfnError(
+    throw new LocalAwsError(
       "ValidationException",
       `1 validation error detected: Value at '${name}' failed to satisfy constraint: Member must have length between ${required ? 1 : 0} and ${max}`,
     );
@@ -65,13 +56,13 @@ export function parseCallback(operation: string, body: Record<string, unknown>):
   if (operation === "SendTaskSuccess") {
     const output = stringField(body, "output", Number.MAX_SAFE_INTEGER, true)!;
     if (Buffer.byteLength(output, "utf8") > LIMITS.outputBytes) {
-      throw new SfnError("ValidationException", "1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to 262144");
+      throw new LocalAwsError("ValidationException", "1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to 262144");
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(output);
     } catch {
-      throw new SfnError("InvalidOutput", "Invalid Output: output is not valid JSON");
+      throw new LocalAwsError("InvalidOutput", "Invalid Output: output is not valid JSON");
     }
     return { operation, taskToken, output: parsed };
   }
@@ -80,7 +71,7 @@ export function parseCallback(operation: string, body: Record<string, unknown>):
     const cause = stringField(body, "cause", LIMITS.cause, false);
     return { operation, taskToken, error, cause };
   }
-  throw new SfnError("UnknownOperationException", `The local Step Functions endpoint does not implement ${operation}`);
+  throw new LocalAwsError("UnknownOperationException", `The local Step Functions endpoint does not implement ${operation}`);
 }
 
 function settle(registry: LocalTaskRegistry, callback: TaskCallback): void {
@@ -90,7 +81,7 @@ function settle(registry: LocalTaskRegistry, callback: TaskCallback): void {
   } catch (error) {
     // The registry names its errors after the API's exceptions (TaskTimedOut, InvalidToken, InvalidOutput).
     if (error instanceof Error && ["TaskTimedOut", "InvalidToken", "InvalidOutput"].includes(error.name)) {
-      throw new SfnError(error.name, error.message);
+      throw new LocalAwsError(error.name, error.message);
     }
     throw error;
   }
@@ -108,22 +99,22 @@ export async function startFakeStepFunctions(options: FakeStepFunctionsOptions):
     try {
       const target = String(req.headers["x-amz-target"] ?? "");
       if (req.method !== "POST" || !target.startsWith(TARGET_PREFIX)) {
-        throw new SfnError("UnknownOperationException", "Expected a POST with X-Amz-Target: AWSStepFunctions.<Operation>");
+        throw new LocalAwsError("UnknownOperationException", "Expected a POST with X-Amz-Target: AWSStepFunctions.<Operation>");
       }
       let body: unknown;
       try {
         body = JSON.parse((await readBody(req, 2 * LIMITS.outputBytes)).toString("utf8") || "{}");
       } catch (error) {
-        if (error instanceof BodyTooLargeError) throw new SfnError("ValidationException", "Request too large", 413);
-        throw new SfnError("SerializationException", "The request body is not JSON");
+        if (error instanceof BodyTooLargeError) throw new LocalAwsError("ValidationException", "Request too large", 413);
+        throw new LocalAwsError("SerializationException", "The request body is not JSON");
       }
-      if (typeof body !== "object" || body === null || Array.isArray(body)) throw new SfnError("SerializationException", "The request body must be a JSON object");
+      if (typeof body !== "object" || body === null || Array.isArray(body)) throw new LocalAwsError("SerializationException", "The request body must be a JSON object");
       const callback = parseCallback(target.slice(TARGET_PREFIX.length), body as Record<string, unknown>);
       settle(options.registry, callback);
       answer(res, 200, {});
       options.onCallback?.(callback);
     } catch (error) {
-      const sfnError = error instanceof SfnError ? error : new SfnError("InternalFailure", String(error), 500);
+      const sfnError = error instanceof LocalAwsError ? error : new LocalAwsError("InternalFailure", String(error), 500);
       answer(res, sfnError.status, { __type: `${ERROR_NAMESPACE}#${sfnError.code}`, message: sfnError.message }, sfnError.code);
     }
   }
