@@ -22,6 +22,7 @@ import {
   type LocalExecution,
 } from "../local/state-machine-runner";
 import { startDynalite, type LocalTable } from "../tests/helpers/dynalite";
+import { setEnv } from "../tests/helpers/loopback";
 import { countDynamoDb, countTaskCallbacks, CallLog } from "./local-aws";
 
 const ACCOUNT = "123456789012";
@@ -239,16 +240,6 @@ export async function startLocalWorkflow(): Promise<LocalWorkflow> {
   };
 }
 
-function setEnv(values: Record<string, string>): () => void {
-  const saved = Object.fromEntries(Object.keys(values).map((key) => [key, process.env[key]]));
-  Object.assign(process.env, values);
-  return () => {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  };
-}
 
 /** approver → ask id, read from the approval emails as an approver would (the link's last segment). */
 function linksOf(messages: string[]): Map<string, string> {

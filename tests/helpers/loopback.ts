@@ -4,36 +4,23 @@
  * had before when it can: a fresh server per test file stays reachable through the cached client.
  */
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenOnLoopback as listenOnPort, loopbackUrl } from "../../local/loopback";
+
+export { closeServer };
 
 const previousPorts = new Map<string, number>();
-
-function listenOn(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error) => reject(error);
-    server.once("error", onError);
-    server.listen(port, "127.0.0.1", () => {
-      server.off("error", onError);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
 
 /** Listens on 127.0.0.1, on the port this `kind` of server last had if it is free; returns the endpoint URL. */
 export async function listenOnLoopback(server: Server, kind: string): Promise<string> {
   const previous = previousPorts.get(kind);
   let port: number;
   try {
-    port = await listenOn(server, previous ?? 0);
+    port = await listenOnPort(server, previous ?? 0);
   } catch {
-    port = await listenOn(server, 0); // the previous port was taken meanwhile
+    port = await listenOnPort(server, 0); // the previous port was taken meanwhile
   }
   previousPorts.set(kind, port);
-  return `http://127.0.0.1:${port}`;
-}
-
-export function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+  return loopbackUrl(port);
 }
 
 /** Sets environment variables and returns a function that puts the previous values back. */
