@@ -36,10 +36,14 @@ export function loadAwsSample(): SampleDefinition {
 export function awsSampleFor(approvers: number): SampleDefinition {
   const sample = loadAwsSample();
   const parallel = Object.values(sample.States).find((state) => state.Type === "Parallel");
-  if (parallel?.Branches === undefined || parallel.Branches.length === 0) throw new Error("bench: the AWS sample has no Parallel state");
+  if (parallel?.Branches === undefined || parallel.Branches.length === 0)
+    throw new Error("bench: the AWS sample has no Parallel state");
   if (parallel.Branches.length === approvers) return sample;
   const template = JSON.stringify(parallel.Branches[0]);
-  parallel.Branches = Array.from({ length: approvers }, (_, index) => JSON.parse(template.replace(/Approver1/g, `Approver${index + 1}`)) as SampleBranch);
+  parallel.Branches = Array.from(
+    { length: approvers },
+    (_, index) => JSON.parse(template.replace(/Approver1/g, `Approver${index + 1}`)) as SampleBranch,
+  );
   return sample;
 }
 
@@ -55,7 +59,11 @@ export async function runAwsSample(approvers: number): Promise<SampleRun> {
   const definition = awsSampleFor(approvers);
   const taskNames = Object.values(definition.States)
     .flatMap((state) => state.Branches ?? [])
-    .flatMap((branch) => Object.entries(branch.States).filter(([, state]) => state.Type === "Task").map(([name]) => name));
+    .flatMap((branch) =>
+      Object.entries(branch.States)
+        .filter(([, state]) => state.Type === "Task")
+        .map(([name]) => name),
+    );
   let snsPublishes = 0;
   const handlers = Object.fromEntries(
     taskNames.map((name) => [
@@ -70,10 +78,13 @@ export async function runAwsSample(approvers: number): Promise<SampleRun> {
   );
   // The library validates (and mutates) what it is given: pass a copy.
   const machine = new StateMachine(structuredClone(definition) as unknown as StateMachineDefinition);
-  const execution = machine.run({ request: "bench" }, {
-    overrides: { taskResourceLocalHandlers: handlers },
-    context: { Task: { Token: "sample-task-token" } },
-  });
+  const execution = machine.run(
+    { request: "bench" },
+    {
+      overrides: { taskResourceLocalHandlers: handlers },
+      context: { Task: { Token: "sample-task-token" } },
+    },
+  );
   const events: ExecutionEvent[] = [];
   const logged = (async () => {
     for await (const event of execution.eventLogs) events.push(event);

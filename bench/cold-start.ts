@@ -22,7 +22,10 @@ export interface ColdStart {
 /** Every handler folder under lambdas/ (each with an index.ts), so a new Lambda is measured too. */
 export function handlerNames(): string[] {
   return readdirSync(LAMBDAS_DIR, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && entry.name !== "shared" && existsSync(path.join(LAMBDAS_DIR, entry.name, "index.ts")))
+    .filter(
+      (entry) =>
+        entry.isDirectory() && entry.name !== "shared" && existsSync(path.join(LAMBDAS_DIR, entry.name, "index.ts")),
+    )
     .map((entry) => entry.name)
     .sort();
 }
@@ -42,7 +45,13 @@ export function measureColdStarts(loads: number): ColdStart[] {
       const file = path.join(dir, `${handler}.js`);
       writeFileSync(file, code);
       const times = Array.from({ length: loads }, () =>
-        Number(execFileSync(process.execPath, ["-e", LOAD_AND_TIME, file], { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })),
+        Number(
+          execFileSync(process.execPath, ["-e", LOAD_AND_TIME, file], {
+            env,
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+          }),
+        ),
       );
       return { handler, bundleBytes: Buffer.byteLength(code, "utf8"), loadMs: median(times), loads };
     });

@@ -35,7 +35,9 @@ export async function approveAll(workflow: LocalWorkflow, approvers: number): Pr
   const result = await request.execution.result;
   const outcome = (result.output as { outcome?: string } | undefined)?.outcome;
   if (result.status !== "SUCCEEDED" || outcome !== "approved") {
-    throw new Error(`bench: request ended ${result.status} (${outcome ?? result.error}), expected SUCCEEDED / approved`);
+    throw new Error(
+      `bench: request ended ${result.status} (${outcome ?? result.error}), expected SUCCEEDED / approved`,
+    );
   }
   return result.transitions;
 }
@@ -60,7 +62,8 @@ export async function countWork(
 
   const perRequest = (count: number) => count / options.requests;
   const byFunction = new Map<string, number[]>();
-  for (const { functionName, ms } of workflow.invocations) byFunction.set(functionName, [...(byFunction.get(functionName) ?? []), ms]);
+  for (const { functionName, ms } of workflow.invocations)
+    byFunction.set(functionName, [...(byFunction.get(functionName) ?? []), ms]);
   const lambdas: LambdaUsage[] = [...byFunction].map(([name, durations]) => ({
     name,
     invocations: perRequest(durations.length),
@@ -84,7 +87,11 @@ export async function countWork(
       httpApiRequests: perRequest(byFunction.get("approval-page")?.length ?? 0),
       ssmAutomationSteps: 0,
     },
-    dynamoCalls: Object.fromEntries(Object.entries(dynamoCalls).map(([command, count]) => [command, perRequest(count)])),
-    meanDurationMs: Object.fromEntries([...byFunction].map(([name, durations]) => [name, durations.reduce((a, b) => a + b, 0) / durations.length])),
+    dynamoCalls: Object.fromEntries(
+      Object.entries(dynamoCalls).map(([command, count]) => [command, perRequest(count)]),
+    ),
+    meanDurationMs: Object.fromEntries(
+      [...byFunction].map(([name, durations]) => [name, durations.reduce((a, b) => a + b, 0) / durations.length]),
+    ),
   };
 }

@@ -53,7 +53,8 @@ const REQUESTS = 1_000;
 
 /** Lambda bills each invocation's duration rounded up to the next millisecond. */
 export function billedDurationMs(measuredMs: number): number {
-  if (!Number.isFinite(measuredMs) || measuredMs < 0) throw new RangeError(`duration must be a non-negative number, got ${measuredMs}`);
+  if (!Number.isFinite(measuredMs) || measuredMs < 0)
+    throw new RangeError(`duration must be a non-negative number, got ${measuredMs}`);
   return Math.max(1, Math.ceil(measuredMs));
 }
 
@@ -70,14 +71,21 @@ function lambdaComputeUsd(usage: LambdaUsage): number {
 export function costPer1000(work: WorkPerRequest): CostPer1000 {
   const perRequest = {
     stepFunctions: priceOf(PRICES.stateTransition, work.stateTransitions),
-    lambdaRequests: priceOf(PRICES.lambdaRequest, work.lambdas.reduce((sum, usage) => sum + usage.invocations, 0)),
+    lambdaRequests: priceOf(
+      PRICES.lambdaRequest,
+      work.lambdas.reduce((sum, usage) => sum + usage.invocations, 0),
+    ),
     lambdaCompute: work.lambdas.reduce((sum, usage) => sum + lambdaComputeUsd(usage), 0),
-    dynamoDb: priceOf(PRICES.dynamoWriteUnit, work.dynamoWriteUnits) + priceOf(PRICES.dynamoReadUnit, work.dynamoReadUnits),
+    dynamoDb:
+      priceOf(PRICES.dynamoWriteUnit, work.dynamoWriteUnits) + priceOf(PRICES.dynamoReadUnit, work.dynamoReadUnits),
     sns: priceOf(PRICES.snsEmail, work.snsEmails),
     httpApi: priceOf(PRICES.httpApiRequest, work.httpApiRequests),
     ssmAutomation: priceOf(PRICES.ssmAutomationStep, work.ssmAutomationSteps),
   };
-  const items = Object.fromEntries(Object.entries(perRequest).map(([key, usd]) => [key, usd * REQUESTS])) as Omit<CostPer1000, "total">;
+  const items = Object.fromEntries(Object.entries(perRequest).map(([key, usd]) => [key, usd * REQUESTS])) as Omit<
+    CostPer1000,
+    "total"
+  >;
   const total = Object.values(items).reduce((sum, usd) => sum + usd, 0);
   return { ...items, total };
 }
@@ -104,7 +112,10 @@ export const SSM_BLOG_PATTERN: SsmPatternAssumptions = {
 };
 
 /** The blog pattern's Lambda and SSM work for one request with `approvals` approvals (its state machine not counted). */
-export function ssmPatternWork(approvals: number, assumptions: SsmPatternAssumptions = SSM_BLOG_PATTERN): WorkPerRequest {
+export function ssmPatternWork(
+  approvals: number,
+  assumptions: SsmPatternAssumptions = SSM_BLOG_PATTERN,
+): WorkPerRequest {
   const invocations = approvals * assumptions.functionsPerApproval;
   return {
     ...NO_WORK,
@@ -135,7 +146,9 @@ export function withColdStarts(work: WorkPerRequest, initMs: Record<string, numb
     ...work,
     lambdas: work.lambdas.map((usage) => ({
       ...usage,
-      billedMs: usage.billedMs + (initMs[usage.name] === undefined ? 0 : usage.invocations * billedDurationMs(initMs[usage.name])),
+      billedMs:
+        usage.billedMs +
+        (initMs[usage.name] === undefined ? 0 : usage.invocations * billedDurationMs(initMs[usage.name])),
     })),
   };
 }

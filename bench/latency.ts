@@ -29,7 +29,11 @@ export interface SequentialLatency {
 }
 
 /** `decisions` decisions, one at a time, on requests of `approversPerRequest` approvers (all must approve). */
-export async function sequentialLatency(workflow: LocalWorkflow, decisions: number, approversPerRequest: number): Promise<SequentialLatency> {
+export async function sequentialLatency(
+  workflow: LocalWorkflow,
+  decisions: number,
+  approversPerRequest: number,
+): Promise<SequentialLatency> {
   await approveAll(workflow, approversPerRequest); // warm-up, not measured
   const toNextState: number[] = [];
   const pageResponse: number[] = [];
@@ -81,7 +85,11 @@ export interface ConcurrentDecisions {
 }
 
 /** `approvers` approvers of one request approve at the same moment; quorum default: all. */
-export async function concurrentDecisions(workflow: LocalWorkflow, approvers: number, quorum = approvers): Promise<ConcurrentDecisions> {
+export async function concurrentDecisions(
+  workflow: LocalWorkflow,
+  approvers: number,
+  quorum = approvers,
+): Promise<ConcurrentDecisions> {
   const request = workflow.start(approvers, quorum);
   const callbacksBefore = workflow.calls.callbacks.length;
   const closeEntered = request.nextEvent(isState("StateEntered", STATE.closeRequest));
@@ -107,8 +115,12 @@ export async function concurrentDecisions(workflow: LocalWorkflow, approvers: nu
 
   const callbacks = workflow.calls.callbacks.slice(callbacksBefore);
   const delivered = callbacks.filter((callback) => callback.result === "delivered");
-  const quorumSignals = delivered.filter((callback) => callback.kind === "failure" && callback.error === SIGNAL_ERRORS.quorumReached).length;
-  const otherSignals = delivered.filter((callback) => callback.kind === "failure" && callback.error !== SIGNAL_ERRORS.quorumReached).length;
+  const quorumSignals = delivered.filter(
+    (callback) => callback.kind === "failure" && callback.error === SIGNAL_ERRORS.quorumReached,
+  ).length;
+  const otherSignals = delivered.filter(
+    (callback) => callback.kind === "failure" && callback.error !== SIGNAL_ERRORS.quorumReached,
+  ).length;
   const branchCompletions = delivered.filter((callback) => callback.kind === "success").length;
   const byStatus: Record<string, number> = {};
   for (const answer of answers) byStatus[answer.statusCode] = (byStatus[answer.statusCode] ?? 0) + 1;
@@ -117,14 +129,29 @@ export async function concurrentDecisions(workflow: LocalWorkflow, approvers: nu
 
   // 200: the vote was recorded; 409: the request had closed first (quorum reached, nothing to add).
   const checks: Array<[string, boolean]> = [
-    [`exactly one ${SIGNAL_ERRORS.quorumReached} signal (got ${quorumSignals}), no other signal (got ${otherSignals})`, quorumSignals === 1 && otherSignals === 0],
-    [`every POST answered 200 recorded or 409 closed (${JSON.stringify(byStatus)})`, votesRecorded + (byStatus["409"] ?? 0) === approvers],
-    [`every recorded vote is in the execution output (${votesRecorded} recorded, ${approvalsInOutput} in output)`, votesRecorded === approvalsInOutput],
+    [
+      `exactly one ${SIGNAL_ERRORS.quorumReached} signal (got ${quorumSignals}), no other signal (got ${otherSignals})`,
+      quorumSignals === 1 && otherSignals === 0,
+    ],
+    [
+      `every POST answered 200 recorded or 409 closed (${JSON.stringify(byStatus)})`,
+      votesRecorded + (byStatus["409"] ?? 0) === approvers,
+    ],
+    [
+      `every recorded vote is in the execution output (${votesRecorded} recorded, ${approvalsInOutput} in output)`,
+      votesRecorded === approvalsInOutput,
+    ],
     [`at least the quorum was recorded (${approvalsInOutput} >= ${quorum})`, approvalsInOutput >= quorum],
     // Votes after the deciding one find their task released (refused) or their token already
     // scrubbed (no callback); before it, each one completes its branch.
-    [`every vote before the deciding one completed its branch (${branchCompletions} >= ${quorum - 1})`, branchCompletions >= quorum - 1],
-    [`no vote made more than one callback (${callbacks.length} <= ${votesRecorded})`, callbacks.length <= votesRecorded],
+    [
+      `every vote before the deciding one completed its branch (${branchCompletions} >= ${quorum - 1})`,
+      branchCompletions >= quorum - 1,
+    ],
+    [
+      `no vote made more than one callback (${callbacks.length} <= ${votesRecorded})`,
+      callbacks.length <= votesRecorded,
+    ],
   ];
   if (quorum === approvers) {
     checks.push([`all ${approvers} votes recorded`, votesRecorded === approvers]);
@@ -154,7 +181,9 @@ async function expectApproved(request: RunningRequest): Promise<ExecutionOutput>
   const result = await request.execution.result;
   const output = result.output as ExecutionOutput | undefined;
   if (result.status !== "SUCCEEDED" || output?.outcome !== "approved") {
-    throw new Error(`bench: request ended ${result.status} (${output?.outcome ?? result.error}), expected SUCCEEDED / approved`);
+    throw new Error(
+      `bench: request ended ${result.status} (${output?.outcome ?? result.error}), expected SUCCEEDED / approved`,
+    );
   }
   return output;
 }

@@ -53,7 +53,13 @@ export class CallLog {
   }
 }
 
-const READS = new Set(["GetItemCommand", "QueryCommand", "ScanCommand", "BatchGetItemCommand", "TransactGetItemsCommand"]);
+const READS = new Set([
+  "GetItemCommand",
+  "QueryCommand",
+  "ScanCommand",
+  "BatchGetItemCommand",
+  "TransactGetItemsCommand",
+]);
 
 /**
  * A failed conditional write is still billed: at least one unit, which is what the small items

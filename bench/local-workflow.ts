@@ -166,19 +166,24 @@ export async function startLocalWorkflow(): Promise<LocalWorkflow> {
   function start(approverCount: number, quorum = approverCount): RunningRequest {
     const subject = `Bench request ${++serial}`;
     const waiters: Array<{ match: (event: ExecutionEvent) => boolean; resolve: (at: number) => void }> = [];
-    const execution = runLocally(definitionFor(approverCount, quorum), { subject, details: "Measured by npm run bench." }, {
-      invoke,
-      registry,
-      retryDelayMs: 0,
-      onEvent: (event) => {
-        const at = performance.now();
-        for (let i = waiters.length - 1; i >= 0; i--) {
-          if (waiters[i].match(event)) waiters.splice(i, 1)[0].resolve(at);
-        }
+    const execution = runLocally(
+      definitionFor(approverCount, quorum),
+      { subject, details: "Measured by npm run bench." },
+      {
+        invoke,
+        registry,
+        retryDelayMs: 0,
+        onEvent: (event) => {
+          const at = performance.now();
+          for (let i = waiters.length - 1; i >= 0; i--) {
+            if (waiters[i].match(event)) waiters.splice(i, 1)[0].resolve(at);
+          }
+        },
       },
-    });
+    );
     const emailSubject = `Approval requested: ${subject}`;
-    const linksSoFar = () => linksOf(calls.published.filter((message) => message.subject === emailSubject).map((message) => message.message));
+    const linksSoFar = () =>
+      linksOf(calls.published.filter((message) => message.subject === emailSubject).map((message) => message.message));
     return {
       subject,
       execution,
@@ -189,7 +194,8 @@ export async function startLocalWorkflow(): Promise<LocalWorkflow> {
         for (;;) {
           const links = linksSoFar();
           if (links.size >= approverCount) return links;
-          if (Date.now() > deadline) throw new Error(`bench: only ${links.size} of ${approverCount} approval emails for "${subject}"`);
+          if (Date.now() > deadline)
+            throw new Error(`bench: only ${links.size} of ${approverCount} approval emails for "${subject}"`);
           await new Promise((resolve) => setTimeout(resolve, 1));
         }
       },
@@ -197,7 +203,9 @@ export async function startLocalWorkflow(): Promise<LocalWorkflow> {
   }
 
   const gateway = createServer((req, res) => {
-    void serveThroughGateway(req, res, identity, (event: APIGatewayProxyEventV2) => timed("approval-page", () => approvalPage(event)));
+    void serveThroughGateway(req, res, identity, (event: APIGatewayProxyEventV2) =>
+      timed("approval-page", () => approvalPage(event)),
+    );
   });
   const port = await listenOnLoopback(gateway);
   const identity: GatewayIdentity = { apiId: "bench", accountId: ACCOUNT, domainName: `127.0.0.1:${port}` };
@@ -240,14 +248,14 @@ export async function startLocalWorkflow(): Promise<LocalWorkflow> {
   };
 }
 
-
 /** approver → ask id, read from the approval emails as an approver would (the link's last segment). */
 function linksOf(messages: string[]): Map<string, string> {
   const links = new Map<string, string>();
   for (const message of messages) {
     const approver = /as approver "([^"]+)"/.exec(message)?.[1];
     const askId = new RegExp(`${escapeRegExp(APPROVAL_PAGE_URL)}r/([A-Za-z0-9_-]+)`).exec(message)?.[1];
-    if (approver === undefined || askId === undefined) throw new Error(`bench: no approver or link in email:\n${message}`);
+    if (approver === undefined || askId === undefined)
+      throw new Error(`bench: no approver or link in email:\n${message}`);
     links.set(approver, askId);
   }
   return links;

@@ -11,7 +11,15 @@ import { DEFAULT_MEMORY_MB } from "../components/approval-function";
 import { MAX_APPROVERS } from "../components/config";
 import { runAwsSample } from "./aws-sample";
 import { measureColdStarts } from "./cold-start";
-import { costPer1000, NO_WORK, SSM_BLOG_PATTERN, ssmPatternWork, withColdStarts, type Architecture, type WorkPerRequest } from "./cost";
+import {
+  costPer1000,
+  NO_WORK,
+  SSM_BLOG_PATTERN,
+  ssmPatternWork,
+  withColdStarts,
+  type Architecture,
+  type WorkPerRequest,
+} from "./cost";
 import { countWork, type CountedWork } from "./cost-workload";
 import { concurrentDecisions, sequentialLatency } from "./latency";
 import { startLocalWorkflow } from "./local-workflow";
@@ -53,7 +61,9 @@ async function main(): Promise<void> {
     sequential = await sequentialLatency(workflow, SEQUENTIAL_DECISIONS, APPROVERS_PER_LATENCY_REQUEST);
     progress(`${CONCURRENT_APPROVERS} approvers deciding at once`);
     concurrent.push(await concurrentDecisions(workflow, CONCURRENT_APPROVERS));
-    concurrent.push(await concurrentDecisions(workflow, CONCURRENT_APPROVERS, Math.floor(CONCURRENT_APPROVERS / 2) + 1));
+    concurrent.push(
+      await concurrentDecisions(workflow, CONCURRENT_APPROVERS, Math.floor(CONCURRENT_APPROVERS / 2) + 1),
+    );
   } finally {
     await workflow.stop();
   }
@@ -68,7 +78,11 @@ async function main(): Promise<void> {
   const cost: CostComparison[] = [];
   for (const ours of counted) {
     const sample = await runAwsSample(ours.approvers);
-    const sampleWork: WorkPerRequest = { ...NO_WORK, stateTransitions: sample.stateTransitions, snsEmails: sample.snsPublishes };
+    const sampleWork: WorkPerRequest = {
+      ...NO_WORK,
+      stateTransitions: sample.stateTransitions,
+      snsEmails: sample.snsPublishes,
+    };
     const patternWork = ssmPatternWork(ours.approvers);
     cost.push({
       approvers: ours.approvers,
@@ -80,7 +94,12 @@ async function main(): Promise<void> {
 
   const measured = {
     generatedAt: new Date().toISOString(),
-    environment: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim() ?? "unknown" },
+    environment: {
+      node: process.version,
+      platform: `${os.platform()} ${os.arch()}`,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model.trim() ?? "unknown",
+    },
     prices: { region: PRICE_REGION, recordedOn: PRICES_RECORDED_ON, items: PRICES },
     assumptions: assumptions(lambda.memoryMb),
     cost,
@@ -88,7 +107,11 @@ async function main(): Promise<void> {
     coldStart,
     programEvaluation,
   };
-  const results: BenchResults = { ...measured, targets: judgeTargets(measured), durationSeconds: (performance.now() - started) / 1000 };
+  const results: BenchResults = {
+    ...measured,
+    targets: judgeTargets(measured),
+    durationSeconds: (performance.now() - started) / 1000,
+  };
 
   mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
   writeFileSync(RESULTS_FILE, JSON.stringify(results, null, 2) + "\n");

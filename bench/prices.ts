@@ -34,7 +34,12 @@ export const PRICES = {
   ssmAutomationStep: { usd: 0.002, per: 1, unit: "SSM Automation step (beyond the free tier)", source: SSM },
   // Not in the baseline notes: added because every approval page view and decision is an HTTP API
   // request, and leaving it out would flatter this workflow against baselines that have no page.
-  httpApiRequest: { usd: 1.0, per: 1_000_000, unit: "API Gateway HTTP API request (first 300M/month)", source: API_GATEWAY },
+  httpApiRequest: {
+    usd: 1.0,
+    per: 1_000_000,
+    unit: "API Gateway HTTP API request (first 300M/month)",
+    source: API_GATEWAY,
+  },
 } as const satisfies Record<string, Price>;
 
 export type PriceName = keyof typeof PRICES;

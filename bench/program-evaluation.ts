@@ -68,6 +68,8 @@ export function scaling(evaluations: Evaluation[]): Omit<ProgramScaling, "evalua
     fixedResources: first.resources - resourcesPerApprover * first.approvers,
     msPerApprover,
     linearity: middle.ms / predicted,
-    resourcesLinear: sorted.every((run) => run.resources === first.resources + resourcesPerApprover * (run.approvers - first.approvers)),
+    resourcesLinear: sorted.every(
+      (run) => run.resources === first.resources + resourcesPerApprover * (run.approvers - first.approvers),
+    ),
   };
 }

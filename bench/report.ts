@@ -61,7 +61,8 @@ export function judgeTargets(results: Omit<BenchResults, "targets" | "durationSe
       figure: `${usd(ours)} = ${ratio.toFixed(2)}x the sample's ${usd(sample)}`,
       target: `<= ${SAMPLE_COST_FACTOR}x`,
       pass: ratio <= SAMPLE_COST_FACTOR,
-      note: "both totals include their SNS emails; Step Functions alone: " +
+      note:
+        "both totals include their SNS emails; Step Functions alone: " +
         `${(three.ours.cost.stepFunctions / three.awsSample.cost.stepFunctions).toFixed(2)}x`,
     });
     const pattern = three.ssmPattern.cost.total;

@@ -7,7 +7,14 @@ import type { Summary } from "./stats";
 export function renderTable(rows: string[][], indent = "  "): string {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length)));
   return rows
-    .map((row) => indent + row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("   ").trimEnd())
+    .map(
+      (row) =>
+        indent +
+        row
+          .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
+          .join("   ")
+          .trimEnd(),
+    )
     .join("\n");
 }
 
@@ -26,9 +33,18 @@ function costSection(comparisons: CostComparison[]): string {
     ["", ...comparisons.map((comparison) => `${comparison.approvers} approvers`)],
     ["This workflow (counted from local runs)", ...comparisons.map(() => "")],
     row("  state transitions / request", (c) => num(c.ours.work.stateTransitions)),
-    row("  Lambda invocations / billed ms per request", (c) => `${num(invocations(c.ours.work))} / ${num(billedMs(c.ours.work))}`),
-    row("  DynamoDB write / read request units", (c) => `${num(c.ours.work.dynamoWriteUnits)} / ${num(c.ours.work.dynamoReadUnits)}`),
-    row("  SNS emails / HTTP API requests", (c) => `${num(c.ours.work.snsEmails)} / ${num(c.ours.work.httpApiRequests)}`),
+    row(
+      "  Lambda invocations / billed ms per request",
+      (c) => `${num(invocations(c.ours.work))} / ${num(billedMs(c.ours.work))}`,
+    ),
+    row(
+      "  DynamoDB write / read request units",
+      (c) => `${num(c.ours.work.dynamoWriteUnits)} / ${num(c.ours.work.dynamoReadUnits)}`,
+    ),
+    row(
+      "  SNS emails / HTTP API requests",
+      (c) => `${num(c.ours.work.snsEmails)} / ${num(c.ours.work.httpApiRequests)}`,
+    ),
     row("  Step Functions", (c) => usd(c.ours.cost.stepFunctions)),
     row("  Lambda (requests + GB-s)", (c) => usd(lambdaUsd(c.ours.cost))),
     row("  DynamoDB", (c) => usd(c.ours.cost.dynamoDb)),
@@ -47,9 +63,15 @@ function costSection(comparisons: CostComparison[]): string {
     row("  total", (c) => usd(c.ssmPattern.cost.total)),
     ["Ratios", ...comparisons.map(() => "")],
     row("  ours / AWS sample, totals", (c) => `${(c.ours.cost.total / c.awsSample.cost.total).toFixed(2)}x`),
-    row("  ours / AWS sample, Step Functions only", (c) => `${(c.ours.cost.stepFunctions / c.awsSample.cost.stepFunctions).toFixed(2)}x`),
+    row(
+      "  ours / AWS sample, Step Functions only",
+      (c) => `${(c.ours.cost.stepFunctions / c.awsSample.cost.stepFunctions).toFixed(2)}x`,
+    ),
     row("  SSM pattern / ours, totals", (c) => `${(c.ssmPattern.cost.total / c.ours.cost.total).toFixed(0)}x`),
-    row("  SSM pattern / ours, Lambda only", (c) => `${(lambdaUsd(c.ssmPattern.cost) / lambdaUsd(c.ours.cost)).toFixed(0)}x`),
+    row(
+      "  SSM pattern / ours, Lambda only",
+      (c) => `${(lambdaUsd(c.ssmPattern.cost) / lambdaUsd(c.ours.cost)).toFixed(0)}x`,
+    ),
   ];
   return renderTable(rows);
 }
@@ -62,12 +84,20 @@ function latencySection(results: BenchResults): string {
   const { sequential, concurrent } = results.latency;
   const rows = [
     ["", "p50", "p95", "max", "samples"],
-    latencyRows(`one at a time (${sequential.approversPerRequest} approvers per request): POST -> next state`, sequential.toNextState),
+    latencyRows(
+      `one at a time (${sequential.approversPerRequest} approvers per request): POST -> next state`,
+      sequential.toNextState,
+    ),
     latencyRows("one at a time: POST -> page answer", sequential.pageResponse),
-    ...concurrent.map((run) => latencyRows(`${run.approvers} at once, quorum ${run.quorum}: POST -> page answer`, run.pageResponse)),
+    ...concurrent.map((run) =>
+      latencyRows(`${run.approvers} at once, quorum ${run.quorum}: POST -> page answer`, run.pageResponse),
+    ),
   ];
   const verifications = concurrent.map((run) => {
-    const wave = run.simultaneous < run.approvers ? ` (${run.simultaneous} sent together, the rest as the local engine asked them)` : "";
+    const wave =
+      run.simultaneous < run.approvers
+        ? ` (${run.simultaneous} sent together, the rest as the local engine asked them)`
+        : "";
     return [
       `  ${run.approvers} approvers at once, quorum ${run.quorum}${wave}: first POST -> "Close request" ${ms(run.toClose)}; ${run.verification.passed ? "verified" : "VERIFICATION FAILED"}`,
       ...run.verification.checks.map((check) => `    ${check}`),
@@ -78,7 +108,10 @@ function latencySection(results: BenchResults): string {
 
 function coldStartSection(results: BenchResults): string {
   const loads = results.coldStart[0]?.loads ?? 0;
-  const rows = [["handler", "bundle", `module load (median of ${loads})`], ...results.coldStart.map((c) => [c.handler, kb(c.bundleBytes), ms(c.loadMs)])];
+  const rows = [
+    ["handler", "bundle", `module load (median of ${loads})`],
+    ...results.coldStart.map((c) => [c.handler, kb(c.bundleBytes), ms(c.loadMs)]),
+  ];
   return renderTable(rows);
 }
 
@@ -97,7 +130,10 @@ function programSection(results: BenchResults): string {
 
 function targetsSection(results: BenchResults): string {
   return results.targets
-    .map((target) => `  ${target.pass ? "PASS" : "MISS"}  ${target.what}: ${target.figure} (target ${target.target})${target.note ? `\n        ${target.note}` : ""}`)
+    .map(
+      (target) =>
+        `  ${target.pass ? "PASS" : "MISS"}  ${target.what}: ${target.figure} (target ${target.target})${target.note ? `\n        ${target.note}` : ""}`,
+    )
     .join("\n");
 }
 
@@ -125,7 +161,9 @@ export function renderResults(results: BenchResults): string {
     ...results.assumptions.map((line) => `  - ${line}`),
     "",
     "Prices",
-    ...Object.values(prices.items).map((price) => `  - $${price.usd} per ${price.per.toLocaleString("en-US")} ${price.unit}: ${price.source}`),
+    ...Object.values(prices.items).map(
+      (price) => `  - $${price.usd} per ${price.per.toLocaleString("en-US")} ${price.unit}: ${price.source}`,
+    ),
     "",
     `Done in ${results.durationSeconds.toFixed(0)} s.`,
   ].join("\n");

@@ -44,7 +44,10 @@ export class ApprovalFunction extends pulumi.ComponentResource {
 
     this.role = new aws.iam.Role(
       `${name}-role`,
-      { assumeRolePolicy: trustPolicy("lambda.amazonaws.com"), description: `${args.handlerName}: ${args.description}` },
+      {
+        assumeRolePolicy: trustPolicy("lambda.amazonaws.com"),
+        description: `${args.handlerName}: ${args.description}`,
+      },
       { parent: this },
     );
 
@@ -71,7 +74,12 @@ export class ApprovalFunction extends pulumi.ComponentResource {
         memorySize,
         timeout: args.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
         environment: args.environment ? { variables: args.environment } : undefined,
-        loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
+        loggingConfig: {
+          logFormat: "JSON",
+          logGroup: this.logGroup.name,
+          applicationLogLevel: "INFO",
+          systemLogLevel: "WARN",
+        },
       },
       // The role's policy must exist before the first invocation can log or call anything.
       { parent: this, dependsOn: [policy] },

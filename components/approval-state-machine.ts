@@ -108,7 +108,11 @@ export class ApprovalStateMachine extends pulumi.ComponentResource {
         roleArn: this.role.arn,
         definition,
         // Execution data is not logged: Lambda payloads carry task tokens.
-        loggingConfiguration: { level: "ALL", includeExecutionData: false, logDestination: pulumi.interpolate`${logGroup.arn}:*` },
+        loggingConfiguration: {
+          level: "ALL",
+          includeExecutionData: false,
+          logDestination: pulumi.interpolate`${logGroup.arn}:*`,
+        },
         tracingConfiguration: { enabled: true },
       },
       { parent: this, dependsOn: [policy] },

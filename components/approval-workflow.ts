@@ -54,7 +54,11 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
         // (and the confirmed email subscription).
         const topic = new aws.sns.Topic(
           `${name}-${approver.name}`,
-          { namePrefix: `Automation-${approver.name}-`, kmsMasterKeyId: "alias/aws/sns", displayName: "Approval request" },
+          {
+            namePrefix: `Automation-${approver.name}-`,
+            kmsMasterKeyId: "alias/aws/sns",
+            displayName: "Approval request",
+          },
           { parent: this },
         );
         new aws.sns.TopicSubscription(
@@ -100,7 +104,12 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
 
     const openRequest = new ApprovalFunction(
       `${name}-open-request`,
-      { ...common, handlerName: "open-request", description: "Validates a request and opens its record", permissions: [tableAccess(table, ["PutItem"])] },
+      {
+        ...common,
+        handlerName: "open-request",
+        description: "Validates a request and opens its record",
+        permissions: [tableAccess(table, ["PutItem"])],
+      },
       { parent: this },
     );
     const approvalPage = new ApprovalFunction(
@@ -111,7 +120,11 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
         description: "Shows the approval page and records decisions",
         permissions: [
           tableAccess(table, ["GetItem", "UpdateItem"]),
-          { sid: "AnswerWaitingTasks", actions: ["states:SendTaskFailure", "states:SendTaskSuccess"], resources: [NO_RESOURCE_TYPE] },
+          {
+            sid: "AnswerWaitingTasks",
+            actions: ["states:SendTaskFailure", "states:SendTaskSuccess"],
+            resources: [NO_RESOURCE_TYPE],
+          },
         ],
       },
       { parent: this },
@@ -135,14 +148,21 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
         description: "Stores an approver's task token and emails the approval link",
         permissions: [
           tableAccess(table, ["PutItem", "UpdateItem"]),
-          ...(linkTopicArns.length > 0 ? [{ sid: "PublishToApproverTopics", actions: ["sns:Publish"], resources: linkTopicArns }] : []),
+          ...(linkTopicArns.length > 0
+            ? [{ sid: "PublishToApproverTopics", actions: ["sns:Publish"], resources: linkTopicArns }]
+            : []),
         ],
       },
       { parent: this },
     );
     const recordExpiry = new ApprovalFunction(
       `${name}-record-expiry`,
-      { ...common, handlerName: "record-expiry", description: "Records a missed deadline as an expired vote", permissions: [tableAccess(table, ["GetItem", "UpdateItem"])] },
+      {
+        ...common,
+        handlerName: "record-expiry",
+        description: "Records a missed deadline as an expired vote",
+        permissions: [tableAccess(table, ["GetItem", "UpdateItem"])],
+      },
       { parent: this },
     );
     const closeRequest = new ApprovalFunction(

@@ -54,32 +54,36 @@ export function formatDuration(seconds: number): string {
 // IAM users and roles, with an optional path; no wildcards (aws:approve needs exact principals).
 const IAM_PRINCIPAL = /^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:(?:user|role)\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/;
 
-const approverSchema = z.strictObject({
-  name: z
-    .string({ error: "name is required and must be a string" })
-    .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, {
+const approverSchema = z.strictObject(
+  {
+    name: z.string({ error: "name is required and must be a string" }).regex(/^[a-z0-9][a-z0-9-]{0,31}$/, {
       error: "name must be 1-32 characters of a-z, 0-9 and '-', starting with a letter or digit",
     }),
-  email: z.email({ error: "email must be a valid email address" }),
-  iamPrincipal: z
-    .string({ error: "iamPrincipal must be a string" })
-    .regex(IAM_PRINCIPAL, {
-      error: "iamPrincipal must be the ARN of an IAM user or role, e.g. arn:aws:iam::123456789012:role/Approver",
-    })
-    .optional(),
-}, {
-  error: (issue) =>
-    issue.code === "unrecognized_keys"
-      ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}; an approver has name, email and optionally iamPrincipal`
-      : undefined,
-});
+    email: z.email({ error: "email must be a valid email address" }),
+    iamPrincipal: z
+      .string({ error: "iamPrincipal must be a string" })
+      .regex(IAM_PRINCIPAL, {
+        error: "iamPrincipal must be the ARN of an IAM user or role, e.g. arn:aws:iam::123456789012:role/Approver",
+      })
+      .optional(),
+  },
+  {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}; an approver has name, email and optionally iamPrincipal`
+        : undefined,
+  },
+);
 
 const durationSchema = z
   .string({ error: "approvalTimeout must be a duration string such as 72h or 7d" })
   .transform((text, ctx) => {
     const seconds = parseDuration(text);
     if (seconds === undefined) {
-      ctx.addIssue({ code: "custom", message: `approvalTimeout "${text}" is not a duration such as 90m, 72h, 7d or 1d12h` });
+      ctx.addIssue({
+        code: "custom",
+        message: `approvalTimeout "${text}" is not a duration such as 90m, 72h, 7d or 1d12h`,
+      });
       return z.NEVER;
     }
     if (seconds < MIN_APPROVAL_TIMEOUT_SECONDS) {
@@ -97,23 +101,28 @@ const durationSchema = z
   });
 
 const configSchema = z
-  .strictObject({
-    approvers: z
-      .array(approverSchema, { error: "approvers must be a list of { name, email, iamPrincipal? }" })
-      .min(1, { error: "approvers must list at least one approver" })
-      .max(MAX_APPROVERS, { error: `approvers lists more than ${MAX_APPROVERS} approvers, the most this workflow supports` }),
-    quorum: z
-      .number({ error: "quorum must be a whole number" })
-      .int({ error: "quorum must be a whole number" })
-      .min(1, { error: "quorum must be at least 1" })
-      .optional(),
-    approvalTimeout: durationSchema.optional(),
-  }, {
-    error: (issue) =>
-      issue.code === "unrecognized_keys"
-        ? `unknown setting(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}; the settings are approvers, quorum and approvalTimeout`
-        : undefined,
-  })
+  .strictObject(
+    {
+      approvers: z
+        .array(approverSchema, { error: "approvers must be a list of { name, email, iamPrincipal? }" })
+        .min(1, { error: "approvers must list at least one approver" })
+        .max(MAX_APPROVERS, {
+          error: `approvers lists more than ${MAX_APPROVERS} approvers, the most this workflow supports`,
+        }),
+      quorum: z
+        .number({ error: "quorum must be a whole number" })
+        .int({ error: "quorum must be a whole number" })
+        .min(1, { error: "quorum must be at least 1" })
+        .optional(),
+      approvalTimeout: durationSchema.optional(),
+    },
+    {
+      error: (issue) =>
+        issue.code === "unrecognized_keys"
+          ? `unknown setting(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}; the settings are approvers, quorum and approvalTimeout`
+          : undefined,
+    },
+  )
   .superRefine((config, ctx) => {
     const { approvers } = config;
     for (const field of ["name", "email"] as const) {
@@ -182,7 +191,8 @@ function describePath(path: PropertyKey[], input: unknown): string {
     const entry = Array.isArray((input as { approvers?: unknown })?.approvers)
       ? (input as { approvers: unknown[] }).approvers[index]
       : undefined;
-    const name = typeof (entry as { name?: unknown })?.name === "string" ? ` (${(entry as { name: string }).name})` : "";
+    const name =
+      typeof (entry as { name?: unknown })?.name === "string" ? ` (${(entry as { name: string }).name})` : "";
     return `parallel-approval:approvers[${index}]${name}${rest.map((p) => `.${String(p)}`).join("")}`;
   }
   return path.length === 0 ? "parallel-approval" : `parallel-approval:${path.map(String).join(".")}`;

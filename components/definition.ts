@@ -349,8 +349,14 @@ function approverBranch(
         "quorumReached",
         `The quorum was already reached when ${approver.name}'s deadline passed.`,
       ),
-      [names.rejected]: signalFail("rejected", `The request was already rejected when ${approver.name}'s deadline passed.`),
-      [names.expired]: signalFail("expired", `${approver.name}'s deadline passed and the quorum can no longer be reached.`),
+      [names.rejected]: signalFail(
+        "rejected",
+        `The request was already rejected when ${approver.name}'s deadline passed.`,
+      ),
+      [names.expired]: signalFail(
+        "expired",
+        `${approver.name}'s deadline passed and the quorum can no longer be reached.`,
+      ),
     },
   };
 }

@@ -34,18 +34,16 @@ interface PolicyStatement {
 
 /** One JSON policy document for a role, from the permissions its owner declared. */
 export function policyDocument(permissions: Permission[]): pulumi.Output<string> {
-  return pulumi
-    .all(permissions.map((permission) => pulumi.all(permission.resources)))
-    .apply((resolved) => {
-      const statements: PolicyStatement[] = permissions.map((permission, index) => ({
-        Sid: permission.sid,
-        Effect: "Allow",
-        Action: [...permission.actions].sort(),
-        Resource: [...new Set(resolved[index])].sort(),
-        ...(permission.condition ? { Condition: permission.condition } : {}),
-      }));
-      return JSON.stringify({ Version: "2012-10-17", Statement: statements }, null, 2);
-    });
+  return pulumi.all(permissions.map((permission) => pulumi.all(permission.resources))).apply((resolved) => {
+    const statements: PolicyStatement[] = permissions.map((permission, index) => ({
+      Sid: permission.sid,
+      Effect: "Allow",
+      Action: [...permission.actions].sort(),
+      Resource: [...new Set(resolved[index])].sort(),
+      ...(permission.condition ? { Condition: permission.condition } : {}),
+    }));
+    return JSON.stringify({ Version: "2012-10-17", Statement: statements }, null, 2);
+  });
 }
 
 /** A trust policy for exactly one AWS service principal, e.g. "lambda.amazonaws.com". */

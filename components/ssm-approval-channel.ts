@@ -19,7 +19,12 @@ import { ApprovalFunction } from "./approval-function";
 import { IAM_CHANNEL_MAX_TIMEOUT_SECONDS, MAX_APPROVERS, MIN_APPROVAL_TIMEOUT_SECONDS } from "./config";
 import { NO_RESOURCE_TYPE, Permission, policyDocument, trustPolicy } from "./permissions";
 import { tableAccess } from "./request-store";
-import { approvalDocumentContent, approvalStepEventPattern, automationArnsOf, documentNameFor } from "./ssm-approval-document";
+import {
+  approvalDocumentContent,
+  approvalStepEventPattern,
+  automationArnsOf,
+  documentNameFor,
+} from "./ssm-approval-document";
 
 export interface IamApprover {
   /** The approver's stable name from stack config. */
@@ -66,11 +71,17 @@ function checkArgs(name: string, args: SsmApprovalChannelArgs): void {
     if (seen.has(approver.name)) problems.push(`approver "${approver.name}" is listed twice`);
     seen.add(approver.name);
     if (!IAM_PRINCIPAL.test(approver.principalArn)) {
-      problems.push(`approver "${approver.name}": principalArn "${approver.principalArn}" is not an IAM user or role ARN`);
+      problems.push(
+        `approver "${approver.name}": principalArn "${approver.principalArn}" is not an IAM user or role ARN`,
+      );
     }
   }
   const timeout = args.approvalTimeoutSeconds;
-  if (!Number.isInteger(timeout) || timeout < MIN_APPROVAL_TIMEOUT_SECONDS || timeout > IAM_CHANNEL_MAX_TIMEOUT_SECONDS) {
+  if (
+    !Number.isInteger(timeout) ||
+    timeout < MIN_APPROVAL_TIMEOUT_SECONDS ||
+    timeout > IAM_CHANNEL_MAX_TIMEOUT_SECONDS
+  ) {
     problems.push(
       `approvalTimeoutSeconds ${timeout} must be a whole number from ${MIN_APPROVAL_TIMEOUT_SECONDS} to ${IAM_CHANNEL_MAX_TIMEOUT_SECONDS} (aws:approve waits at most 30 days)`,
     );
@@ -200,7 +211,11 @@ export class SsmApprovalChannel extends pulumi.ComponentResource {
         permissions: [
           { sid: "ReadApprovalAutomations", actions: ["ssm:GetAutomationExecution"], resources: [executionsArn] },
           tableAccess(args.table, ["GetItem", "UpdateItem"]),
-          { sid: "AnswerWaitingTasks", actions: ["states:SendTaskFailure", "states:SendTaskSuccess"], resources: [NO_RESOURCE_TYPE] },
+          {
+            sid: "AnswerWaitingTasks",
+            actions: ["states:SendTaskFailure", "states:SendTaskSuccess"],
+            resources: [NO_RESOURCE_TYPE],
+          },
           // Lambda sends an invocation that failed every retry to the on-failure destination as the function's role.
           { sid: "DeadLetterFailedInvocations", actions: ["sqs:SendMessage"], resources: [deadLetters.arn] },
         ],
@@ -242,7 +257,12 @@ export class SsmApprovalChannel extends pulumi.ComponentResource {
 
     const invokePermission = new aws.lambda.Permission(
       `${name}-result-invoke`,
-      { action: "lambda:InvokeFunction", function: result.name, principal: "events.amazonaws.com", sourceArn: rule.arn },
+      {
+        action: "lambda:InvokeFunction",
+        function: result.name,
+        principal: "events.amazonaws.com",
+        sourceArn: rule.arn,
+      },
       { parent: this },
     );
 

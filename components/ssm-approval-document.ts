@@ -25,7 +25,11 @@ const ref = (parameter: string) => `{{ ${parameter} }}`;
  * parameters are readable by anyone allowed ssm:GetAutomationExecution.
  */
 export function approvalDocumentContent(timeoutSeconds: number) {
-  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < MIN_APPROVAL_TIMEOUT_SECONDS || timeoutSeconds > IAM_CHANNEL_MAX_TIMEOUT_SECONDS) {
+  if (
+    !Number.isInteger(timeoutSeconds) ||
+    timeoutSeconds < MIN_APPROVAL_TIMEOUT_SECONDS ||
+    timeoutSeconds > IAM_CHANNEL_MAX_TIMEOUT_SECONDS
+  ) {
     throw new Error(
       `approval document: timeoutSeconds ${timeoutSeconds} must be a whole number from ${MIN_APPROVAL_TIMEOUT_SECONDS} to ${IAM_CHANNEL_MAX_TIMEOUT_SECONDS} (aws:approve waits at most 30 days)`,
     );
@@ -46,7 +50,11 @@ export function approvalDocumentContent(timeoutSeconds: number) {
         description: "The approver's SNS topic (its name starts with Automation).",
         allowedPattern: "^arn:aws[a-z-]*:sns:[a-z0-9-]+:\\d{12}:Automation[A-Za-z0-9_-]*$",
       },
-      [P.minRequiredApprovals]: { type: "Integer", description: "Approvals needed: always 1 (one approver per automation).", default: 1 },
+      [P.minRequiredApprovals]: {
+        type: "Integer",
+        description: "Approvals needed: always 1 (one approver per automation).",
+        default: 1,
+      },
       [P.correlationId]: {
         type: "String",
         description: "Finds the ask again when the step ends.",

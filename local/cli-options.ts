@@ -59,7 +59,8 @@ failed or the sandbox could not start, 2 for a bad option or stack config, 130 o
 
 function parsePort(text: string): number {
   const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`--port must be a port number from 0 to 65535, got "${text}"`);
+  if (!/^\d+$/.test(text) || port > 65535)
+    throw new UsageError(`--port must be a port number from 0 to 65535, got "${text}"`);
   return port;
 }
 

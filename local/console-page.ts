@@ -39,7 +39,10 @@ const STYLE_HASH = createHash("sha256").update(STYLE).digest("base64");
 const CSP = `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`;
 
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
+  return text.replace(
+    /[&<>"']/g,
+    (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!,
+  );
 }
 
 export type ConsoleView =
@@ -91,10 +94,15 @@ function automationSection(automation: LocalAutomation, principal: string): stri
     ["Signed in as", principal],
   ];
   if (automation.decision) {
-    rows.push(["Decision", `${automation.decision.decision} by ${automation.decision.approver} at ${automation.decision.at.toISOString()}`]);
+    rows.push([
+      "Decision",
+      `${automation.decision.decision} by ${automation.decision.approver} at ${automation.decision.at.toISOString()}`,
+    ]);
     if (automation.decision.comment) rows.push(["Comment", automation.decision.comment]);
   }
-  const list = rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd${k === "Status" ? ' class="status"' : ""}>${escapeHtml(v)}</dd>`).join("");
+  const list = rows
+    .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd${k === "Status" ? ' class="status"' : ""}>${escapeHtml(v)}</dd>`)
+    .join("");
   return `<section><h1>Approve/Deny</h1><dl>${list}</dl></section><section><pre>${escapeHtml(message)}</pre></section>`;
 }
 
@@ -107,8 +115,10 @@ const FORM = `<section><form method="post">
 <p><button type="submit">Submit</button></p></form></section>`;
 
 export function renderConsolePage(view: ConsoleView): ConsoleResponse {
-  if (view.kind === "notFound") return page(404, "Not found", `<section><h1>Automation execution not found</h1></section>`);
-  if (view.kind === "problem") return page(view.statusCode, "Problem", `<section><h1>${escapeHtml(view.message)}</h1></section>`);
+  if (view.kind === "notFound")
+    return page(404, "Not found", `<section><h1>Automation execution not found</h1></section>`);
+  if (view.kind === "problem")
+    return page(view.statusCode, "Problem", `<section><h1>${escapeHtml(view.message)}</h1></section>`);
   const { automation, principal, notice } = view;
   const top = notice ? `<section><p class="status">${escapeHtml(notice)}</p></section>` : "";
   const waiting = automation.stepStatus === "Waiting";
@@ -129,7 +139,10 @@ const principalOf = (automation: LocalAutomation) => automation.parameters[P.app
 /** Serves GET, HEAD and POST of `/console/<id>`. */
 export async function serveConsole(req: IncomingMessage, res: ServerResponse, deps: ConsoleDeps): Promise<void> {
   const respond = (response: ConsoleResponse) => {
-    res.writeHead(response.statusCode, { ...response.headers, "content-length": String(Buffer.byteLength(response.body)) });
+    res.writeHead(response.statusCode, {
+      ...response.headers,
+      "content-length": String(Buffer.byteLength(response.body)),
+    });
     res.end(req.method === "HEAD" ? undefined : response.body);
   };
   const id = decodeURIComponent((req.url ?? "").slice(CONSOLE_PATH.length).split(/[?#]/)[0]);
@@ -137,14 +150,22 @@ export async function serveConsole(req: IncomingMessage, res: ServerResponse, de
   if (!automation) return respond(renderConsolePage({ kind: "notFound" }));
   const principal = principalOf(automation);
   const method = (req.method ?? "GET").toUpperCase();
-  if (method === "GET" || method === "HEAD") return respond(renderConsolePage({ kind: "automation", automation, principal }));
-  if (method !== "POST") return respond(renderConsolePage({ kind: "problem", statusCode: 405, message: "Use the form." }));
+  if (method === "GET" || method === "HEAD")
+    return respond(renderConsolePage({ kind: "automation", automation, principal }));
+  if (method !== "POST")
+    return respond(renderConsolePage({ kind: "problem", statusCode: 405, message: "Use the form." }));
 
   let form: URLSearchParams;
   try {
     form = new URLSearchParams((await readBody(req, 16 * 1024)).toString("utf8"));
   } catch (error) {
-    return respond(renderConsolePage({ kind: "problem", statusCode: error instanceof BodyTooLargeError ? 413 : 400, message: "The form could not be read." }));
+    return respond(
+      renderConsolePage({
+        kind: "problem",
+        statusCode: error instanceof BodyTooLargeError ? 413 : 400,
+        message: "The form could not be read.",
+      }),
+    );
   }
   const decision = form.get("decision");
   const comment = form.get("comment") ?? undefined;
@@ -152,10 +173,24 @@ export async function serveConsole(req: IncomingMessage, res: ServerResponse, de
     return respond(renderConsolePage({ kind: "problem", statusCode: 400, message: "Choose Approve or Deny." }));
   }
   if (comment !== undefined && comment.length > MAX_COMMENT_LENGTH) {
-    return respond(renderConsolePage({ kind: "problem", statusCode: 400, message: `The comment is longer than ${MAX_COMMENT_LENGTH} characters.` }));
+    return respond(
+      renderConsolePage({
+        kind: "problem",
+        statusCode: 400,
+        message: `The comment is longer than ${MAX_COMMENT_LENGTH} characters.`,
+      }),
+    );
   }
   if (automation.stepStatus !== "Waiting") {
-    return respond({ ...renderConsolePage({ kind: "automation", automation, principal, notice: "Nothing was submitted: this automation no longer waits for approval." }), statusCode: 409 });
+    return respond({
+      ...renderConsolePage({
+        kind: "automation",
+        automation,
+        principal,
+        notice: "Nothing was submitted: this automation no longer waits for approval.",
+      }),
+      statusCode: 409,
+    });
   }
   await deps.decide(id, decision, comment);
   const notice = decision === "approve" ? "You approved this step." : "You denied this step.";

@@ -50,15 +50,21 @@ function escapeXml(text: string): string {
 
 function publish(params: URLSearchParams, topics: Set<string>): Omit<PublishedMessage, "messageId" | "publishedAt"> {
   const topicArn = params.get("TopicArn") ?? params.get("TargetArn");
-  if (!topicArn) throw new LocalAwsError("InvalidParameter", "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter");
+  if (!topicArn)
+    throw new LocalAwsError(
+      "InvalidParameter",
+      "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter",
+    );
   if (!topics.has(topicArn)) throw new LocalAwsError("NotFound", "Topic does not exist", 404);
   const message = params.get("Message");
-  if (message === null || message === "") throw new LocalAwsError("InvalidParameter", "Invalid parameter: Empty message");
+  if (message === null || message === "")
+    throw new LocalAwsError("InvalidParameter", "Invalid parameter: Empty message");
   if (Buffer.byteLength(message, "utf8") > MAX_MESSAGE_BYTES) {
     throw new LocalAwsError("InvalidParameter", "Invalid parameter: Message too long");
   }
   const subject = params.get("Subject") ?? undefined;
-  if (subject !== undefined && !isValidSubject(subject)) throw new LocalAwsError("InvalidParameter", "Invalid parameter: Subject");
+  if (subject !== undefined && !isValidSubject(subject))
+    throw new LocalAwsError("InvalidParameter", "Invalid parameter: Subject");
   return subject === undefined ? { topicArn, message } : { topicArn, subject, message };
 }
 
@@ -80,7 +86,11 @@ export async function startFakeSns(options: FakeSnsOptions): Promise<FakeSns> {
   const outbox: PublishedMessage[] = [];
 
   function accept(params: URLSearchParams): PublishedMessage {
-    const accepted: PublishedMessage = { messageId: randomUUID(), ...publish(params, topics), publishedAt: new Date().toISOString() };
+    const accepted: PublishedMessage = {
+      messageId: randomUUID(),
+      ...publish(params, topics),
+      publishedAt: new Date().toISOString(),
+    };
     outbox.push(accepted);
     options.onPublish?.(accepted);
     return accepted;
@@ -92,11 +102,15 @@ export async function startFakeSns(options: FakeSnsOptions): Promise<FakeSns> {
       const contentType = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
       if (contentType !== "application/x-www-form-urlencoded") {
         // Another protocol (a newer SDK speaking JSON?) would need its own answer: say so plainly.
-        throw new LocalAwsError("InvalidAction", `The local SNS endpoint speaks the AWS query protocol only, not ${contentType || "no content type"}`);
+        throw new LocalAwsError(
+          "InvalidAction",
+          `The local SNS endpoint speaks the AWS query protocol only, not ${contentType || "no content type"}`,
+        );
       }
       const params = new URLSearchParams((await readBody(req, MAX_REQUEST_BYTES)).toString("utf8"));
       const action = params.get("Action");
-      if (action !== "Publish") throw new LocalAwsError("InvalidAction", `The local SNS endpoint implements Publish only, not ${action}`);
+      if (action !== "Publish")
+        throw new LocalAwsError("InvalidAction", `The local SNS endpoint implements Publish only, not ${action}`);
       const accepted = accept(params);
       answer(
         res,

@@ -84,9 +84,13 @@ export interface FakeSsm {
 }
 
 /** Checks StartAutomationExecution parameters against the document's definitions, as SSM does. */
-export function checkParameters(definitions: Record<string, DocumentParameter>, parameters: unknown): Record<string, string[]> {
+export function checkParameters(
+  definitions: Record<string, DocumentParameter>,
+  parameters: unknown,
+): Record<string, string[]> {
   const invalid = (message: string) => new LocalAwsError("InvalidAutomationExecutionParametersException", message);
-  if (typeof parameters !== "object" || parameters === null || Array.isArray(parameters)) throw invalid("Parameters must be a map");
+  if (typeof parameters !== "object" || parameters === null || Array.isArray(parameters))
+    throw invalid("Parameters must be a map");
   const given = parameters as Record<string, unknown>;
   for (const name of Object.keys(given)) {
     if (definitions[name] === undefined) throw invalid(`Parameter "${name}" is not defined in the document`);
@@ -99,13 +103,19 @@ export function checkParameters(definitions: Record<string, DocumentParameter>, 
       checked[name] = [String(definition.default)];
       continue;
     }
-    if (!Array.isArray(values) || values.some((v) => typeof v !== "string")) throw invalid(`Parameter "${name}" must be a list of strings`);
-    if (definition.type !== "StringList" && values.length !== 1) throw invalid(`Parameter "${name}" of type ${definition.type} takes exactly one value`);
+    if (!Array.isArray(values) || values.some((v) => typeof v !== "string"))
+      throw invalid(`Parameter "${name}" must be a list of strings`);
+    if (definition.type !== "StringList" && values.length !== 1)
+      throw invalid(`Parameter "${name}" of type ${definition.type} takes exactly one value`);
     for (const value of values as string[]) {
-      if (value.length < 1 || value.length > MAX_PARAMETER_VALUE_LENGTH) throw invalid(`Parameter "${name}" values must hold 1 to ${MAX_PARAMETER_VALUE_LENGTH} characters`);
-      if (definition.type === "Integer" && !/^-?\d+$/.test(value)) throw invalid(`Parameter "${name}" must be an integer`);
+      if (value.length < 1 || value.length > MAX_PARAMETER_VALUE_LENGTH)
+        throw invalid(`Parameter "${name}" values must hold 1 to ${MAX_PARAMETER_VALUE_LENGTH} characters`);
+      if (definition.type === "Integer" && !/^-?\d+$/.test(value))
+        throw invalid(`Parameter "${name}" must be an integer`);
       if (definition.allowedPattern !== undefined && !new RegExp(definition.allowedPattern).test(value)) {
-        throw invalid(`Parameter "${name}" value "${value}" does not match the allowed pattern ${definition.allowedPattern}`);
+        throw invalid(
+          `Parameter "${name}" value "${value}" does not match the allowed pattern ${definition.allowedPattern}`,
+        );
       }
     }
     checked[name] = values as string[];
@@ -122,7 +132,12 @@ export function eventTime(date: Date): string {
 }
 
 /** The EventBridge event for the approve step's final status. */
-export function stepStatusEvent(automation: LocalAutomation, status: FinalStepStatus, region: string, account: string): AutomationStepStatusEvent {
+export function stepStatusEvent(
+  automation: LocalAutomation,
+  status: FinalStepStatus,
+  region: string,
+  account: string,
+): AutomationStepStatusEvent {
   const endedAt = automation.endedAt ?? new Date();
   return {
     version: "0",
@@ -156,7 +171,12 @@ const epochSeconds = (date: Date | undefined) => (date === undefined ? undefined
 export function automationView(automation: LocalAutomation): Record<string, unknown> {
   const outputs: Record<string, string[]> = {};
   if (automation.stepStatus !== "Pending") {
-    const approval = automation.decision === undefined ? "Waiting" : automation.decision.decision === "Approve" ? "Approved" : "Rejected";
+    const approval =
+      automation.decision === undefined
+        ? "Waiting"
+        : automation.decision.decision === "Approve"
+          ? "Approved"
+          : "Rejected";
     outputs[APPROVE_OUTPUT.approvalStatus] = [approval];
     if (automation.decision) {
       const entry: ApproverDecision = {
@@ -201,7 +221,11 @@ export async function startFakeSsm(options: FakeSsmOptions): Promise<FakeSsm> {
 
   function find(id: unknown): LocalAutomation {
     const automation = typeof id === "string" ? automations.get(id) : undefined;
-    if (!automation) throw new LocalAwsError("AutomationExecutionNotFoundException", `Automation execution ${String(id)} does not exist`);
+    if (!automation)
+      throw new LocalAwsError(
+        "AutomationExecutionNotFoundException",
+        `Automation execution ${String(id)} does not exist`,
+      );
     return automation;
   }
 
@@ -217,7 +241,10 @@ export async function startFakeSsm(options: FakeSsmOptions): Promise<FakeSsm> {
 
   async function start(body: Record<string, unknown>): Promise<{ AutomationExecutionId: string }> {
     if (body.DocumentName !== options.documentName) {
-      throw new LocalAwsError("InvalidDocument", `Document ${String(body.DocumentName)} does not exist (the local SSM knows ${options.documentName})`);
+      throw new LocalAwsError(
+        "InvalidDocument",
+        `Document ${String(body.DocumentName)} does not exist (the local SSM knows ${options.documentName})`,
+      );
     }
     const parameters = checkParameters(options.documentParameters, body.Parameters ?? {});
     const automation: LocalAutomation = {
@@ -235,10 +262,17 @@ export async function startFakeSsm(options: FakeSsmOptions): Promise<FakeSsm> {
       automation.stepStatus = "Waiting";
       timers.set(
         automation.id,
-        longTimeout(() => end(automation, "TimedOut", "Step timed out while waiting for approval"), options.stepTimeoutSeconds * 1000),
+        longTimeout(
+          () => end(automation, "TimedOut", "Step timed out while waiting for approval"),
+          options.stepTimeoutSeconds * 1000,
+        ),
       );
       Promise.resolve(options.notify(automation)).catch((error: unknown) => {
-        end(automation, "Failed", `Failed to publish the approval notification: ${error instanceof Error ? error.message : String(error)}`);
+        end(
+          automation,
+          "Failed",
+          `Failed to publish the approval notification: ${error instanceof Error ? error.message : String(error)}`,
+        );
       });
     });
     return { AutomationExecutionId: automation.id };
@@ -247,7 +281,10 @@ export async function startFakeSsm(options: FakeSsmOptions): Promise<FakeSsm> {
   function stopAutomation(body: Record<string, unknown>): Record<string, never> {
     const automation = find(body.AutomationExecutionId);
     if (automation.endedAt !== undefined) {
-      throw new LocalAwsError("InvalidAutomationStatusUpdateException", `Automation execution ${automation.id} is ${automation.status} and cannot be stopped`);
+      throw new LocalAwsError(
+        "InvalidAutomationStatusUpdateException",
+        `Automation execution ${automation.id} is ${automation.status} and cannot be stopped`,
+      );
     }
     end(automation, "Cancelled");
     return {};
@@ -256,7 +293,10 @@ export async function startFakeSsm(options: FakeSsmOptions): Promise<FakeSsm> {
   function signal(id: string, decision: "Approve" | "Reject", principal: string, comment?: string): LocalAutomation {
     const automation = find(id);
     if (automation.stepStatus !== "Waiting") {
-      throw new LocalAwsError("AutomationStepNotFoundException", `Automation execution ${id} has no step waiting for approval (status ${automation.status})`);
+      throw new LocalAwsError(
+        "AutomationStepNotFoundException",
+        `Automation execution ${id} has no step waiting for approval (status ${automation.status})`,
+      );
     }
     const approvers = automation.parameters[P.approvers] ?? [];
     if (!approvers.includes(principal)) {
@@ -272,7 +312,11 @@ export async function startFakeSsm(options: FakeSsmOptions): Promise<FakeSsm> {
 
   function sendSignal(body: Record<string, unknown>): Record<string, never> {
     const type = body.SignalType;
-    if (type !== "Approve" && type !== "Reject") throw new LocalAwsError("InvalidAutomationSignalException", `SignalType ${String(type)} is not Approve or Reject`);
+    if (type !== "Approve" && type !== "Reject")
+      throw new LocalAwsError(
+        "InvalidAutomationSignalException",
+        `SignalType ${String(type)} is not Approve or Reject`,
+      );
     const automation = find(body.AutomationExecutionId);
     // The API call carries no principal locally: it acts as the automation's (only) approver.
     const principal = (automation.parameters[P.approvers] ?? [])[0] ?? "unknown";
@@ -306,18 +350,22 @@ export async function startFakeSsm(options: FakeSsmOptions): Promise<FakeSsm> {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const target = String(req.headers["x-amz-target"] ?? "");
-      if (req.method !== "POST" || !target.startsWith(TARGET_PREFIX)) throw new LocalAwsError("InvalidAction", "Expected a POST with X-Amz-Target: AmazonSSM.<Operation>");
+      if (req.method !== "POST" || !target.startsWith(TARGET_PREFIX))
+        throw new LocalAwsError("InvalidAction", "Expected a POST with X-Amz-Target: AmazonSSM.<Operation>");
       let body: unknown;
       try {
         body = JSON.parse((await readBody(req, 1024 * 1024)).toString("utf8") || "{}");
       } catch (error) {
-        if (error instanceof BodyTooLargeError) throw new LocalAwsError("ValidationException", "Request too large", 413);
+        if (error instanceof BodyTooLargeError)
+          throw new LocalAwsError("ValidationException", "Request too large", 413);
         throw new LocalAwsError("SerializationException", "The request body is not JSON");
       }
-      if (typeof body !== "object" || body === null || Array.isArray(body)) throw new LocalAwsError("SerializationException", "The request body must be a JSON object");
+      if (typeof body !== "object" || body === null || Array.isArray(body))
+        throw new LocalAwsError("SerializationException", "The request body must be a JSON object");
       answer(res, 200, await dispatch(target.slice(TARGET_PREFIX.length), body as Record<string, unknown>));
     } catch (error) {
-      const ssmError = error instanceof LocalAwsError ? error : new LocalAwsError("InternalServerError", String(error), 500);
+      const ssmError =
+        error instanceof LocalAwsError ? error : new LocalAwsError("InternalServerError", String(error), 500);
       answer(res, ssmError.status, { __type: ssmError.code, message: ssmError.message }, ssmError.code);
     }
   }

@@ -37,7 +37,11 @@ export interface FakeStepFunctions {
 function stringField(body: Record<string, unknown>, name: string, max: number, required: boolean): string | undefined {
   const value = body[name];
   if (value === undefined || value === null) {
-    if (required) throw new LocalAwsError("ValidationException", `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`);
+    if (required)
+      throw new LocalAwsError(
+        "ValidationException",
+        `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`,
+      );
     return undefined;
   }
   if (typeof value !== "string") throw new LocalAwsError("SerializationException", `${name} must be a string`);
@@ -56,7 +60,10 @@ export function parseCallback(operation: string, body: Record<string, unknown>):
   if (operation === "SendTaskSuccess") {
     const output = stringField(body, "output", Number.MAX_SAFE_INTEGER, true)!;
     if (Buffer.byteLength(output, "utf8") > LIMITS.outputBytes) {
-      throw new LocalAwsError("ValidationException", "1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to 262144");
+      throw new LocalAwsError(
+        "ValidationException",
+        "1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to 262144",
+      );
     }
     let parsed: unknown;
     try {
@@ -71,7 +78,10 @@ export function parseCallback(operation: string, body: Record<string, unknown>):
     const cause = stringField(body, "cause", LIMITS.cause, false);
     return { operation, taskToken, error, cause };
   }
-  throw new LocalAwsError("UnknownOperationException", `The local Step Functions endpoint does not implement ${operation}`);
+  throw new LocalAwsError(
+    "UnknownOperationException",
+    `The local Step Functions endpoint does not implement ${operation}`,
+  );
 }
 
 function settle(registry: LocalTaskRegistry, callback: TaskCallback): void {
@@ -99,23 +109,34 @@ export async function startFakeStepFunctions(options: FakeStepFunctionsOptions):
     try {
       const target = String(req.headers["x-amz-target"] ?? "");
       if (req.method !== "POST" || !target.startsWith(TARGET_PREFIX)) {
-        throw new LocalAwsError("UnknownOperationException", "Expected a POST with X-Amz-Target: AWSStepFunctions.<Operation>");
+        throw new LocalAwsError(
+          "UnknownOperationException",
+          "Expected a POST with X-Amz-Target: AWSStepFunctions.<Operation>",
+        );
       }
       let body: unknown;
       try {
         body = JSON.parse((await readBody(req, 2 * LIMITS.outputBytes)).toString("utf8") || "{}");
       } catch (error) {
-        if (error instanceof BodyTooLargeError) throw new LocalAwsError("ValidationException", "Request too large", 413);
+        if (error instanceof BodyTooLargeError)
+          throw new LocalAwsError("ValidationException", "Request too large", 413);
         throw new LocalAwsError("SerializationException", "The request body is not JSON");
       }
-      if (typeof body !== "object" || body === null || Array.isArray(body)) throw new LocalAwsError("SerializationException", "The request body must be a JSON object");
+      if (typeof body !== "object" || body === null || Array.isArray(body))
+        throw new LocalAwsError("SerializationException", "The request body must be a JSON object");
       const callback = parseCallback(target.slice(TARGET_PREFIX.length), body as Record<string, unknown>);
       settle(options.registry, callback);
       answer(res, 200, {});
       options.onCallback?.(callback);
     } catch (error) {
-      const sfnError = error instanceof LocalAwsError ? error : new LocalAwsError("InternalFailure", String(error), 500);
-      answer(res, sfnError.status, { __type: `${ERROR_NAMESPACE}#${sfnError.code}`, message: sfnError.message }, sfnError.code);
+      const sfnError =
+        error instanceof LocalAwsError ? error : new LocalAwsError("InternalFailure", String(error), 500);
+      answer(
+        res,
+        sfnError.status,
+        { __type: `${ERROR_NAMESPACE}#${sfnError.code}`, message: sfnError.message },
+        sfnError.code,
+      );
     }
   }
 

@@ -85,7 +85,12 @@ function joinedHeaders(rawHeaders: string[]): { headers: Record<string, string>;
     const name = rawHeaders[i].toLowerCase();
     const value = rawHeaders[i + 1];
     if (name === "cookie") {
-      cookies.push(...value.split(";").map((c) => c.trim()).filter((c) => c !== ""));
+      cookies.push(
+        ...value
+          .split(";")
+          .map((c) => c.trim())
+          .filter((c) => c !== ""),
+      );
       continue;
     }
     headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
@@ -103,17 +108,25 @@ function queryParameters(rawQueryString: string): Record<string, string> | undef
 }
 
 /** The payload-format-2.0 event API Gateway would send the Lambda for this request. */
-export function gatewayEvent(request: GatewayRequest, identity: GatewayIdentity, now = new Date(), requestId: string = randomUUID()): APIGatewayProxyEventV2 {
+export function gatewayEvent(
+  request: GatewayRequest,
+  identity: GatewayIdentity,
+  now = new Date(),
+  requestId: string = randomUUID(),
+): APIGatewayProxyEventV2 {
   const queryAt = request.url.indexOf("?");
   const rawPath = queryAt === -1 ? request.url : request.url.slice(0, queryAt);
   const rawQueryString = queryAt === -1 ? "" : request.url.slice(queryAt + 1);
   const { headers, cookies } = joinedHeaders(request.rawHeaders);
   // What API Gateway adds in front of the Lambda.
   headers.host = identity.domainName;
-  headers["x-forwarded-for"] = headers["x-forwarded-for"] ? `${headers["x-forwarded-for"]}, ${request.sourceIp}` : request.sourceIp;
+  headers["x-forwarded-for"] = headers["x-forwarded-for"]
+    ? `${headers["x-forwarded-for"]}, ${request.sourceIp}`
+    : request.sourceIp;
   headers["x-forwarded-port"] = String(request.port);
   headers["x-forwarded-proto"] = "http";
-  headers["x-amzn-trace-id"] = `Root=1-${Math.floor(now.getTime() / 1000).toString(16)}-${randomUUID().replace(/-/g, "").slice(0, 24)}`;
+  headers["x-amzn-trace-id"] =
+    `Root=1-${Math.floor(now.getTime() / 1000).toString(16)}-${randomUUID().replace(/-/g, "").slice(0, 24)}`;
 
   const { routeKey, pathParameters } = route(rawPath);
   const event: APIGatewayProxyEventV2 = {
@@ -167,7 +180,12 @@ export function gatewayResponse(result: unknown): GatewayResponse {
   if (!structured) {
     // No statusCode: API Gateway answers 200 with the result as JSON (a string as it is).
     const body = typeof result === "string" ? result : JSON.stringify(result ?? null);
-    return { statusCode: 200, headers: { "content-type": "application/json" }, cookies: [], body: Buffer.from(body, "utf8") };
+    return {
+      statusCode: 200,
+      headers: { "content-type": "application/json" },
+      cookies: [],
+      body: Buffer.from(body, "utf8"),
+    };
   }
   const r = result as APIGatewayProxyStructuredResultV2;
   const headers: Record<string, string> = {};
@@ -209,7 +227,12 @@ export async function serveThroughGateway(
   } catch (error) {
     const message = error instanceof BodyTooLargeError ? "Request Entity Too Large" : "Bad Request";
     const status = error instanceof BodyTooLargeError ? 413 : 400;
-    send(res, method, { statusCode: status, headers: JSON_TYPE, cookies: [], body: Buffer.from(JSON.stringify({ message })) }, requestId);
+    send(
+      res,
+      method,
+      { statusCode: status, headers: JSON_TYPE, cookies: [], body: Buffer.from(JSON.stringify({ message })) },
+      requestId,
+    );
     return;
   }
   const event = gatewayEvent(
@@ -230,7 +253,12 @@ export async function serveThroughGateway(
   try {
     response = gatewayResponse(await invoke(event));
   } catch {
-    response = { statusCode: 500, headers: JSON_TYPE, cookies: [], body: Buffer.from(JSON.stringify({ message: "Internal Server Error" })) };
+    response = {
+      statusCode: 500,
+      headers: JSON_TYPE,
+      cookies: [],
+      body: Buffer.from(JSON.stringify({ message: "Internal Server Error" })),
+    };
   }
   send(res, method, response, requestId);
 }

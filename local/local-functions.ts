@@ -67,18 +67,35 @@ class LocalFunction {
     readonly spec: LocalFunctionSpec,
     options: LocalFunctionsOptions,
   ) {
-    const data: ContainerData = { handlerModule: spec.handlerModule, functionName: spec.name, functionArn: spec.arn, memoryMb: MEMORY_MB };
+    const data: ContainerData = {
+      handlerModule: spec.handlerModule,
+      functionName: spec.name,
+      functionArn: spec.arn,
+      memoryMb: MEMORY_MB,
+    };
     // The container is TypeScript: register tsx inside the worker (execArgv is not inherited, so
     // the worker starts the same way under mocha, tsx or plain node).
     const bootstrap = `require(${JSON.stringify(require.resolve("tsx/cjs"))}); require(${JSON.stringify(require.resolve("./function-container"))});`;
-    this.worker = new Worker(bootstrap, { eval: true, workerData: data, env: spec.environment, execArgv: [], stdout: true, stderr: true });
+    this.worker = new Worker(bootstrap, {
+      eval: true,
+      workerData: data,
+      env: spec.environment,
+      execArgv: [],
+      stdout: true,
+      stderr: true,
+    });
     for (const stream of ["stdout", "stderr"] as const) {
-      createInterface({ input: this.worker[stream] }).on("line", (line) => options.onLog?.({ functionName: spec.name, stream, line }));
+      createInterface({ input: this.worker[stream] }).on("line", (line) =>
+        options.onLog?.({ functionName: spec.name, stream, line }),
+      );
     }
     this.ready = new Promise((resolve, reject) => {
       const onInit = (message: ContainerMessage) => {
         if (message.type === "ready") resolve();
-        else if (message.type === "initError") reject(namedError("Runtime.ImportModuleError", `${spec.name}: ${message.errorType}: ${message.errorMessage}`));
+        else if (message.type === "initError")
+          reject(
+            namedError("Runtime.ImportModuleError", `${spec.name}: ${message.errorType}: ${message.errorMessage}`),
+          );
       };
       this.worker.once("message", onInit);
       this.worker.once("error", reject);
@@ -102,7 +119,8 @@ class LocalFunction {
   }
 
   invoke(payload: unknown): Promise<unknown> {
-    if (this.stopped) return Promise.reject(namedError("Lambda.ServiceException", `${this.spec.name}: the sandbox is stopping`));
+    if (this.stopped)
+      return Promise.reject(namedError("Lambda.ServiceException", `${this.spec.name}: the sandbox is stopping`));
     const id = ++this.nextId;
     const timeoutMs = (this.spec.timeoutSeconds ?? DEFAULT_FUNCTION_TIMEOUT_SECONDS) * 1000;
     return new Promise((resolve, reject) => {
@@ -111,7 +129,12 @@ class LocalFunction {
         reject(namedError("Sandbox.Timedout", `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
-      const request: ContainerRequest = { id, payload: JSON.stringify(payload ?? null), requestId: randomUUID(), deadline: Date.now() + timeoutMs };
+      const request: ContainerRequest = {
+        id,
+        payload: JSON.stringify(payload ?? null),
+        requestId: randomUUID(),
+        deadline: Date.now() + timeoutMs,
+      };
       this.worker.postMessage(request);
     });
   }
@@ -122,7 +145,10 @@ class LocalFunction {
   }
 }
 
-export async function startLocalFunctions(specs: LocalFunctionSpec[], options: LocalFunctionsOptions = {}): Promise<LocalFunctions> {
+export async function startLocalFunctions(
+  specs: LocalFunctionSpec[],
+  options: LocalFunctionsOptions = {},
+): Promise<LocalFunctions> {
   const functions = specs.map((spec) => new LocalFunction(spec, options));
   const byKey = new Map<string, LocalFunction>();
   for (const fn of functions) {
@@ -141,7 +167,10 @@ export async function startLocalFunctions(specs: LocalFunctionSpec[], options: L
   return {
     invoke(functionArnOrName, payload) {
       const fn = byKey.get(functionArnOrName);
-      if (!fn) return Promise.reject(namedError("Lambda.ResourceNotFoundException", `Function not found: ${functionArnOrName}`));
+      if (!fn)
+        return Promise.reject(
+          namedError("Lambda.ResourceNotFoundException", `Function not found: ${functionArnOrName}`),
+        );
       return fn.invoke(payload);
     },
     stop,

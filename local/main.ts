@@ -67,7 +67,8 @@ function printer(options: CliOptions) {
         out(`  warning: ${event.message}`);
         break;
       case "log": {
-        const line = event.stream === "stderr" ? `  [${event.functionName}] ${event.line}` : logLine(event, options.verbose);
+        const line =
+          event.stream === "stderr" ? `  [${event.functionName}] ${event.line}` : logLine(event, options.verbose);
         if (line !== undefined) out(line);
         break;
       }
@@ -142,7 +143,9 @@ async function main(): Promise<number> {
   process.stdout.write(`${outcomeText(ended.result)}\n`);
   const code = ended.result.status === "SUCCEEDED" ? EXIT.closed : EXIT.failed;
   if (options.keepOpen) {
-    process.stdout.write(`\nThe pages stay up at ${sandbox.pageUrl} (a link now shows the closed request). Ctrl-C to stop.\n`);
+    process.stdout.write(
+      `\nThe pages stay up at ${sandbox.pageUrl} (a link now shows the closed request). Ctrl-C to stop.\n`,
+    );
     await interrupted;
   }
   await sandbox.stop();

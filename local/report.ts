@@ -18,7 +18,12 @@ function indent(text: string, prefix: string): string {
     .join("\n");
 }
 
-export function roundHeader(stack: StackSettings, request: ExecutionInput, timeoutSeconds: number, pageUrl: string): string {
+export function roundHeader(
+  stack: StackSettings,
+  request: ExecutionInput,
+  timeoutSeconds: number,
+  pageUrl: string,
+): string {
   const { approvers, quorum } = stack.settings;
   const overridden = timeoutSeconds !== stack.settings.approvalTimeoutSeconds ? " (--timeout)" : "";
   return [
@@ -33,7 +38,9 @@ export function roundHeader(stack: StackSettings, request: ExecutionInput, timeo
 /** The email SNS would deliver, as the approver would read it. */
 export function emailText(asked: ApproverAsked): string {
   if (!asked.email) return `${asked.approver} <${asked.address}>: asked through the ${asked.channel} channel`;
-  const lines = [`Email to ${asked.approver} <${asked.recipient}>${asked.channel === "iam" ? `, from SSM Automation (decides as ${asked.address})` : ""}`];
+  const lines = [
+    `Email to ${asked.approver} <${asked.recipient}>${asked.channel === "iam" ? `, from SSM Automation (decides as ${asked.address})` : ""}`,
+  ];
   if (asked.email.subject !== undefined) lines.push(`  Subject: ${asked.email.subject}`);
   lines.push(indent(asked.email.message, "  | "), "");
   return lines.join("\n");

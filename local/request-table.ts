@@ -19,7 +19,11 @@ export interface RequestTable {
   stop(): Promise<void>;
 }
 
-export async function startRequestTable(options: { tableName: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } }): Promise<RequestTable> {
+export async function startRequestTable(options: {
+  tableName: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}): Promise<RequestTable> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const endpoint = loopbackUrl(await listenOnLoopback(server));
   const client = new DynamoDBClient({ endpoint, region: options.region, credentials: options.credentials });

@@ -19,15 +19,31 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { resolve } from "node:path";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { buildDefinition, type DefinitionApprover, type DefinitionFunctions } from "../components/definition";
-import { IAM_CHANNEL_MAX_TIMEOUT_SECONDS, MIN_APPROVAL_TIMEOUT_SECONDS, type WorkflowSettings } from "../components/config";
+import {
+  IAM_CHANNEL_MAX_TIMEOUT_SECONDS,
+  MIN_APPROVAL_TIMEOUT_SECONDS,
+  type WorkflowSettings,
+} from "../components/config";
 import { approvalDocumentContent, documentNameFor } from "../components/ssm-approval-document";
-import { requestKey, type Channel, type ExecutionInput, type ExecutionOutput, type RequestRecord, type Vote } from "../lambdas/shared/model";
+import {
+  requestKey,
+  type Channel,
+  type ExecutionInput,
+  type ExecutionOutput,
+  type RequestRecord,
+  type Vote,
+} from "../lambdas/shared/model";
 import { startFakeSns, type FakeSns, type PublishedMessage } from "./fake-sns";
 import { startFakeStepFunctions, type FakeStepFunctions } from "./fake-stepfunctions";
 import { approvalNotice, startFakeSsm, type DocumentParameter, type FakeSsm } from "./fake-ssm";
 import { CONSOLE_PATH, serveConsole } from "./console-page";
 import { serveThroughGateway, type GatewayIdentity } from "./http-gateway";
-import { startLocalFunctions, type FunctionLogLine, type LocalFunctions, type LocalFunctionSpec } from "./local-functions";
+import {
+  startLocalFunctions,
+  type FunctionLogLine,
+  type LocalFunctions,
+  type LocalFunctionSpec,
+} from "./local-functions";
 import { closeServer, listenOnLoopback, loopbackUrl } from "./loopback";
 import { startRequestTable, type RequestTable } from "./request-table";
 import { createTaskRegistry, runLocally, type LocalExecution, type LocalExecutionStatus } from "./state-machine-runner";
@@ -131,7 +147,11 @@ interface FunctionContext {
  */
 const FUNCTIONS: SandboxFunction[] = [
   { key: "openRequest", folder: "open-request" },
-  { key: "notifyApprover", folder: "notify-approver", extraEnvironment: ({ pageUrl }) => ({ APPROVAL_PAGE_URL: pageUrl }) },
+  {
+    key: "notifyApprover",
+    folder: "notify-approver",
+    extraEnvironment: ({ pageUrl }) => ({ APPROVAL_PAGE_URL: pageUrl }),
+  },
   { key: "recordExpiry", folder: "record-expiry" },
   { key: "closeRequest", folder: "close-request" },
   { key: "approvalPage", folder: "approval-page" },
@@ -139,9 +159,18 @@ const FUNCTIONS: SandboxFunction[] = [
     key: "ssmStart",
     folder: "ssm-start",
     iamChannel: true,
-    extraEnvironment: ({ documentName, automationRoleArn }) => ({ AUTOMATION_DOCUMENT_NAME: documentName, AUTOMATION_ROLE_ARN: automationRoleArn }),
+    extraEnvironment: ({ documentName, automationRoleArn }) => ({
+      AUTOMATION_DOCUMENT_NAME: documentName,
+      AUTOMATION_ROLE_ARN: automationRoleArn,
+    }),
   },
-  { key: "ssmResult", folder: "ssm-result", iamChannel: true, timeoutSeconds: 30, extraEnvironment: ({ documentName }) => ({ AUTOMATION_DOCUMENT_NAME: documentName }) },
+  {
+    key: "ssmResult",
+    folder: "ssm-result",
+    iamChannel: true,
+    timeoutSeconds: 30,
+    extraEnvironment: ({ documentName }) => ({ AUTOMATION_DOCUMENT_NAME: documentName }),
+  },
 ];
 
 /**
@@ -213,7 +242,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const requestedTimeout = options.timeoutSeconds ?? settings.approvalTimeoutSeconds;
   const timeoutSeconds = Math.min(requestedTimeout, MAX_LOCAL_TIMEOUT_SECONDS);
   if (timeoutSeconds < requestedTimeout) {
-    emit({ type: "warning", message: `the local runner waits at most ${MAX_LOCAL_TIMEOUT_SECONDS} s (about 24.8 days) per approver; this round uses that instead of ${requestedTimeout} s` });
+    emit({
+      type: "warning",
+      message: `the local runner waits at most ${MAX_LOCAL_TIMEOUT_SECONDS} s (about 24.8 days) per approver; this round uses that instead of ${requestedTimeout} s`,
+    });
   }
   const hasIamApprovers = settings.approvers.some((a) => a.channel === "iam");
 
@@ -239,7 +271,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   }
 
   async function startRound(): Promise<Sandbox> {
-    const table: RequestTable = await startRequestTable({ tableName: `${RESOURCE_PREFIX}-requests-local`, region, credentials: LOCAL_CREDENTIALS });
+    const table: RequestTable = await startRequestTable({
+      tableName: `${RESOURCE_PREFIX}-requests-local`,
+      region,
+      credentials: LOCAL_CREDENTIALS,
+    });
     teardown.add(() => table.stop());
 
     const topicArnOf = (approver: string) => `arn:aws:sns:${region}:${LOCAL_ACCOUNT}:Automation-${approver}-local`;
@@ -254,7 +290,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
     async function readRequest(): Promise<RequestRecord | undefined> {
       if (requestId === undefined) return undefined;
-      const out = await table.documents.send(new GetCommand({ TableName: table.tableName, Key: { pk: requestKey(requestId) }, ConsistentRead: true }));
+      const out = await table.documents.send(
+        new GetCommand({ TableName: table.tableName, Key: { pk: requestKey(requestId) }, ConsistentRead: true }),
+      );
       return out.Item as RequestRecord | undefined;
     }
 
@@ -298,20 +336,34 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
             return;
           }
           const link = `${pageUrl}r/${askId}`;
-          if (!message.message.includes(link)) emit({ type: "warning", message: `the email to ${approver.name} does not contain the link ${link}` });
-          markAsked({ approver: approver.name, channel: "link", address: approver.email, recipient: approver.email, link, email: message });
+          if (!message.message.includes(link))
+            emit({ type: "warning", message: `the email to ${approver.name} does not contain the link ${link}` });
+          markAsked({
+            approver: approver.name,
+            channel: "link",
+            address: approver.email,
+            recipient: approver.email,
+            link,
+            email: message,
+          });
         });
       },
     });
     teardown.add(() => sns.stop());
 
-    const sfn: FakeStepFunctions = await startFakeStepFunctions({ registry, onCallback: () => void refreshDecisions() });
+    const sfn: FakeStepFunctions = await startFakeStepFunctions({
+      registry,
+      onCallback: () => void refreshDecisions(),
+    });
     teardown.add(() => sfn.stop());
 
     // ---- iam channel: SSM Automation, its console and its EventBridge rule, locally ----
     const documentName = documentNameFor("parallel-approval", options.stack ?? "local", `${RESOURCE_PREFIX}-ssm`);
     const automationRoleArn = `arn:aws:iam::${LOCAL_ACCOUNT}:role/${RESOURCE_PREFIX}-ssm-automation-local`;
-    const documentTimeout = Math.min(Math.max(timeoutSeconds, MIN_APPROVAL_TIMEOUT_SECONDS), IAM_CHANNEL_MAX_TIMEOUT_SECONDS);
+    const documentTimeout = Math.min(
+      Math.max(timeoutSeconds, MIN_APPROVAL_TIMEOUT_SECONDS),
+      IAM_CHANNEL_MAX_TIMEOUT_SECONDS,
+    );
     const stepDeliveries = new Map<string, Promise<void>>();
     /**
      * An iam approver counts as asked once SSM has sent the notice and ssm-start has returned
@@ -355,7 +407,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         } catch (error) {
           if (stopping) return;
           if (attempt >= EVENT_DELIVERY_DELAYS_MS.length) {
-            emit({ type: "warning", message: `ssm-result failed on every attempt; the event went to the dead-letter queue: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}` });
+            emit({
+              type: "warning",
+              message: `ssm-result failed on every attempt; the event went to the dead-letter queue: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+            });
             return;
           }
           await sleep(EVENT_DELIVERY_DELAYS_MS[attempt]);
@@ -376,7 +431,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         const link = `${pageUrl}${CONSOLE_PATH.slice(1)}${automation.id}`;
         const notice = approvalNotice(automation, link);
         const email = sns.publishFromService(topicArn, notice.subject, notice.message);
-        if (approver) iamAskParts(automation.id).notice({ approver: approver.name, channel: "iam", address: principal, recipient: approver.email, link, email });
+        if (approver)
+          iamAskParts(automation.id).notice({
+            approver: approver.name,
+            channel: "iam",
+            address: principal,
+            recipient: approver.email,
+            link,
+            email,
+          });
       },
       onStepEnded: (event, automation) => {
         if (!hasIamApprovers) return;
@@ -411,7 +474,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         },
       };
     });
-    const started: LocalFunctions = await startLocalFunctions(specs, { onLog: (line) => emit({ type: "log", ...line }) });
+    const started: LocalFunctions = await startLocalFunctions(specs, {
+      onLog: (line) => emit({ type: "log", ...line }),
+    });
     functions = started;
     teardown.add(() => started.stop());
 
@@ -422,7 +487,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
           automation: (id) => ssm.automation(id),
           decide: async (id, decision, comment) => {
             const automation = ssm.automation(id)!;
-            ssm.signal(id, decision === "approve" ? "Approve" : "Reject", automation.parameters.Approvers?.[0] ?? "", comment);
+            ssm.signal(
+              id,
+              decision === "approve" ? "Approve" : "Reject",
+              automation.parameters.Approvers?.[0] ?? "",
+              comment,
+            );
             // The console answers once the decision has gone the whole way, so the page and
             // the printed decisions agree.
             await stepDeliveries.get(id);
@@ -464,7 +534,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         const result = await started.invoke(functionArn, payload);
         if (functionArn === openRequestArn) requestId = (result as { requestId: string }).requestId;
         else await refreshDecisions();
-        const automationId = functionArn === ssmStartArn ? (result as { automationExecutionId?: string }).automationExecutionId : undefined;
+        const automationId =
+          functionArn === ssmStartArn
+            ? (result as { automationExecutionId?: string }).automationExecutionId
+            : undefined;
         if (automationId !== undefined) iamAskParts(automationId).started();
         return result;
       },
@@ -489,7 +562,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       (error: unknown): SandboxResult => {
         running = false;
         settleAllAsked(configOrder(asked));
-        const done: SandboxResult = { status: "FAILED", error: "Sandbox.RunnerError", cause: error instanceof Error ? error.message : String(error) };
+        const done: SandboxResult = {
+          status: "FAILED",
+          error: "Sandbox.RunnerError",
+          cause: error instanceof Error ? error.message : String(error),
+        };
         emit({ type: "closed", result: done });
         return done;
       },

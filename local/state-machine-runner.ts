@@ -154,7 +154,10 @@ export class TaskTokenRegistry implements LocalTaskRegistry {
    * on a callback; at the deadline the token merely stops being accepted, because the library
    * times the state out itself (its timer, armed just after this one, raises States.Timeout).
    */
-  issue(task: Omit<WaitingTask, "taskToken" | "payload">, timeoutSeconds: number): { taskToken: string; settled: Promise<unknown> } {
+  issue(
+    task: Omit<WaitingTask, "taskToken" | "payload">,
+    timeoutSeconds: number,
+  ): { taskToken: string; settled: Promise<unknown> } {
     // Opaque and unguessable, like a real token; long enough that nothing may assume a short one.
     const taskToken = `local-${randomBytes(48).toString("base64url")}`;
     const { promise, resolve, reject } = deferred<unknown>();
@@ -258,8 +261,10 @@ export function runLocally(definition: DefinitionLike, input: unknown, opts: Run
       // branches' tasks waiting: they must stop accepting tokens, as in Step Functions.
       if ((event.type === "StateExited" || event.type === "StateFailed") && event.state.type === "Parallel") {
         const parallel = event.state.name;
-        registry.releaseWhere(executionArn, `ended with Parallel state "${parallel}"`, (task) =>
-          parallelOf.get(task.stateName)?.has(parallel) ?? false,
+        registry.releaseWhere(
+          executionArn,
+          `ended with Parallel state "${parallel}"`,
+          (task) => parallelOf.get(task.stateName)?.has(parallel) ?? false,
         );
       }
       try {
@@ -434,7 +439,11 @@ function* walkStates(definition: DefinitionLike, enclosing: string[] = []): Gene
   for (const [name, raw] of Object.entries(definition.States)) {
     const state = raw as AnyState;
     yield [name, state, enclosing];
-    const nested = [...(state.Branches ?? []), ...(state.Iterator ? [state.Iterator] : []), ...(state.ItemProcessor ? [state.ItemProcessor] : [])];
+    const nested = [
+      ...(state.Branches ?? []),
+      ...(state.Iterator ? [state.Iterator] : []),
+      ...(state.ItemProcessor ? [state.ItemProcessor] : []),
+    ];
     for (const child of nested) yield* walkStates(child, [...enclosing, name]);
   }
 }
@@ -444,7 +453,9 @@ function collectTasks(definition: DefinitionLike): TaskInfo[] {
   for (const [name, state, enclosing] of walkStates(definition)) {
     if (state.Type !== "Task") continue;
     if (state.TimeoutSecondsPath !== undefined) {
-      throw new Error(`runLocally: Task state "${name}" uses TimeoutSecondsPath, which the local runner does not support`);
+      throw new Error(
+        `runLocally: Task state "${name}" uses TimeoutSecondsPath, which the local runner does not support`,
+      );
     }
     tasks.push({
       name,

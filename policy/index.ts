@@ -7,7 +7,8 @@ import { PolicyPack } from "@pulumi/policy";
 import { allPolicies } from "./all-policies";
 
 new PolicyPack("parallel-approval-policies", {
-    description: "Least privilege and safe defaults for the parallel-approval workflow (IAM, Lambda, SNS, SQS, DynamoDB, logs, Step Functions, EventBridge).",
-    enforcementLevel: "mandatory",
-    policies: allPolicies,
+  description:
+    "Least privilege and safe defaults for the parallel-approval workflow (IAM, Lambda, SNS, SQS, DynamoDB, logs, Step Functions, EventBridge).",
+  enforcementLevel: "mandatory",
+  policies: allPolicies,
 });

@@ -7,7 +7,14 @@ import { formatLogLine, type Logger, type LogLevel } from "../lambdas/shared/log
 import type { RequestRecord } from "../lambdas/shared/model";
 import { createRequestStore, type RequestStore } from "../lambdas/shared/store";
 import { localDocumentClient, startDynalite, type LocalTable } from "./helpers/dynalite";
-import { fakeCallbacks, seedRequest, HOUR_MS, T0, type FakeCallbacks, type SeededRequest } from "./helpers/request-fixtures";
+import {
+  fakeCallbacks,
+  seedRequest,
+  HOUR_MS,
+  T0,
+  type FakeCallbacks,
+  type SeededRequest,
+} from "./helpers/request-fixtures";
 
 const BEFORE_DEADLINE = new Date(T0.getTime() + 10 * 60_000);
 const AFTER_DEADLINE = new Date(T0.getTime() + HOUR_MS + 60_000);
@@ -61,7 +68,8 @@ function text(response: APIGatewayProxyStructuredResultV2): string {
 /** A logger that keeps the exact JSON lines the real one would write. */
 function captureLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
-  const at = (level: LogLevel) => (message: string, fields?: Record<string, unknown>) => void lines.push(formatLogLine(level, message, fields));
+  const at = (level: LogLevel) => (message: string, fields?: Record<string, unknown>) =>
+    void lines.push(formatLogLine(level, message, fields));
   return { lines, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
 
@@ -139,7 +147,9 @@ describe("approval page handler (dynalite)", () => {
     });
 
     it("HEAD with a form body still decides nothing", async () => {
-      const response = await page(httpEvent({ method: "HEAD", id: askOf(first), body: "decision=approve", contentType: FORM }));
+      const response = await page(
+        httpEvent({ method: "HEAD", id: askOf(first), body: "decision=approve", contentType: FORM }),
+      );
       assert.equal(response.statusCode, 200);
       assert.deepEqual((await record()).votes, {});
     });
@@ -172,7 +182,12 @@ describe("approval page handler (dynalite)", () => {
     });
 
     it("GET when the deadline recorded an expiry for this approver shows the missed deadline, not a decision", async () => {
-      await store.applyVote(seeded.requestId, first, { decision: "expired", decidedAt: AFTER_DEADLINE.toISOString(), decidedBy: "deadline", channel: "deadline" });
+      await store.applyVote(seeded.requestId, first, {
+        decision: "expired",
+        decidedAt: AFTER_DEADLINE.toISOString(),
+        decidedBy: "deadline",
+        channel: "deadline",
+      });
       const response = await page(get(askOf(first)));
       assert.equal(response.statusCode, 200);
       assert.ok(text(response).includes("The deadline for your decision has passed."));
@@ -227,7 +242,10 @@ describe("approval page handler (dynalite)", () => {
       const response = await page(post(askOf(first), "decision=reject&comment=Second"));
       assert.equal(response.statusCode, 409);
       const t = text(response);
-      assert.ok(t.includes("You already decided on this request. Your rejection was not recorded . Your decision: Approved"), t);
+      assert.ok(
+        t.includes("You already decided on this request. Your rejection was not recorded . Your decision: Approved"),
+        t,
+      );
       assert.ok(t.includes("First"));
       const after = await record();
       assert.equal(after.approvals, 1);
@@ -256,7 +274,9 @@ describe("approval page handler (dynalite)", () => {
 
     it("accepts a base64-encoded body", async () => {
       const body = Buffer.from("decision=reject&comment=Too+risky").toString("base64");
-      const response = await page(httpEvent({ method: "POST", id: askOf(third), body, base64: true, contentType: FORM }));
+      const response = await page(
+        httpEvent({ method: "POST", id: askOf(third), body, base64: true, contentType: FORM }),
+      );
       assert.equal(response.statusCode, 200);
       assert.deepEqual(
         { decision: (await record()).votes[third].decision, comment: (await record()).votes[third].comment },
@@ -354,7 +374,9 @@ describe("approval page handler (dynalite)", () => {
     });
 
     it("PUT: 405 with Allow: GET, HEAD, POST", async () => {
-      const response = await page(httpEvent({ method: "PUT", id: askOf(first), body: "decision=approve", contentType: FORM }));
+      const response = await page(
+        httpEvent({ method: "PUT", id: askOf(first), body: "decision=approve", contentType: FORM }),
+      );
       assert.equal(response.statusCode, 405);
       assert.equal(response.headers?.Allow, "GET, HEAD, POST");
       assert.deepEqual((await record()).votes, {});
@@ -388,7 +410,11 @@ describe("approval page handler (dynalite)", () => {
     });
 
     it("every page carries the security headers", async () => {
-      const responses = await Promise.all([page(get(askOf(first))), page(get("bad")), page(httpEvent({ method: "PUT", id: askOf(first) }))]);
+      const responses = await Promise.all([
+        page(get(askOf(first))),
+        page(get("bad")),
+        page(httpEvent({ method: "PUT", id: askOf(first) })),
+      ]);
       for (const response of responses) {
         assert.match(String(response.headers?.["Content-Security-Policy"]), /default-src 'none'/);
         assert.equal(response.headers?.["Referrer-Policy"], "no-referrer");
@@ -406,7 +432,13 @@ describe("approval page handler (dynalite)", () => {
       assert.equal(logger.lines.length, 4);
       const lines = logger.lines.map((line) => JSON.parse(line));
       assert.deepEqual(
-        lines.map(({ method, outcome, approver, requestId, status }) => ({ method, outcome, approver, requestId, status })),
+        lines.map(({ method, outcome, approver, requestId, status }) => ({
+          method,
+          outcome,
+          approver,
+          requestId,
+          status,
+        })),
         [
           { method: "GET", outcome: "form", approver: first, requestId: seeded.requestId, status: 200 },
           { method: "POST", outcome: "recorded", approver: first, requestId: seeded.requestId, status: 200 },

@@ -31,7 +31,11 @@ function request(overrides: Partial<RequestView> = {}): RequestView {
   };
 }
 
-const approver: ApproverView = { name: "finance", address: "finance-lead@example.com", deadline: "2030-01-13T09:00:00.000Z" };
+const approver: ApproverView = {
+  name: "finance",
+  address: "finance-lead@example.com",
+  deadline: "2030-01-13T09:00:00.000Z",
+};
 const vote = { decision: "approve" as const, comment: "Looks fine.", decidedAt: "2030-01-10T08:30:00.000Z" };
 
 const HOSTILE = `<script>alert(1)</script>"><img src=x onerror=alert(2)>'`;
@@ -84,7 +88,16 @@ describe("approval page rendering", () => {
       assert.equal(safeReviewUrl("https://example.com/pr/1?x=1"), "https://example.com/pr/1?x=1");
     });
 
-    for (const bad of ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,hi", "http://example.com", "/relative", "//example.com/x", "https://user:pw@example.com/", "not a url"]) {
+    for (const bad of [
+      "javascript:alert(1)",
+      "JaVaScRiPt:alert(1)",
+      "data:text/html,hi",
+      "http://example.com",
+      "/relative",
+      "//example.com/x",
+      "https://user:pw@example.com/",
+      "not a url",
+    ]) {
       it(`drops ${JSON.stringify(bad)}`, () => {
         assert.equal(safeReviewUrl(bad), undefined);
       });
@@ -98,13 +111,29 @@ describe("approval page rendering", () => {
       requestedBy: HOSTILE,
       reviewUrl: "javascript:alert(3)",
     });
-    const hostileApprover: ApproverView = { name: HOSTILE, address: `x"@example.com<script>`, deadline: approver.deadline };
+    const hostileApprover: ApproverView = {
+      name: HOSTILE,
+      address: `x"@example.com<script>`,
+      deadline: approver.deadline,
+    };
     const hostileVote = { decision: "approve" as const, comment: HOSTILE, decidedAt: vote.decidedAt };
     const views: PageView[] = [
       { kind: "form", request: hostileRequest, approver: hostileApprover, now: NOW },
-      { kind: "recorded", request: hostileRequest, approver: hostileApprover, vote: hostileVote, signal: "none", delivery: "delivered" },
+      {
+        kind: "recorded",
+        request: hostileRequest,
+        approver: hostileApprover,
+        vote: hostileVote,
+        signal: "none",
+        delivery: "delivered",
+      },
       { kind: "alreadyDecided", request: hostileRequest, approver: hostileApprover, vote: hostileVote },
-      { kind: "closed", request: { ...hostileRequest, status: "closed", outcome: "rejected" }, approver: hostileApprover, vote: hostileVote },
+      {
+        kind: "closed",
+        request: { ...hostileRequest, status: "closed", outcome: "rejected" },
+        approver: hostileApprover,
+        vote: hostileVote,
+      },
       { kind: "deadlinePassed", request: hostileRequest, approver: hostileApprover },
       { kind: "badRequest", problem: HOSTILE },
     ];
@@ -116,7 +145,9 @@ describe("approval page rendering", () => {
         assert.ok(!/<img/i.test(body), "no injected <img> tag");
         assert.ok(!tags(body).some((tag) => /onerror/i.test(tag)), "no injected event handler attribute");
         assert.ok(!body.includes("javascript:"), "no javascript: URL");
-        assert.ok(body.includes("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(2)&gt;&#39;"));
+        assert.ok(
+          body.includes("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(2)&gt;&#39;"),
+        );
       });
     }
 
@@ -127,7 +158,12 @@ describe("approval page rendering", () => {
     });
 
     it("escapes a quote inside an https review URL attribute", () => {
-      const { body } = renderPage({ kind: "form", request: request({ reviewUrl: `https://example.com/?q="><script>` }), approver, now: NOW });
+      const { body } = renderPage({
+        kind: "form",
+        request: request({ reviewUrl: `https://example.com/?q="><script>` }),
+        approver,
+        now: NOW,
+      });
       assert.ok(!/<script/i.test(body));
       const href = /<a href="([^"]*)" rel="noreferrer noopener"/.exec(body);
       assert.ok(href, "review link rendered");
@@ -146,7 +182,13 @@ describe("approval page rendering", () => {
         assert.equal(headers["X-Frame-Options"], "DENY");
         assert.equal(headers["Strict-Transport-Security"], "max-age=31536000");
         const csp = headers["Content-Security-Policy"];
-        for (const directive of ["default-src 'none'", "form-action 'self'", "base-uri 'none'", "frame-ancestors 'none'", "img-src 'none'"]) {
+        for (const directive of [
+          "default-src 'none'",
+          "form-action 'self'",
+          "base-uri 'none'",
+          "frame-ancestors 'none'",
+          "img-src 'none'",
+        ]) {
           assert.ok(csp.split("; ").includes(directive), `CSP has ${directive}`);
         }
         assert.ok(!/script-src|unsafe-inline|unsafe-eval/.test(csp), "CSP allows no script and no unsafe-inline");
@@ -200,7 +242,10 @@ describe("approval page rendering", () => {
       const buttons = [...body.matchAll(/<button([^>]*)>/g)].map((m) => m[1]);
       assert.equal(buttons.length, 2);
       assert.ok(buttons.every((b) => /type="submit"/.test(b) && /name="decision"/.test(b)));
-      assert.deepEqual(buttons.map((b) => /value="([^"]*)"/.exec(b)?.[1]), ["approve", "reject"]);
+      assert.deepEqual(
+        buttons.map((b) => /value="([^"]*)"/.exec(b)?.[1]),
+        ["approve", "reject"],
+      );
       assert.match(body, /<textarea id="comment" name="comment" maxlength="1000"/);
       assert.equal(RECORDER_MAX_COMMENT_LENGTH, 1000, "the recorder keeps comments of the length the page allows");
       assert.match(body, /<label for="comment">/);
@@ -229,7 +274,12 @@ describe("approval page rendering", () => {
     });
 
     it("omits the optional parts that are absent", () => {
-      const page = renderPage({ kind: "form", request: request({ details: undefined, reviewUrl: undefined, requestedBy: undefined }), approver, now: NOW });
+      const page = renderPage({
+        kind: "form",
+        request: request({ details: undefined, reviewUrl: undefined, requestedBy: undefined }),
+        approver,
+        now: NOW,
+      });
       assert.ok(!page.body.includes(`class="details"`));
       assert.ok(!text(page).includes("Requested by"));
       assert.ok(!/<a href="https/.test(page.body));
@@ -241,13 +291,27 @@ describe("approval page rendering", () => {
       { name: "form", view: ALL_VIEWS[0], status: 200, sentence: "Your decision is needed" },
       {
         name: "recorded, quorum reached",
-        view: { kind: "recorded", request: request({ approvals: 2 }), approver, vote, signal: "quorumReached", delivery: "delivered" },
+        view: {
+          kind: "recorded",
+          request: request({ approvals: 2 }),
+          approver,
+          vote,
+          signal: "quorumReached",
+          delivery: "delivered",
+        },
         status: 200,
         sentence: "This completed the quorum: the request is approved.",
       },
       {
         name: "recorded, approval made impossible",
-        view: { kind: "recorded", request: request({ rejections: 2 }), approver, vote: { ...vote, decision: "reject" }, signal: "rejected", delivery: "delivered" },
+        view: {
+          kind: "recorded",
+          request: request({ rejections: 2 }),
+          approver,
+          vote: { ...vote, decision: "reject" },
+          signal: "rejected",
+          delivery: "delivered",
+        },
         status: 200,
         sentence: "This made approval impossible: the request is rejected.",
       },
@@ -259,13 +323,27 @@ describe("approval page rendering", () => {
       },
       {
         name: "recorded after the request ended",
-        view: { kind: "recorded", request: request({ status: "closed", outcome: "approved" }), approver, vote, signal: "none", delivery: "closed" },
+        view: {
+          kind: "recorded",
+          request: request({ status: "closed", outcome: "approved" }),
+          approver,
+          vote,
+          signal: "none",
+          delivery: "closed",
+        },
         status: 200,
         sentence: "Your approval was recorded, but the request had already ended.",
       },
       {
         name: "recorded, delivery pending",
-        view: { kind: "recorded", request: request(), approver, vote: { ...vote, decision: "reject" }, signal: "rejected", delivery: "pending" },
+        view: {
+          kind: "recorded",
+          request: request(),
+          approver,
+          vote: { ...vote, decision: "reject" },
+          signal: "rejected",
+          delivery: "pending",
+        },
         status: 200,
         sentence: "Your rejection was recorded. The workflow will pick it up.",
       },
@@ -273,7 +351,8 @@ describe("approval page rendering", () => {
         name: "already decided (shown)",
         view: { kind: "alreadyDecided", request: request(), approver, vote },
         status: 200,
-        sentence: "You already decided on this request. Your decision: Approved , on Thursday 10 January 2030 at 08:30 UTC",
+        sentence:
+          "You already decided on this request. Your decision: Approved , on Thursday 10 January 2030 at 08:30 UTC",
       },
       {
         name: "already decided (second POST)",
@@ -283,13 +362,23 @@ describe("approval page rendering", () => {
       },
       {
         name: "closed, with your vote",
-        view: { kind: "closed", request: request({ status: "closed", outcome: "approved", closedAt: "2030-01-11T10:00:00Z" }), approver, vote },
+        view: {
+          kind: "closed",
+          request: request({ status: "closed", outcome: "approved", closedAt: "2030-01-11T10:00:00Z" }),
+          approver,
+          vote,
+        },
         status: 200,
         sentence: "This request is closed: approved. Closed on Friday 11 January 2030 at 10:00 UTC",
       },
       {
         name: "closed, without a vote, after POST",
-        view: { kind: "closed", request: request({ status: "closed", outcome: "rejected" }), approver, attempted: "approve" },
+        view: {
+          kind: "closed",
+          request: request({ status: "closed", outcome: "rejected" }),
+          approver,
+          attempted: "approve",
+        },
         status: 409,
         sentence: "This request is closed: rejected. Your approval was not recorded . You did not decide on it.",
       },
@@ -300,11 +389,36 @@ describe("approval page rendering", () => {
         sentence: "The deadline for your decision has passed.",
       },
       { name: "not found", view: { kind: "notFound" }, status: 404, sentence: "This approval link is not valid." },
-      { name: "bad request", view: { kind: "badRequest", problem: "Choose Approve or Reject." }, status: 400, sentence: "Choose Approve or Reject. Nothing was recorded." },
-      { name: "unsupported media type", view: { kind: "unsupportedMediaType" }, status: 415, sentence: "Decisions must be sent with the form on the approval page." },
-      { name: "method not allowed", view: { kind: "methodNotAllowed" }, status: 405, sentence: "This page only answers GET, HEAD and POST." },
-      { name: "payload too large", view: { kind: "payloadTooLarge" }, status: 413, sentence: "The form data was larger than this page accepts." },
-      { name: "internal error", view: { kind: "internalError" }, status: 500, sentence: "The approval page could not answer just now." },
+      {
+        name: "bad request",
+        view: { kind: "badRequest", problem: "Choose Approve or Reject." },
+        status: 400,
+        sentence: "Choose Approve or Reject. Nothing was recorded.",
+      },
+      {
+        name: "unsupported media type",
+        view: { kind: "unsupportedMediaType" },
+        status: 415,
+        sentence: "Decisions must be sent with the form on the approval page.",
+      },
+      {
+        name: "method not allowed",
+        view: { kind: "methodNotAllowed" },
+        status: 405,
+        sentence: "This page only answers GET, HEAD and POST.",
+      },
+      {
+        name: "payload too large",
+        view: { kind: "payloadTooLarge" },
+        status: 413,
+        sentence: "The form data was larger than this page accepts.",
+      },
+      {
+        name: "internal error",
+        view: { kind: "internalError" },
+        status: 500,
+        sentence: "The approval page could not answer just now.",
+      },
     ];
 
     for (const c of cases) {
@@ -321,21 +435,45 @@ describe("approval page rendering", () => {
 
     /** The decision a resend form posts, or undefined if the page has none. */
     function resendDecision(view: PageView): string | undefined {
-      const form = /<form method="post" class="resend"><input type="hidden" name="decision" value="([^"]*)"><button type="submit"[^>]*>Send my decision again<\/button><\/form>/.exec(renderPage(view).body);
+      const form =
+        /<form method="post" class="resend"><input type="hidden" name="decision" value="([^"]*)"><button type="submit"[^>]*>Send my decision again<\/button><\/form>/.exec(
+          renderPage(view).body,
+        );
       return form?.[1];
     }
 
     it("a vote the workflow has not acknowledged offers to send the same decision again", () => {
       const pendingVote = { ...vote, decision: "reject" as const, pending: true };
-      assert.equal(resendDecision({ kind: "recorded", request: request(), approver, vote: pendingVote, signal: "none", delivery: "pending" }), "reject");
-      assert.equal(resendDecision({ kind: "alreadyDecided", request: request(), approver, vote: pendingVote }), "reject");
+      assert.equal(
+        resendDecision({
+          kind: "recorded",
+          request: request(),
+          approver,
+          vote: pendingVote,
+          signal: "none",
+          delivery: "pending",
+        }),
+        "reject",
+      );
+      assert.equal(
+        resendDecision({ kind: "alreadyDecided", request: request(), approver, vote: pendingVote }),
+        "reject",
+      );
       const t = text(renderPage({ kind: "alreadyDecided", request: request(), approver, vote: pendingVote }));
       assert.ok(t.includes("The workflow has not acknowledged it yet."));
     });
 
     it("no resend form once the vote was acknowledged or the request closed", () => {
       assert.equal(resendDecision({ kind: "alreadyDecided", request: request(), approver, vote }), undefined);
-      assert.equal(resendDecision({ kind: "alreadyDecided", request: request({ status: "closed", outcome: "approved" }), approver, vote: { ...vote, pending: true } }), undefined);
+      assert.equal(
+        resendDecision({
+          kind: "alreadyDecided",
+          request: request({ status: "closed", outcome: "approved" }),
+          approver,
+          vote: { ...vote, pending: true },
+        }),
+        undefined,
+      );
     });
 
     it("the internal error page leaks no details", () => {
@@ -363,7 +501,14 @@ describe("approval page rendering", () => {
 
 describe("approval page notice tone", () => {
   const waiting = (decision: "approve" | "reject") =>
-    renderPage({ kind: "recorded", request: request(), approver, vote: { ...vote, decision }, signal: "none", delivery: "delivered" }).body;
+    renderPage({
+      kind: "recorded",
+      request: request(),
+      approver,
+      vote: { ...vote, decision },
+      signal: "none",
+      delivery: "delivered",
+    }).body;
 
   it("shows a recorded approval that did not end the request as a success", () => {
     assert.match(waiting("approve"), /class="notice ok"/);

@@ -10,7 +10,16 @@ import {
 
 const ID = "A".repeat(21) + "_-" + "z9".repeat(10);
 
-function event(overrides: { method?: string; path?: string; id?: string | null; body?: string; base64?: boolean; headers?: Record<string, string> } = {}): APIGatewayProxyEventV2 {
+function event(
+  overrides: {
+    method?: string;
+    path?: string;
+    id?: string | null;
+    body?: string;
+    base64?: boolean;
+    headers?: Record<string, string>;
+  } = {},
+): APIGatewayProxyEventV2 {
   const id = overrides.id === null ? undefined : (overrides.id ?? ID);
   const method = overrides.method ?? "GET";
   return {
@@ -53,19 +62,37 @@ describe("approval page request parsing", () => {
 
     for (const method of ["PUT", "DELETE", "PATCH", "OPTIONS", ""]) {
       it(`${method || "a missing method"} is not allowed`, () => {
-        assert.deepEqual(parseRequest(event({ method })), { kind: "error", method, page: { kind: "methodNotAllowed" } });
+        assert.deepEqual(parseRequest(event({ method })), {
+          kind: "error",
+          method,
+          page: { kind: "methodNotAllowed" },
+        });
       });
     }
 
     it("on the page route a wrong method is refused before the id format is checked, so both ids answer alike", () => {
-      assert.deepEqual((parseRequest(event({ method: "PUT", id: "bad" })) as { page: unknown }).page, { kind: "methodNotAllowed" });
+      assert.deepEqual((parseRequest(event({ method: "PUT", id: "bad" })) as { page: unknown }).page, {
+        kind: "methodNotAllowed",
+      });
     });
   });
 
   describe("id", () => {
-    for (const bad of ["", "short", ID + "A", ID.slice(1) + "=", ID.slice(1) + "/", ID.slice(1) + "%", ID.slice(1) + "+"]) {
+    for (const bad of [
+      "",
+      "short",
+      ID + "A",
+      ID.slice(1) + "=",
+      ID.slice(1) + "/",
+      ID.slice(1) + "%",
+      ID.slice(1) + "+",
+    ]) {
       it(`${JSON.stringify(bad)} is not found, for GET and POST alike`, () => {
-        assert.deepEqual(parseRequest(event({ id: bad })), { kind: "error", method: "GET", page: { kind: "notFound" } });
+        assert.deepEqual(parseRequest(event({ id: bad })), {
+          kind: "error",
+          method: "GET",
+          page: { kind: "notFound" },
+        });
         assert.deepEqual(parseRequest(event({ method: "POST", id: bad, body: "decision=approve" })), {
           kind: "error",
           method: "POST",
@@ -84,7 +111,11 @@ describe("approval page request parsing", () => {
 
     it("any other path (the $default route) is not found, whatever the method", () => {
       for (const method of ["GET", "POST", "PUT"]) {
-        assert.deepEqual(parseRequest(event({ method, id: null, path: "/favicon.ico" })), { kind: "error", method, page: { kind: "notFound" } });
+        assert.deepEqual(parseRequest(event({ method, id: null, path: "/favicon.ico" })), {
+          kind: "error",
+          method,
+          page: { kind: "notFound" },
+        });
       }
     });
   });
@@ -134,43 +165,73 @@ describe("approval page request parsing", () => {
       const fits = Buffer.from(`decision=approve&x=${"a".repeat(MAX_BODY_BYTES - 19)}`).toString("base64");
       const tooBig = Buffer.from(`decision=approve&x=${"a".repeat(MAX_BODY_BYTES - 18)}`).toString("base64");
       assert.equal(parseRequest(event({ method: "POST", body: fits, base64: true })).kind, "decide");
-      assert.deepEqual((parseRequest(event({ method: "POST", body: tooBig, base64: true })) as { page: unknown }).page, { kind: "payloadTooLarge" });
+      assert.deepEqual(
+        (parseRequest(event({ method: "POST", body: tooBig, base64: true })) as { page: unknown }).page,
+        { kind: "payloadTooLarge" },
+      );
     });
 
     it("counts bytes, not characters, against the limit", () => {
       const body = `decision=approve&x=${"é".repeat(MAX_BODY_BYTES / 2)}`;
-      assert.deepEqual((parseRequest(event({ method: "POST", body })) as { page: unknown }).page, { kind: "payloadTooLarge" });
+      assert.deepEqual((parseRequest(event({ method: "POST", body })) as { page: unknown }).page, {
+        kind: "payloadTooLarge",
+      });
     });
 
-    for (const contentType of ["text/plain", "application/json", "multipart/form-data; boundary=x", "application/x-www-form-urlencoded; charset=iso-8859-1"]) {
+    for (const contentType of [
+      "text/plain",
+      "application/json",
+      "multipart/form-data; boundary=x",
+      "application/x-www-form-urlencoded; charset=iso-8859-1",
+    ]) {
       it(`refuses content type ${contentType} with 415`, () => {
-        assert.deepEqual(parseRequest(event({ method: "POST", body: "decision=approve", headers: { "content-type": contentType } })), {
-          kind: "error",
-          method: "POST",
-          page: { kind: "unsupportedMediaType" },
-        });
+        assert.deepEqual(
+          parseRequest(event({ method: "POST", body: "decision=approve", headers: { "content-type": contentType } })),
+          {
+            kind: "error",
+            method: "POST",
+            page: { kind: "unsupportedMediaType" },
+          },
+        );
       });
     }
 
     it("refuses a POST without a content type with 415", () => {
-      assert.deepEqual((parseRequest(event({ method: "POST", body: "decision=approve", headers: {} })) as { page: unknown }).page, { kind: "unsupportedMediaType" });
+      assert.deepEqual(
+        (parseRequest(event({ method: "POST", body: "decision=approve", headers: {} })) as { page: unknown }).page,
+        { kind: "unsupportedMediaType" },
+      );
     });
 
     it("refuses a body that is not UTF-8 with 400", () => {
       const body = Buffer.from([0x64, 0x3d, 0xff, 0xfe]).toString("base64");
-      assert.deepEqual((parseRequest(event({ method: "POST", body, base64: true })) as { page: { kind: string } }).page.kind, "badRequest");
+      assert.deepEqual(
+        (parseRequest(event({ method: "POST", body, base64: true })) as { page: { kind: string } }).page.kind,
+        "badRequest",
+      );
     });
   });
 
   describe("isFormContentType", () => {
     it("accepts the form type in any case, with or without a UTF-8 charset", () => {
-      for (const ok of ["application/x-www-form-urlencoded", "Application/X-WWW-Form-Urlencoded", "application/x-www-form-urlencoded;charset=UTF-8", 'application/x-www-form-urlencoded; charset="utf-8"']) {
+      for (const ok of [
+        "application/x-www-form-urlencoded",
+        "Application/X-WWW-Form-Urlencoded",
+        "application/x-www-form-urlencoded;charset=UTF-8",
+        'application/x-www-form-urlencoded; charset="utf-8"',
+      ]) {
         assert.equal(isFormContentType(ok), true, ok);
       }
     });
 
     it("refuses anything else", () => {
-      for (const bad of [undefined, "", "application/x-www-form-urlencodedx", "text/html", "application/x-www-form-urlencoded; charset=latin1"]) {
+      for (const bad of [
+        undefined,
+        "",
+        "application/x-www-form-urlencodedx",
+        "text/html",
+        "application/x-www-form-urlencoded; charset=latin1",
+      ]) {
         assert.equal(isFormContentType(bad), false, String(bad));
       }
     });
@@ -184,7 +245,11 @@ describe("approval page request parsing", () => {
 
     it("refuses any other decision value, including expired", () => {
       for (const value of ["yes", "APPROVE", "expired", ""]) {
-        assert.deepEqual(parseDecisionForm(`decision=${value}`), { ok: false, problem: "The decision must be Approve or Reject." }, value);
+        assert.deepEqual(
+          parseDecisionForm(`decision=${value}`),
+          { ok: false, problem: "The decision must be Approve or Reject." },
+          value,
+        );
       }
     });
 
@@ -198,7 +263,11 @@ describe("approval page request parsing", () => {
     });
 
     it("accepts a 1000-character comment and refuses 1001", () => {
-      assert.deepEqual(parseDecisionForm(`decision=approve&comment=${"x".repeat(1000)}`), { ok: true, decision: "approve", comment: "x".repeat(1000) });
+      assert.deepEqual(parseDecisionForm(`decision=approve&comment=${"x".repeat(1000)}`), {
+        ok: true,
+        decision: "approve",
+        comment: "x".repeat(1000),
+      });
       assert.deepEqual(parseDecisionForm(`decision=approve&comment=${"x".repeat(1001)}`), {
         ok: false,
         problem: "The comment is longer than 1000 characters.",
@@ -208,11 +277,19 @@ describe("approval page request parsing", () => {
     it("counts a submitted CRLF line break as one character, as the browser's maxlength does", () => {
       const comment = `${"x".repeat(499)}\r\n${"y".repeat(500)}`;
       const form = new URLSearchParams({ decision: "reject", comment }).toString();
-      assert.deepEqual(parseDecisionForm(form), { ok: true, decision: "reject", comment: `${"x".repeat(499)}\n${"y".repeat(500)}` });
+      assert.deepEqual(parseDecisionForm(form), {
+        ok: true,
+        decision: "reject",
+        comment: `${"x".repeat(499)}\n${"y".repeat(500)}`,
+      });
     });
 
     it("keeps markup in a comment as text (escaping is the renderer's job)", () => {
-      assert.deepEqual(parseDecisionForm("decision=approve&comment=%3Cscript%3E"), { ok: true, decision: "approve", comment: "<script>" });
+      assert.deepEqual(parseDecisionForm("decision=approve&comment=%3Cscript%3E"), {
+        ok: true,
+        decision: "approve",
+        comment: "<script>",
+      });
     });
 
     it("ignores unknown fields", () => {

@@ -59,7 +59,10 @@ describe("bench cost arithmetic", () => {
       const arm = costPer1000({ ...NO_WORK, lambdas: [lambda({ invocations: 2, billedMs: 1000, memoryMb: 1024 })] });
       assertUsd(arm.lambdaRequests, 2 * 1000 * 0.2e-6, "requests");
       assertUsd(arm.lambdaCompute, 1 * 1000 * 0.0000133334, "arm64 compute");
-      const x86 = costPer1000({ ...NO_WORK, lambdas: [lambda({ invocations: 2, billedMs: 1000, memoryMb: 1024, architecture: "x86_64" })] });
+      const x86 = costPer1000({
+        ...NO_WORK,
+        lambdas: [lambda({ invocations: 2, billedMs: 1000, memoryMb: 1024, architecture: "x86_64" })],
+      });
       assertUsd(x86.lambdaCompute, 1 * 1000 * 0.0000166667, "x86_64 compute");
     });
 
@@ -95,7 +98,11 @@ describe("bench cost arithmetic", () => {
         ssmAutomationSteps: 0,
       };
       const { total, ...items } = costPer1000(work);
-      assertUsd(total, Object.values(items).reduce((sum, usd) => sum + usd, 0), "total");
+      assertUsd(
+        total,
+        Object.values(items).reduce((sum, usd) => sum + usd, 0),
+        "total",
+      );
     });
 
     it("costs nothing for no work", () => {
@@ -128,12 +135,18 @@ describe("bench cost arithmetic", () => {
 
   describe("cold starts", () => {
     it("adds each invocation's INIT time, rounded up, to its function's billed duration", () => {
-      const work = withColdStarts({ ...NO_WORK, lambdas: [lambda({ name: "notify", invocations: 3, billedMs: 30 })] }, { notify: 150.2 });
+      const work = withColdStarts(
+        { ...NO_WORK, lambdas: [lambda({ name: "notify", invocations: 3, billedMs: 30 })] },
+        { notify: 150.2 },
+      );
       assert.equal(work.lambdas[0].billedMs, 30 + 3 * 151);
     });
 
     it("leaves a function without a measured INIT time as it was", () => {
-      const work = withColdStarts({ ...NO_WORK, lambdas: [lambda({ name: "other", invocations: 2, billedMs: 10 })] }, {});
+      const work = withColdStarts(
+        { ...NO_WORK, lambdas: [lambda({ name: "other", invocations: 2, billedMs: 10 })] },
+        {},
+      );
       assert.equal(work.lambdas[0].billedMs, 10);
     });
   });

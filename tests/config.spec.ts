@@ -1,10 +1,5 @@
 import { strict as assert } from "node:assert";
-import {
-  ConfigError,
-  MAX_APPROVERS,
-  parseDuration,
-  parseWorkflowConfig,
-} from "../components/config";
+import { ConfigError, MAX_APPROVERS, parseDuration, parseWorkflowConfig } from "../components/config";
 
 const finance = { name: "finance", email: "finance-lead@example.com" };
 const security = { name: "security", email: "security@example.com" };
@@ -27,7 +22,10 @@ describe("stack config validation", () => {
       const settings = parseWorkflowConfig({ approvers: [finance, security] });
       assert.equal(settings.quorum, 2);
       assert.equal(settings.approvalTimeoutSeconds, 7 * 86400);
-      assert.deepEqual(settings.approvers.map((a) => a.channel), ["link", "link"]);
+      assert.deepEqual(
+        settings.approvers.map((a) => a.channel),
+        ["link", "link"],
+      );
     });
 
     it("keeps quorum and timeout, and puts approvers with iamPrincipal on the iam channel", () => {
@@ -38,24 +36,37 @@ describe("stack config validation", () => {
     });
 
     it("accepts IAM users, roles with paths and the maximum number of approvers", () => {
-      const approvers = Array.from({ length: MAX_APPROVERS }, (_, i) => ({ name: `a${i}`, email: `a${i}@example.com` }));
+      const approvers = Array.from({ length: MAX_APPROVERS }, (_, i) => ({
+        name: `a${i}`,
+        email: `a${i}@example.com`,
+      }));
       approvers[0] = { ...approvers[0], iamPrincipal: "arn:aws:iam::123456789012:user/alice" } as never;
-      approvers[1] = { ...approvers[1], iamPrincipal: "arn:aws:iam::123456789012:role/teams/security/Approver" } as never;
+      approvers[1] = {
+        ...approvers[1],
+        iamPrincipal: "arn:aws:iam::123456789012:role/teams/security/Approver",
+      } as never;
       assert.equal(parseWorkflowConfig({ approvers }).approvers.length, MAX_APPROVERS);
     });
   });
 
   describe("invalid config names the entry and the rule", () => {
     it("rejects an empty approver list", () => {
-      assert.deepEqual(problemsOf({ approvers: [] }), ["parallel-approval:approvers: approvers must list at least one approver"]);
+      assert.deepEqual(problemsOf({ approvers: [] }), [
+        "parallel-approval:approvers: approvers must list at least one approver",
+      ]);
     });
 
     it("rejects a missing approver list", () => {
-      assert.deepEqual(problemsOf({}), ["parallel-approval:approvers: approvers must be a list of { name, email, iamPrincipal? }"]);
+      assert.deepEqual(problemsOf({}), [
+        "parallel-approval:approvers: approvers must be a list of { name, email, iamPrincipal? }",
+      ]);
     });
 
     it("rejects more approvers than the workflow supports", () => {
-      const approvers = Array.from({ length: MAX_APPROVERS + 1 }, (_, i) => ({ name: `a${i}`, email: `a${i}@example.com` }));
+      const approvers = Array.from({ length: MAX_APPROVERS + 1 }, (_, i) => ({
+        name: `a${i}`,
+        email: `a${i}@example.com`,
+      }));
       assert.deepEqual(problemsOf({ approvers }), [
         `parallel-approval:approvers: approvers lists more than ${MAX_APPROVERS} approvers, the most this workflow supports`,
       ]);
@@ -82,7 +93,10 @@ describe("stack config validation", () => {
     for (const badName of ["Finance", "fin ance", "-finance", "a".repeat(33), ""]) {
       it(`rejects the name ${JSON.stringify(badName)}`, () => {
         const [problem] = problemsOf({ approvers: [{ name: badName, email: "x@example.com" }] });
-        assert.match(problem, /^parallel-approval:approvers\[0\].*\.name: name must be 1-32 characters of a-z, 0-9 and '-'/);
+        assert.match(
+          problem,
+          /^parallel-approval:approvers\[0\].*\.name: name must be 1-32 characters of a-z, 0-9 and '-'/,
+        );
       });
     }
 
@@ -99,7 +113,9 @@ describe("stack config validation", () => {
       ["2", "quorum must be a whole number"],
     ] as const) {
       it(`rejects quorum ${JSON.stringify(quorum)}`, () => {
-        assert.deepEqual(problemsOf({ approvers: [finance, security], quorum }), [`parallel-approval:quorum: ${message}`]);
+        assert.deepEqual(problemsOf({ approvers: [finance, security], quorum }), [
+          `parallel-approval:quorum: ${message}`,
+        ]);
       });
     }
 
@@ -110,7 +126,9 @@ describe("stack config validation", () => {
       ["400d", 'approvalTimeout "400d" is longer than 364d (a Step Functions execution lasts at most a year)'],
     ] as const) {
       it(`rejects approvalTimeout ${JSON.stringify(timeout)}`, () => {
-        assert.deepEqual(problemsOf({ approvers: [finance], approvalTimeout: timeout }), [`parallel-approval:approvalTimeout: ${message}`]);
+        assert.deepEqual(problemsOf({ approvers: [finance], approvalTimeout: timeout }), [
+          `parallel-approval:approvalTimeout: ${message}`,
+        ]);
       });
     }
 
@@ -121,7 +139,10 @@ describe("stack config validation", () => {
     });
 
     it("allows long timeouts when no approver uses the iam channel", () => {
-      assert.equal(parseWorkflowConfig({ approvers: [finance], approvalTimeout: "60d" }).approvalTimeoutSeconds, 60 * 86400);
+      assert.equal(
+        parseWorkflowConfig({ approvers: [finance], approvalTimeout: "60d" }).approvalTimeoutSeconds,
+        60 * 86400,
+      );
     });
 
     for (const arn of [

@@ -11,7 +11,12 @@ import {
   type DefinitionApprover,
 } from "../components/definition";
 import { createTaskRegistry, runLocally, type LocalExecution } from "../local/state-machine-runner";
-import { INVALID_INPUT_ERROR, type AskApproverEvent, type Channel, type ExecutionOutput } from "../lambdas/shared/model";
+import {
+  INVALID_INPUT_ERROR,
+  type AskApproverEvent,
+  type Channel,
+  type ExecutionOutput,
+} from "../lambdas/shared/model";
 import { FAKE_FUNCTIONS, FakeApprovalLambdas } from "./helpers/fake-approval-lambdas";
 
 function approver(name: string, channel: Channel = "link"): DefinitionApprover {
@@ -24,7 +29,10 @@ function approver(name: string, channel: Channel = "link"): DefinitionApprover {
 }
 
 // asl-validator ships no type declarations.
-const validateAsl: (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string } = require("asl-validator");
+const validateAsl: (definition: unknown) => {
+  isValid: boolean;
+  errorsText: (separator?: string) => string;
+} = require("asl-validator");
 
 const names = (count: number) => Array.from({ length: count }, (_, i) => `approver-${i + 1}`);
 
@@ -46,7 +54,12 @@ interface Scenario {
   input?: unknown;
 }
 
-function start({ approvers, quorum, timeoutSeconds = 3600, input = { subject: "Deploy v2", details: "to prod" } }: Scenario) {
+function start({
+  approvers,
+  quorum,
+  timeoutSeconds = 3600,
+  input = { subject: "Deploy v2", details: "to prod" },
+}: Scenario) {
   const registry = createTaskRegistry();
   const lambdas = new FakeApprovalLambdas(registry);
   const definition = buildDefinition({ approvers, quorum, timeoutSeconds, functions: FAKE_FUNCTIONS });
@@ -65,11 +78,14 @@ async function succeeded(execution: LocalExecution): Promise<ExecutionOutput> {
 
 const decisionsOf = (output: ExecutionOutput) => output.decisions.map((d) => [d.approver, d.decision]);
 
-function assertTokenRefused(lambdas: FakeApprovalLambdas, registry: ReturnType<typeof createTaskRegistry>, name: string) {
-  assert.throws(
-    () => registry.sendTaskSuccess(lambdas.tokenOf(name), { approver: name, decision: "approve" }),
-    { name: "TaskTimedOut" },
-  );
+function assertTokenRefused(
+  lambdas: FakeApprovalLambdas,
+  registry: ReturnType<typeof createTaskRegistry>,
+  name: string,
+) {
+  assert.throws(() => registry.sendTaskSuccess(lambdas.tokenOf(name), { approver: name, decision: "approve" }), {
+    name: "TaskTimedOut",
+  });
 }
 
 afterEach(() => {
@@ -122,14 +138,22 @@ describe("state machine definition", () => {
     it("refuses an iam approver when no ssmStart function is given", () => {
       const { ssmStart: _omitted, ...withoutSsm } = FAKE_FUNCTIONS;
       assert.throws(
-        () => buildDefinition({ approvers: [approver("security", "iam")], quorum: 1, timeoutSeconds: 60, functions: withoutSsm }),
+        () =>
+          buildDefinition({
+            approvers: [approver("security", "iam")],
+            quorum: 1,
+            timeoutSeconds: 60,
+            functions: withoutSsm,
+          }),
         /security.*ssmStart/,
       );
     });
 
     it("refuses approver lists that would break state names or the quorum", () => {
-      const build = (approvers: DefinitionApprover[], quorum = 1) =>
-        () => buildDefinition({ approvers, quorum, timeoutSeconds: 60, functions: FAKE_FUNCTIONS });
+      const build =
+        (approvers: DefinitionApprover[], quorum = 1) =>
+        () =>
+          buildDefinition({ approvers, quorum, timeoutSeconds: 60, functions: FAKE_FUNCTIONS });
       assert.throws(build([]), /at least one approver/);
       assert.throws(build([approver("finance"), approver("finance")]), /listed twice/);
       assert.throws(build([approver("Finance Team")]), /must match/);
@@ -148,7 +172,11 @@ describe("state machine definition", () => {
 
       const output = await succeeded(execution);
       assert.equal(output.outcome, "approved");
-      assert.deepEqual(decisionsOf(output), [["finance", "approve"], ["security", "approve"], ["legal", "approve"]]);
+      assert.deepEqual(decisionsOf(output), [
+        ["finance", "approve"],
+        ["security", "approve"],
+        ["legal", "approve"],
+      ]);
       assert.equal(output.request.subject, "Deploy v2");
       assert.deepEqual(output.request.approvers, ["finance", "security", "legal"]);
       assert.ok(output.request.closedAt);
@@ -161,11 +189,16 @@ describe("state machine definition", () => {
       const { lambdas, execution } = start({ approvers, quorum: 1, timeoutSeconds: 120 });
       await lambdas.untilAsked(2);
       const asks = lambdas.invocationsOf("notifyApprover").map((i) => i.payload as AskApproverEvent);
-      assert.deepEqual(asks.map((a) => a.approver).sort((a, b) => a.name.localeCompare(b.name)), [
-        { name: "finance", address: "finance@example.com", topicArn: approvers[0].topicArn },
-        { name: "security", address: "security@example.com", topicArn: approvers[1].topicArn },
-      ]);
-      assert.ok(asks.every((a) => a.timeoutSeconds === 120 && a.request.subject === "Deploy v2" && a.requestId === "req-1"));
+      assert.deepEqual(
+        asks.map((a) => a.approver).sort((a, b) => a.name.localeCompare(b.name)),
+        [
+          { name: "finance", address: "finance@example.com", topicArn: approvers[0].topicArn },
+          { name: "security", address: "security@example.com", topicArn: approvers[1].topicArn },
+        ],
+      );
+      assert.ok(
+        asks.every((a) => a.timeoutSeconds === 120 && a.request.subject === "Deploy v2" && a.requestId === "req-1"),
+      );
       assert.notEqual(asks[0].taskToken, asks[1].taskToken);
 
       const open = lambdas.invocationsOf("openRequest")[0].payload;
@@ -186,7 +219,11 @@ describe("state machine definition", () => {
 
       const output = await succeeded(execution);
       assert.equal(output.outcome, "rejected");
-      assert.deepEqual(decisionsOf(output), [["finance", "none"], ["security", "reject"], ["legal", "none"]]);
+      assert.deepEqual(decisionsOf(output), [
+        ["finance", "none"],
+        ["security", "reject"],
+        ["legal", "none"],
+      ]);
       assertTokenRefused(lambdas, registry, "finance");
       assertTokenRefused(lambdas, registry, "legal");
       assert.deepEqual(registry.waiting(), []);
@@ -202,7 +239,11 @@ describe("state machine definition", () => {
 
       const output = await succeeded(execution);
       assert.equal(output.outcome, "approved");
-      assert.deepEqual(decisionsOf(output), [["finance", "approve"], ["security", "none"], ["legal", "approve"]]);
+      assert.deepEqual(decisionsOf(output), [
+        ["finance", "approve"],
+        ["security", "none"],
+        ["legal", "approve"],
+      ]);
       assertTokenRefused(lambdas, registry, "security");
     });
 
@@ -216,7 +257,11 @@ describe("state machine definition", () => {
 
       const output = await succeeded(execution);
       assert.equal(output.outcome, "rejected");
-      assert.deepEqual(decisionsOf(output), [["finance", "reject"], ["security", "approve"], ["legal", "reject"]]);
+      assert.deepEqual(decisionsOf(output), [
+        ["finance", "reject"],
+        ["security", "approve"],
+        ["legal", "reject"],
+      ]);
     });
 
     it("expires through the expiry path when a deadline passes and the quorum becomes unreachable", async () => {
@@ -227,8 +272,14 @@ describe("state machine definition", () => {
 
       const output = await succeeded(execution);
       assert.equal(output.outcome, "expired");
-      assert.deepEqual(decisionsOf(output), [["finance", "approve"], ["security", "expired"]]);
-      assert.deepEqual(lambdas.expiryResultsOf("security").map((r) => r.signal), ["expired"]);
+      assert.deepEqual(decisionsOf(output), [
+        ["finance", "approve"],
+        ["security", "expired"],
+      ]);
+      assert.deepEqual(
+        lambdas.expiryResultsOf("security").map((r) => r.signal),
+        ["expired"],
+      );
       assert.equal(output.decisions[1].channel, "deadline");
       assert.equal(lambdas.invocationsOf("recordExpiry").length, 1, "only the silent approver expires");
     });
@@ -241,7 +292,9 @@ describe("state machine definition", () => {
       assert.equal(output.outcome, "expired");
       const signals = ["finance", "security", "legal"].flatMap((n) => lambdas.expiryResultsOf(n).map((r) => r.signal));
       assert.deepEqual(signals.sort(), ["expired", "none", "none"]);
-      const recorded = execution.events.filter((e) => e.type === "StateEntered" && e.state.name.startsWith("Expiry recorded "));
+      const recorded = execution.events.filter(
+        (e) => e.type === "StateEntered" && e.state.name.startsWith("Expiry recorded "),
+      );
       assert.equal(recorded.length, 2, "the two expiries that changed nothing ended their branches normally");
     });
 
@@ -250,14 +303,20 @@ describe("state machine definition", () => {
       const { lambdas, execution } = start({ approvers, quorum: 1, timeoutSeconds: 1 });
       await lambdas.untilAsked(2);
       // The approval reaches the quorum but its callback is lost, so both deadlines pass.
-      assert.deepEqual(lambdas.decide("finance", "approve", { callbackLost: true }), { signal: "quorumReached", delivery: "lost" });
+      assert.deepEqual(lambdas.decide("finance", "approve", { callbackLost: true }), {
+        signal: "quorumReached",
+        delivery: "lost",
+      });
 
       const output = await succeeded(execution);
       assert.equal(output.outcome, "approved");
       assert.equal(output.decisions[0].approver, "finance");
       assert.equal(output.decisions[0].decision, "approve");
       // The approver's own expiry hands the workflow the lost signal ...
-      assert.deepEqual(lambdas.expiryResultsOf("finance").map((r) => [r.signal, r.decision.decision]), [["quorumReached", "approve"]]);
+      assert.deepEqual(
+        lambdas.expiryResultsOf("finance").map((r) => [r.signal, r.decision.decision]),
+        [["quorumReached", "approve"]],
+      );
       // ... and the late approver's deadline changes nothing.
       assert.ok(lambdas.expiryResultsOf("security").every((r) => r.signal === "none"));
       assert.notEqual(output.decisions[1].decision, "approve");
@@ -291,14 +350,29 @@ describe("state machine definition", () => {
       const approvers = [approver("finance"), approver("security", "iam"), approver("legal")];
       const { lambdas, execution } = start({ approvers, quorum: 3 });
       await lambdas.untilAsked(3);
-      assert.deepEqual(lambdas.invocationsOf("ssmStart").map((i) => i.payload.approver.name), ["security"]);
-      assert.deepEqual(lambdas.invocationsOf("notifyApprover").map((i) => i.payload.approver.name).sort(), ["finance", "legal"]);
-      assert.equal(lambdas.invocationsOf("ssmStart")[0].payload.approver.address, "arn:aws:iam::123456789012:role/security");
+      assert.deepEqual(
+        lambdas.invocationsOf("ssmStart").map((i) => i.payload.approver.name),
+        ["security"],
+      );
+      assert.deepEqual(
+        lambdas
+          .invocationsOf("notifyApprover")
+          .map((i) => i.payload.approver.name)
+          .sort(),
+        ["finance", "legal"],
+      );
+      assert.equal(
+        lambdas.invocationsOf("ssmStart")[0].payload.approver.address,
+        "arn:aws:iam::123456789012:role/security",
+      );
       for (const name of ["finance", "security", "legal"]) lambdas.decide(name, "approve");
 
       const output = await succeeded(execution);
       assert.equal(output.outcome, "approved");
-      assert.deepEqual(output.decisions.map((d) => d.channel), ["link", "iam", "link"]);
+      assert.deepEqual(
+        output.decisions.map((d) => d.channel),
+        ["link", "iam", "link"],
+      );
     });
 
     it("retries a throttled Lambda and counts the retry as a transition", async () => {
@@ -323,7 +397,10 @@ describe("state machine definition", () => {
       assert.equal(result.status, "FAILED");
       assert.equal(result.error, WORKFLOW_FAILED_ERROR);
       assert.match(result.cause ?? "", /Approval\.RequestNotFound/);
-      assert.deepEqual(lambdas.invocationsOf("closeRequest").map((i) => i.payload), [{ requestId: "req-1", failed: true }]);
+      assert.deepEqual(
+        lambdas.invocationsOf("closeRequest").map((i) => i.payload),
+        [{ requestId: "req-1", failed: true }],
+      );
     });
   });
 });

@@ -4,26 +4,44 @@ import { validateExecutionInput, INPUT_LIMITS } from "../lambdas/shared/executio
 import { INVALID_INPUT_ERROR } from "../lambdas/shared/model";
 
 function rejects(input: unknown, message: RegExp): void {
-  assert.throws(() => validateExecutionInput(input), (error: Error) => {
-    assert.equal(error.name, INVALID_INPUT_ERROR);
-    assert.match(error.message, message);
-    return true;
-  });
+  assert.throws(
+    () => validateExecutionInput(input),
+    (error: Error) => {
+      assert.equal(error.name, INVALID_INPUT_ERROR);
+      assert.match(error.message, message);
+      return true;
+    },
+  );
 }
 
 describe("execution input validation", () => {
   it("accepts a full input and returns exactly its fields", () => {
-    const input = { subject: "Deploy 42", details: "Line one\nLine two\twith a tab", reviewUrl: "https://git.example.com/pr/42", requestedBy: "ci@example.com" };
+    const input = {
+      subject: "Deploy 42",
+      details: "Line one\nLine two\twith a tab",
+      reviewUrl: "https://git.example.com/pr/42",
+      requestedBy: "ci@example.com",
+    };
     assert.deepEqual(validateExecutionInput(input), input);
   });
 
   it("accepts a subject alone, at the length limits", () => {
-    assert.deepEqual(validateExecutionInput({ subject: "s".repeat(INPUT_LIMITS.subject) }), { subject: "s".repeat(200) });
-    assert.doesNotThrow(() => validateExecutionInput({ subject: "x", details: "d".repeat(4000), requestedBy: "r".repeat(200), reviewUrl: `https://e.com/${"p".repeat(1986)}` }));
+    assert.deepEqual(validateExecutionInput({ subject: "s".repeat(INPUT_LIMITS.subject) }), {
+      subject: "s".repeat(200),
+    });
+    assert.doesNotThrow(() =>
+      validateExecutionInput({
+        subject: "x",
+        details: "d".repeat(4000),
+        requestedBy: "r".repeat(200),
+        reviewUrl: `https://e.com/${"p".repeat(1986)}`,
+      }),
+    );
   });
 
   it("rejects anything but a JSON object", () => {
-    for (const input of [null, undefined, "subject", 42, ["subject"]]) rejects(input, /execution input must be a JSON object/);
+    for (const input of [null, undefined, "subject", 42, ["subject"]])
+      rejects(input, /execution input must be a JSON object/);
   });
 
   it("requires a non-empty string subject", () => {
@@ -38,7 +56,10 @@ describe("execution input validation", () => {
     rejects({ subject: "s".repeat(201) }, /subject must be at most 200 characters \(got 201\)/);
     rejects({ subject: "s", details: "d".repeat(4001) }, /details must be at most 4000 characters/);
     rejects({ subject: "s", requestedBy: "r".repeat(201) }, /requestedBy must be at most 200 characters/);
-    rejects({ subject: "s", reviewUrl: `https://e.com/${"p".repeat(1987)}` }, /reviewUrl must be at most 2000 characters/);
+    rejects(
+      { subject: "s", reviewUrl: `https://e.com/${"p".repeat(1987)}` },
+      /reviewUrl must be at most 2000 characters/,
+    );
   });
 
   it("rejects optional fields of the wrong type", () => {
@@ -48,7 +69,10 @@ describe("execution input validation", () => {
   });
 
   it("accepts only absolute https review URLs without credentials", () => {
-    rejects({ subject: "s", reviewUrl: "http://example.com/pr/1" }, /reviewUrl must be an absolute https URL \(got scheme http:\)/);
+    rejects(
+      { subject: "s", reviewUrl: "http://example.com/pr/1" },
+      /reviewUrl must be an absolute https URL \(got scheme http:\)/,
+    );
     rejects({ subject: "s", reviewUrl: "javascript:alert(1)" }, /reviewUrl must be an absolute https URL/);
     rejects({ subject: "s", reviewUrl: "/relative/path" }, /reviewUrl must be an absolute https URL/);
     rejects({ subject: "s", reviewUrl: "https://user:pw@example.com/" }, /reviewUrl must not contain credentials/);

@@ -16,7 +16,16 @@ describe("fresh ids", () => {
   });
 
   it("isWellFormedId refuses anything else", () => {
-    for (const value of ["", "abc", `${freshId()}x`, `${freshId().slice(0, 42)}/`, `${freshId().slice(0, 42)}=`, 42, undefined, null]) {
+    for (const value of [
+      "",
+      "abc",
+      `${freshId()}x`,
+      `${freshId().slice(0, 42)}/`,
+      `${freshId().slice(0, 42)}=`,
+      42,
+      undefined,
+      null,
+    ]) {
       assert.equal(isWellFormedId(value), false, String(value));
     }
   });
@@ -33,12 +42,18 @@ describe("JSON logger", () => {
     assert.equal(lines.length, 1);
     assert.ok(lines[0].endsWith("\n") && !lines[0].slice(0, -1).includes("\n"));
     const entry = JSON.parse(lines[0]);
-    assert.deepEqual([entry.level, entry.message, entry.requestId, entry.approver], ["info", "vote recorded", "r1", "finance"]);
+    assert.deepEqual(
+      [entry.level, entry.message, entry.requestId, entry.approver],
+      ["info", "vote recorded", "r1", "finance"],
+    );
   });
 
   it("never writes task tokens or ask ids, at any depth", () => {
     const lines: string[] = [];
-    createLogger((line) => lines.push(line)).error("oops", { taskToken: "SECRET-1", event: { nested: { token: "SECRET-2", askId: "SECRET-3" } } });
+    createLogger((line) => lines.push(line)).error("oops", {
+      taskToken: "SECRET-1",
+      event: { nested: { token: "SECRET-2", askId: "SECRET-3" } },
+    });
     assert.ok(!/SECRET/.test(lines[0]));
     assert.equal(JSON.parse(lines[0]).event.nested.token, REDACTED);
   });

@@ -1,6 +1,11 @@
 /** The approval email: one link to the approval page, the request's facts, an SNS-safe subject. */
 import { strict as assert } from "node:assert";
-import { approvalLink, composeApprovalEmail, emailSubject, MAX_EMAIL_SUBJECT_LENGTH } from "../lambdas/notify-approver/message";
+import {
+  approvalLink,
+  composeApprovalEmail,
+  emailSubject,
+  MAX_EMAIL_SUBJECT_LENGTH,
+} from "../lambdas/notify-approver/message";
 import { freshId } from "../lambdas/shared/ids";
 import type { RequestSummary } from "../lambdas/shared/model";
 
@@ -19,14 +24,35 @@ const deadline = "2030-01-04T00:00:00.000Z";
 
 describe("approval email", () => {
   it("links to <base>/r/<askId> whether or not the base ends with a slash", () => {
-    assert.equal(approvalLink("https://abc.execute-api.eu-west-1.amazonaws.com/", askId), `https://abc.execute-api.eu-west-1.amazonaws.com/r/${askId}`);
-    assert.equal(approvalLink("https://abc.execute-api.eu-west-1.amazonaws.com/prod", askId), `https://abc.execute-api.eu-west-1.amazonaws.com/prod/r/${askId}`);
+    assert.equal(
+      approvalLink("https://abc.execute-api.eu-west-1.amazonaws.com/", askId),
+      `https://abc.execute-api.eu-west-1.amazonaws.com/r/${askId}`,
+    );
+    assert.equal(
+      approvalLink("https://abc.execute-api.eu-west-1.amazonaws.com/prod", askId),
+      `https://abc.execute-api.eu-west-1.amazonaws.com/prod/r/${askId}`,
+    );
   });
 
   it("carries subject, details, review URL, requester, deadline and exactly one link", () => {
-    const { subject, body } = composeApprovalEmail({ request, approver: "security", askId, deadline, approvalPageUrl: "https://pages.example.com/" });
+    const { subject, body } = composeApprovalEmail({
+      request,
+      approver: "security",
+      askId,
+      deadline,
+      approvalPageUrl: "https://pages.example.com/",
+    });
     assert.equal(subject, "Approval requested: Deploy release 42");
-    for (const text of [request.subject, request.details!, request.reviewUrl!, request.requestedBy!, "security", "Fri, 04 Jan 2030 00:00:00 UTC", deadline, "2 of 3"]) {
+    for (const text of [
+      request.subject,
+      request.details!,
+      request.reviewUrl!,
+      request.requestedBy!,
+      "security",
+      "Fri, 04 Jan 2030 00:00:00 UTC",
+      deadline,
+      "2 of 3",
+    ]) {
       assert.ok(body.includes(text), `body mentions ${text}`);
     }
     const links = body.match(/https:\/\/pages\.example\.com\/\S*/g);

@@ -1,6 +1,14 @@
 import { strict as assert } from "node:assert";
 import { ConfigError } from "../components/config";
-import { evaluateProgram, exampleApprovers, ProgramRun, REGION, ACCOUNT_ID, resourcesOfType, runProgram } from "./helpers/pulumi-program";
+import {
+  evaluateProgram,
+  exampleApprovers,
+  ProgramRun,
+  REGION,
+  ACCOUNT_ID,
+  resourcesOfType,
+  runProgram,
+} from "./helpers/pulumi-program";
 import { grantedActions, isAllowed, roleNamed } from "./helpers/iam-simulation";
 
 const FUNCTIONS = ["open-request", "notify-approver", "approval-page", "record-expiry", "close-request"];
@@ -27,7 +35,11 @@ describe("the Pulumi program under mocks", () => {
     describe(`with ${approverCount} link approver(s)`, () => {
       let run: ProgramRun;
       before(async () => {
-        run = await runProgram({ approvers: exampleApprovers(approverCount), quorum: Math.ceil(approverCount / 2), approvalTimeout: "72h" });
+        run = await runProgram({
+          approvers: exampleApprovers(approverCount),
+          quorum: Math.ceil(approverCount / 2),
+          approvalTimeout: "72h",
+        });
       });
 
       it("creates one topic and one email subscription per approver and a fixed set of everything else", () => {
@@ -57,7 +69,12 @@ describe("the Pulumi program under mocks", () => {
         assert.match(String(run.outputs.approvalPageUrl), /^https:\/\/.+\/$/);
         assert.equal(typeof run.outputs.requestTableName, "string");
         const topics = run.outputs.approverTopicArns as Record<string, string>;
-        assert.deepEqual(Object.keys(topics).sort(), exampleApprovers(approverCount).map((a) => a.name).sort());
+        assert.deepEqual(
+          Object.keys(topics).sort(),
+          exampleApprovers(approverCount)
+            .map((a) => a.name)
+            .sort(),
+        );
         for (const arn of Object.values(topics)) assert.match(arn, /^arn:aws:sns:eu-west-1:\d{12}:Automation-/);
       });
 
@@ -68,7 +85,11 @@ describe("the Pulumi program under mocks", () => {
         }
         assert.equal(await isAllowed(role, "lambda:InvokeFunction", functionArn(run, "approval-page")), false);
         assert.equal(await isAllowed(role, "lambda:InvokeFunction", OTHER_FUNCTION), false);
-        assert.equal(await isAllowed(role, "dynamodb:PutItem", tableArn(run)), false, "its Lambdas touch the table, not the state machine");
+        assert.equal(
+          await isAllowed(role, "dynamodb:PutItem", tableArn(run)),
+          false,
+          "its Lambdas touch the table, not the state machine",
+        );
         assert.deepEqual(
           grantedActions(role).filter((a) => !a.startsWith("logs:") && !a.startsWith("xray:")),
           ["lambda:InvokeFunction"],
@@ -88,13 +109,22 @@ describe("the Pulumi program under mocks", () => {
         const expected: Record<string, string[]> = {
           "open-request": ["dynamodb:PutItem"],
           "notify-approver": ["dynamodb:PutItem", "dynamodb:UpdateItem", "sns:Publish"],
-          "approval-page": ["dynamodb:GetItem", "dynamodb:UpdateItem", "states:SendTaskFailure", "states:SendTaskSuccess"],
+          "approval-page": [
+            "dynamodb:GetItem",
+            "dynamodb:UpdateItem",
+            "states:SendTaskFailure",
+            "states:SendTaskSuccess",
+          ],
           "record-expiry": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
           "close-request": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
         };
         for (const handler of FUNCTIONS) {
           const role = roleNamed(run, `approval-${handler}-role`);
-          assert.deepEqual(grantedActions(role), [...expected[handler], "logs:CreateLogStream", "logs:PutLogEvents"].sort(), handler);
+          assert.deepEqual(
+            grantedActions(role),
+            [...expected[handler], "logs:CreateLogStream", "logs:PutLogEvents"].sort(),
+            handler,
+          );
           for (const action of expected[handler].filter((a) => a.startsWith("dynamodb:"))) {
             assert.equal(await isAllowed(role, action, tableArn(run)), true, `${handler} ${action}`);
             assert.equal(await isAllowed(role, action, OTHER_TABLE), false, `${handler} ${action} on another table`);
@@ -121,7 +151,8 @@ describe("the Pulumi program under mocks", () => {
     });
 
     it("encrypts topics and the table; the table is on demand with point-in-time recovery and TTL", () => {
-      for (const topic of resourcesOfType(run, "aws:sns/topic:Topic")) assert.equal(topic.inputs.kmsMasterKeyId, "alias/aws/sns");
+      for (const topic of resourcesOfType(run, "aws:sns/topic:Topic"))
+        assert.equal(topic.inputs.kmsMasterKeyId, "alias/aws/sns");
       const [table] = resourcesOfType(run, "aws:dynamodb/table:Table");
       assert.equal(table.inputs.billingMode, "PAY_PER_REQUEST");
       assert.deepEqual(table.inputs.serverSideEncryption, { enabled: true });
@@ -157,7 +188,9 @@ describe("the Pulumi program under mocks", () => {
       assert.ok(stage.inputs.defaultRouteSettings.throttlingRateLimit > 0);
       assert.ok(stage.inputs.defaultRouteSettings.throttlingBurstLimit > 0);
       assert.doesNotMatch(stage.inputs.accessLogSettings.format, /\$context\.path/);
-      const routes = resourcesOfType(run, "aws:apigatewayv2/route:Route").map((r) => r.inputs.routeKey).sort();
+      const routes = resourcesOfType(run, "aws:apigatewayv2/route:Route")
+        .map((r) => r.inputs.routeKey)
+        .sort();
       assert.deepEqual(routes, ["$default", "ANY /r/{id}"]);
     });
 
@@ -172,22 +205,33 @@ describe("the Pulumi program under mocks", () => {
     it("names per-approver resources by approver name, so reordering or removing one keeps the others", async () => {
       const approvers = exampleApprovers(3);
       const names = (run: ProgramRun) =>
-        run.resources.filter((r) => r.type.startsWith("aws:sns/")).map((r) => `${r.type} ${r.name} ${r.inputs.namePrefix ?? r.inputs.endpoint}`).sort();
+        run.resources
+          .filter((r) => r.type.startsWith("aws:sns/"))
+          .map((r) => `${r.type} ${r.name} ${r.inputs.namePrefix ?? r.inputs.endpoint}`)
+          .sort();
       const original = names(await runProgram({ approvers }));
       const reordered = names(await runProgram({ approvers: [approvers[2], approvers[0], approvers[1]] }));
       assert.deepEqual(reordered, original);
       const withoutFirst = names(await runProgram({ approvers: approvers.slice(1) }));
-      assert.deepEqual(withoutFirst, original.filter((n) => !n.includes("approver-1")));
+      assert.deepEqual(
+        withoutFirst,
+        original.filter((n) => !n.includes("approver-1")),
+      );
       assert.ok(original.includes("aws:sns/topic:Topic approval-approver-2 Automation-approver-2-"));
     });
   });
 
   describe("bad config", () => {
     it("fails with a ConfigError naming the entry before any AWS resource is registered", async () => {
-      const run = await evaluateProgram({ approvers: [exampleApprovers(1)[0], { name: "finance", email: "not-an-email" }] });
+      const run = await evaluateProgram({
+        approvers: [exampleApprovers(1)[0], { name: "finance", email: "not-an-email" }],
+      });
       assert.ok(run.error instanceof ConfigError);
       assert.match(run.error.message, /approvers\[1\] \(finance\)\.email: email must be a valid email address/);
-      assert.deepEqual(run.resources.filter((r) => r.type.startsWith("aws:")), []);
+      assert.deepEqual(
+        run.resources.filter((r) => r.type.startsWith("aws:")),
+        [],
+      );
     });
   });
 });

@@ -4,16 +4,36 @@
  * deadline, undeliverable callbacks kept and retried, and every expiry path.
  */
 import { strict as assert } from "node:assert";
-import { SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut, InvalidToken, TaskDoesNotExist } from "@aws-sdk/client-sfn";
+import {
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  TaskTimedOut,
+  InvalidToken,
+  TaskDoesNotExist,
+} from "@aws-sdk/client-sfn";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { sfnVoteCallbacks, type TaskCallbackClient } from "../lambdas/shared/callbacks";
 import { freshId } from "../lambdas/shared/ids";
 import { SIGNAL_ERRORS } from "../lambdas/shared/model";
-import { loadAsk, recordDecision, recordExpiry, MAX_COMMENT_LENGTH, type RecorderDeps } from "../lambdas/shared/recorder";
+import {
+  loadAsk,
+  recordDecision,
+  recordExpiry,
+  MAX_COMMENT_LENGTH,
+  type RecorderDeps,
+} from "../lambdas/shared/recorder";
 import { createRequestStore, type RequestStore } from "../lambdas/shared/store";
 import { startDynalite, localDocumentClient, type LocalTable } from "./helpers/dynalite";
 import { setEnv } from "./helpers/loopback";
-import { approverNames, fakeCallbacks, seedRequest, terminalSignals, T0, HOUR_MS, type FakeCallbacks } from "./helpers/request-fixtures";
+import {
+  approverNames,
+  fakeCallbacks,
+  seedRequest,
+  terminalSignals,
+  T0,
+  HOUR_MS,
+  type FakeCallbacks,
+} from "./helpers/request-fixtures";
 
 describe("decision recorder (against dynalite)", () => {
   let table: LocalTable;
@@ -41,9 +61,19 @@ describe("decision recorder (against dynalite)", () => {
       const seeded = await seedRequest(store, approverNames(10), 6);
       const callbacks = fakeCallbacks();
       const outcomes = await Promise.all(
-        seeded.approvers.map((a) => recordDecision(depsWith(callbacks), { askId: seeded.askIds[a], decision: "approve", decidedBy: `${a}@example.com`, channel: "link" })),
+        seeded.approvers.map((a) =>
+          recordDecision(depsWith(callbacks), {
+            askId: seeded.askIds[a],
+            decision: "approve",
+            decidedBy: `${a}@example.com`,
+            channel: "link",
+          }),
+        ),
       );
-      assert.deepEqual(outcomes.map((o) => o.kind), Array(10).fill("recorded"));
+      assert.deepEqual(
+        outcomes.map((o) => o.kind),
+        Array(10).fill("recorded"),
+      );
       assert.deepEqual(terminalSignals(callbacks.calls), ["quorumReached"]);
       assert.equal(callbacks.calls.length, 10);
       const request = await store.getRequest(seeded.requestId);
@@ -56,7 +86,12 @@ describe("decision recorder (against dynalite)", () => {
       const callbacks = fakeCallbacks();
       const decisionOf = (i: number): "approve" | "reject" => (i % 2 === 0 ? "approve" : "reject");
       const submissions = seeded.approvers.flatMap((a, i) => {
-        const input = { askId: seeded.askIds[a], decision: decisionOf(i), decidedBy: `${a}@example.com`, channel: "link" as const };
+        const input = {
+          askId: seeded.askIds[a],
+          decision: decisionOf(i),
+          decidedBy: `${a}@example.com`,
+          channel: "link" as const,
+        };
         return [recordDecision(depsWith(callbacks), input), recordDecision(depsWith(callbacks), input)];
       });
       const outcomes = await Promise.all(submissions);
@@ -83,20 +118,39 @@ describe("decision recorder (against dynalite)", () => {
       });
       assert.equal(outcome.kind, "recorded");
       if (outcome.kind !== "recorded") return;
-      const expectedVote = { decision: "reject", comment: "not before the freeze ends", decidedAt: beforeDeadline().toISOString(), decidedBy: "beta@example.com", channel: "link" };
+      const expectedVote = {
+        decision: "reject",
+        comment: "not before the freeze ends",
+        decidedAt: beforeDeadline().toISOString(),
+        decidedBy: "beta@example.com",
+        channel: "link",
+      };
       assert.deepEqual(outcome.vote, expectedVote);
       assert.equal(outcome.signal, "none");
       assert.equal(outcome.delivery, "delivered");
       assert.equal(outcome.ask.taskToken, undefined, "the ask returned to callers carries no task token");
-      assert.deepEqual(callbacks.calls, [{ taskToken: seeded.tokens.beta, signal: "none", result: { approver: "beta", ...expectedVote } }]);
+      assert.deepEqual(callbacks.calls, [
+        { taskToken: seeded.tokens.beta, signal: "none", result: { approver: "beta", ...expectedVote } },
+      ]);
       assert.deepEqual((await store.getRequest(seeded.requestId))?.votes.beta, expectedVote);
     });
 
     it("a double submission records once: the second is a duplicate returning the first vote, with no second callback", async () => {
       const seeded = await seedRequest(store, ["alpha", "beta"], 2);
       const callbacks = fakeCallbacks();
-      const first = await recordDecision(depsWith(callbacks), { askId: seeded.askIds.alpha, decision: "approve", comment: "fine", decidedBy: "alpha@example.com", channel: "link" });
-      const second = await recordDecision(depsWith(callbacks), { askId: seeded.askIds.alpha, decision: "reject", decidedBy: "alpha@example.com", channel: "link" });
+      const first = await recordDecision(depsWith(callbacks), {
+        askId: seeded.askIds.alpha,
+        decision: "approve",
+        comment: "fine",
+        decidedBy: "alpha@example.com",
+        channel: "link",
+      });
+      const second = await recordDecision(depsWith(callbacks), {
+        askId: seeded.askIds.alpha,
+        decision: "reject",
+        decidedBy: "alpha@example.com",
+        channel: "link",
+      });
       assert.equal(first.kind, "recorded");
       assert.equal(second.kind, "duplicate");
       if (first.kind !== "recorded" || second.kind !== "duplicate") return;
@@ -110,7 +164,12 @@ describe("decision recorder (against dynalite)", () => {
       const seeded = await seedRequest(store, ["alpha", "beta"], 1);
       await store.closeRequest(seeded.requestId, "approved", beforeDeadline());
       const callbacks = fakeCallbacks();
-      const outcome = await recordDecision(depsWith(callbacks), { askId: seeded.askIds.beta, decision: "approve", decidedBy: "beta@example.com", channel: "link" });
+      const outcome = await recordDecision(depsWith(callbacks), {
+        askId: seeded.askIds.beta,
+        decision: "approve",
+        decidedBy: "beta@example.com",
+        channel: "link",
+      });
       assert.equal(outcome.kind, "closed");
       assert.equal(callbacks.calls.length, 0);
       const request = await store.getRequest(seeded.requestId);
@@ -122,7 +181,12 @@ describe("decision recorder (against dynalite)", () => {
       const seeded = await seedRequest(store, ["alpha", "beta"], 2);
       const callbacks = fakeCallbacks();
       const atDeadline = () => new Date(seeded.deadline);
-      const outcome = await recordDecision(depsWith(callbacks, atDeadline), { askId: seeded.askIds.alpha, decision: "approve", decidedBy: "alpha@example.com", channel: "link" });
+      const outcome = await recordDecision(depsWith(callbacks, atDeadline), {
+        askId: seeded.askIds.alpha,
+        decision: "approve",
+        decidedBy: "alpha@example.com",
+        channel: "link",
+      });
       assert.equal(outcome.kind, "deadlinePassed");
       assert.equal(callbacks.calls.length, 0);
       const request = await store.getRequest(seeded.requestId);
@@ -133,7 +197,12 @@ describe("decision recorder (against dynalite)", () => {
     it("an unknown or malformed ask id is notFound", async () => {
       const callbacks = fakeCallbacks();
       for (const askId of [freshId(), "not-an-id", "../../etc/passwd", ""]) {
-        const outcome = await recordDecision(depsWith(callbacks), { askId, decision: "approve", decidedBy: "x@example.com", channel: "link" });
+        const outcome = await recordDecision(depsWith(callbacks), {
+          askId,
+          decision: "approve",
+          decidedBy: "x@example.com",
+          channel: "link",
+        });
         assert.deepEqual(outcome, { kind: "notFound" }, askId);
       }
       assert.equal(callbacks.calls.length, 0);
@@ -142,8 +211,20 @@ describe("decision recorder (against dynalite)", () => {
     it(`keeps comments trimmed, at most ${MAX_COMMENT_LENGTH} characters, and leaves out blank ones`, async () => {
       const seeded = await seedRequest(store, ["alpha", "beta"], 2);
       const callbacks = fakeCallbacks();
-      const long = await recordDecision(depsWith(callbacks), { askId: seeded.askIds.alpha, decision: "approve", comment: ` ${"x".repeat(1500)}`, decidedBy: "a", channel: "link" });
-      const blank = await recordDecision(depsWith(callbacks), { askId: seeded.askIds.beta, decision: "approve", comment: "   ", decidedBy: "b", channel: "link" });
+      const long = await recordDecision(depsWith(callbacks), {
+        askId: seeded.askIds.alpha,
+        decision: "approve",
+        comment: ` ${"x".repeat(1500)}`,
+        decidedBy: "a",
+        channel: "link",
+      });
+      const blank = await recordDecision(depsWith(callbacks), {
+        askId: seeded.askIds.beta,
+        decision: "approve",
+        comment: "   ",
+        decidedBy: "b",
+        channel: "link",
+      });
       assert.equal(long.kind === "recorded" && long.vote.comment, "x".repeat(MAX_COMMENT_LENGTH));
       assert.ok(blank.kind === "recorded" && !("comment" in blank.vote));
     });
@@ -154,21 +235,39 @@ describe("decision recorder (against dynalite)", () => {
       const seeded = await seedRequest(store, ["alpha", "beta"], 1);
       const callbacks = fakeCallbacks();
       callbacks.script.push(new Error("Step Functions unavailable"));
-      const first = await recordDecision(depsWith(callbacks), { askId: seeded.askIds.alpha, decision: "approve", decidedBy: "alpha@example.com", channel: "link" });
+      const first = await recordDecision(depsWith(callbacks), {
+        askId: seeded.askIds.alpha,
+        decision: "approve",
+        decidedBy: "alpha@example.com",
+        channel: "link",
+      });
       assert.equal(first.kind === "recorded" && first.delivery, "pending");
       assert.equal((await store.getRequest(seeded.requestId))?.votes.alpha.pendingSignal, "quorumReached");
 
-      const retry = await recordDecision(depsWith(callbacks), { askId: seeded.askIds.alpha, decision: "approve", decidedBy: "alpha@example.com", channel: "link" });
+      const retry = await recordDecision(depsWith(callbacks), {
+        askId: seeded.askIds.alpha,
+        decision: "approve",
+        decidedBy: "alpha@example.com",
+        channel: "link",
+      });
       assert.equal(retry.kind, "duplicate");
-      assert.deepEqual(callbacks.calls.map((c) => [c.taskToken, c.signal]), [
-        [seeded.tokens.alpha, "quorumReached"],
-        [seeded.tokens.alpha, "quorumReached"],
-      ]);
+      assert.deepEqual(
+        callbacks.calls.map((c) => [c.taskToken, c.signal]),
+        [
+          [seeded.tokens.alpha, "quorumReached"],
+          [seeded.tokens.alpha, "quorumReached"],
+        ],
+      );
       const request = await store.getRequest(seeded.requestId);
       assert.equal(request?.votes.alpha.pendingSignal, undefined, "cleared once delivered");
       assert.equal(request?.approvals, 1);
 
-      await recordDecision(depsWith(callbacks), { askId: seeded.askIds.alpha, decision: "approve", decidedBy: "alpha@example.com", channel: "link" });
+      await recordDecision(depsWith(callbacks), {
+        askId: seeded.askIds.alpha,
+        decision: "approve",
+        decidedBy: "alpha@example.com",
+        channel: "link",
+      });
       assert.equal(callbacks.calls.length, 2, "nothing left to deliver on a third attempt");
     });
 
@@ -176,8 +275,18 @@ describe("decision recorder (against dynalite)", () => {
       const seeded = await seedRequest(store, ["alpha", "beta"], 2);
       const callbacks = fakeCallbacks();
       callbacks.script.push(new Error("down"), new Error("still down"));
-      await recordDecision(depsWith(callbacks), { askId: seeded.askIds.alpha, decision: "approve", decidedBy: "a", channel: "link" });
-      const retry = await recordDecision(depsWith(callbacks), { askId: seeded.askIds.alpha, decision: "approve", decidedBy: "a", channel: "link" });
+      await recordDecision(depsWith(callbacks), {
+        askId: seeded.askIds.alpha,
+        decision: "approve",
+        decidedBy: "a",
+        channel: "link",
+      });
+      const retry = await recordDecision(depsWith(callbacks), {
+        askId: seeded.askIds.alpha,
+        decision: "approve",
+        decidedBy: "a",
+        channel: "link",
+      });
       assert.equal(retry.kind, "duplicate");
       assert.equal((await store.getRequest(seeded.requestId))?.votes.alpha.pendingSignal, "none");
     });
@@ -193,9 +302,19 @@ describe("decision recorder (against dynalite)", () => {
           },
         };
         const deps: RecorderDeps = { store, callbacks: sfnVoteCallbacks(sfn), now: beforeDeadline };
-        const outcome = await recordDecision(deps, { askId: seeded.askIds.alpha, decision: "approve", decidedBy: "a", channel: "link" });
+        const outcome = await recordDecision(deps, {
+          askId: seeded.askIds.alpha,
+          decision: "approve",
+          decidedBy: "a",
+          channel: "link",
+        });
         assert.equal(outcome.kind === "recorded" && outcome.delivery, "closed");
-        const again = await recordDecision(deps, { askId: seeded.askIds.alpha, decision: "approve", decidedBy: "a", channel: "link" });
+        const again = await recordDecision(deps, {
+          askId: seeded.askIds.alpha,
+          decision: "approve",
+          decidedBy: "a",
+          channel: "link",
+        });
         assert.equal(again.kind, "duplicate");
         assert.equal(sent.length, 1, "a duplicate does not call Step Functions again");
         const request = await store.getRequest(seeded.requestId);
@@ -206,7 +325,13 @@ describe("decision recorder (against dynalite)", () => {
   });
 
   describe("Step Functions callbacks", () => {
-    const result = { approver: "alpha", decision: "approve" as const, decidedAt: T0.toISOString(), decidedBy: "a", channel: "link" as const };
+    const result = {
+      approver: "alpha",
+      decision: "approve" as const,
+      decidedAt: T0.toISOString(),
+      decidedBy: "a",
+      channel: "link" as const,
+    };
 
     it("sends SendTaskSuccess with the branch result for a vote that ends nothing", async () => {
       const sent: unknown[] = [];
@@ -247,14 +372,25 @@ describe("decision recorder (against dynalite)", () => {
       const seeded = await seedRequest(store, ["alpha", "beta", "gamma"], 3);
       const result = await recordExpiry(depsWith(fakeCallbacks()), { requestId: seeded.requestId, approver: "beta" });
       assert.equal(result.signal, "expired");
-      assert.deepEqual(result.decision, { approver: "beta", decision: "expired", decidedAt: beforeDeadline().toISOString(), decidedBy: "deadline", channel: "deadline" });
+      assert.deepEqual(result.decision, {
+        approver: "beta",
+        decision: "expired",
+        decidedAt: beforeDeadline().toISOString(),
+        decidedBy: "deadline",
+        channel: "deadline",
+      });
       assert.equal((await store.getRequest(seeded.requestId))?.expirations, 1);
     });
 
     it("an expiry that crosses the threshold after a rejection signals rejected; one that crosses nothing signals none", async () => {
       const seeded = await seedRequest(store, ["alpha", "beta", "gamma"], 2);
       const callbacks = fakeCallbacks();
-      await recordDecision(depsWith(callbacks), { askId: seeded.askIds.alpha, decision: "reject", decidedBy: "a", channel: "link" });
+      await recordDecision(depsWith(callbacks), {
+        askId: seeded.askIds.alpha,
+        decision: "reject",
+        decidedBy: "a",
+        channel: "link",
+      });
       assert.deepEqual(terminalSignals(callbacks.calls), []);
       const crossing = await recordExpiry(depsWith(callbacks), { requestId: seeded.requestId, approver: "beta" });
       assert.equal(crossing.signal, "rejected");
@@ -266,7 +402,12 @@ describe("decision recorder (against dynalite)", () => {
       const seeded = await seedRequest(store, ["alpha", "beta"], 1);
       const callbacks = fakeCallbacks();
       callbacks.script.push(new Error("down"));
-      const vote = await recordDecision(depsWith(callbacks), { askId: seeded.askIds.alpha, decision: "approve", decidedBy: "a", channel: "link" });
+      const vote = await recordDecision(depsWith(callbacks), {
+        askId: seeded.askIds.alpha,
+        decision: "approve",
+        decidedBy: "a",
+        channel: "link",
+      });
       assert.equal(vote.kind === "recorded" && vote.delivery, "pending");
       const result = await recordExpiry(depsWith(callbacks), { requestId: seeded.requestId, approver: "alpha" });
       assert.equal(result.signal, "quorumReached");
@@ -280,8 +421,18 @@ describe("decision recorder (against dynalite)", () => {
       const seeded = await seedRequest(store, ["alpha", "beta", "gamma"], 2);
       const callbacks = fakeCallbacks();
       callbacks.script.push("delivered", "closed");
-      await recordDecision(depsWith(callbacks), { askId: seeded.askIds.alpha, decision: "reject", decidedBy: "a", channel: "link" });
-      const late = await recordDecision(depsWith(callbacks), { askId: seeded.askIds.beta, decision: "reject", decidedBy: "b", channel: "link" });
+      await recordDecision(depsWith(callbacks), {
+        askId: seeded.askIds.alpha,
+        decision: "reject",
+        decidedBy: "a",
+        channel: "link",
+      });
+      const late = await recordDecision(depsWith(callbacks), {
+        askId: seeded.askIds.beta,
+        decision: "reject",
+        decidedBy: "b",
+        channel: "link",
+      });
       assert.ok(late.kind === "recorded" && late.signal === "rejected" && late.delivery === "closed");
       const result = await recordExpiry(depsWith(callbacks), { requestId: seeded.requestId, approver: "beta" });
       assert.equal(result.signal, "rejected");
@@ -292,9 +443,25 @@ describe("decision recorder (against dynalite)", () => {
       const seeded = await seedRequest(store, ["alpha", "beta", "gamma"], 3);
       const callbacks = fakeCallbacks();
       callbacks.script.push("closed");
-      await recordDecision(depsWith(callbacks), { askId: seeded.askIds.alpha, decision: "approve", comment: "ok", decidedBy: "a", channel: "link" });
+      await recordDecision(depsWith(callbacks), {
+        askId: seeded.askIds.alpha,
+        decision: "approve",
+        comment: "ok",
+        decidedBy: "a",
+        channel: "link",
+      });
       const result = await recordExpiry(depsWith(callbacks), { requestId: seeded.requestId, approver: "alpha" });
-      assert.deepEqual(result, { signal: "none", decision: { approver: "alpha", decision: "approve", comment: "ok", decidedAt: beforeDeadline().toISOString(), decidedBy: "a", channel: "link" } });
+      assert.deepEqual(result, {
+        signal: "none",
+        decision: {
+          approver: "alpha",
+          decision: "approve",
+          comment: "ok",
+          decidedAt: beforeDeadline().toISOString(),
+          decidedBy: "a",
+          channel: "link",
+        },
+      });
     });
 
     it("after the request closed, signals none and records nothing", async () => {
@@ -309,7 +476,12 @@ describe("decision recorder (against dynalite)", () => {
       const seeded = await seedRequest(store, ["alpha", "beta", "gamma"], 1);
       await recordExpiry(depsWith(fakeCallbacks()), { requestId: seeded.requestId, approver: "alpha" });
       const callbacks = fakeCallbacks();
-      const outcome = await recordDecision(depsWith(callbacks), { askId: seeded.askIds.alpha, decision: "approve", decidedBy: "a", channel: "link" });
+      const outcome = await recordDecision(depsWith(callbacks), {
+        askId: seeded.askIds.alpha,
+        decision: "approve",
+        decidedBy: "a",
+        channel: "link",
+      });
       assert.equal(outcome.kind, "deadlinePassed");
       assert.equal(callbacks.calls.length, 0);
       assert.equal((await store.getRequest(seeded.requestId))?.approvals, 0);
@@ -317,8 +489,13 @@ describe("decision recorder (against dynalite)", () => {
 
     it("fails loudly for an unknown request or approver", async () => {
       const seeded = await seedRequest(store, ["alpha"], 1);
-      await assert.rejects(recordExpiry(depsWith(fakeCallbacks()), { requestId: freshId(), approver: "alpha" }), { name: "Approval.RequestNotFound" });
-      await assert.rejects(recordExpiry(depsWith(fakeCallbacks()), { requestId: seeded.requestId, approver: "mallory" }), /not an approver/);
+      await assert.rejects(recordExpiry(depsWith(fakeCallbacks()), { requestId: freshId(), approver: "alpha" }), {
+        name: "Approval.RequestNotFound",
+      });
+      await assert.rejects(
+        recordExpiry(depsWith(fakeCallbacks()), { requestId: seeded.requestId, approver: "mallory" }),
+        /not an approver/,
+      );
     });
   });
 

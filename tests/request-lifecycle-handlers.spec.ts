@@ -9,7 +9,13 @@ import { handler as notifyApprover } from "../lambdas/notify-approver/index";
 import { handler as recordExpiryHandler } from "../lambdas/record-expiry/index";
 import { handler as closeRequest } from "../lambdas/close-request/index";
 import { isWellFormedId } from "../lambdas/shared/ids";
-import type { AskApproverEvent, AskRecord, OpenRequestEvent, OpenRequestResult, RequestRecord } from "../lambdas/shared/model";
+import type {
+  AskApproverEvent,
+  AskRecord,
+  OpenRequestEvent,
+  OpenRequestResult,
+  RequestRecord,
+} from "../lambdas/shared/model";
 import { recordDecision } from "../lambdas/shared/recorder";
 import { requestStoreFromEnv, type RequestStore } from "../lambdas/shared/store";
 import { localDocumentClient, startDynalite, type LocalTable } from "./helpers/dynalite";
@@ -22,7 +28,13 @@ const PAGE_BASE = "https://pages.example.com/prod"; // no trailing slash: the ha
 const topicArn = (name: string) => `arn:aws:sns:eu-west-1:123456789012:approval-${name}`;
 
 function openEvent(input: unknown, approvers: string[], quorum: number): OpenRequestEvent {
-  return { input, executionArn: "arn:aws:states:eu-west-1:123456789012:execution:approval:run-1", startedAt: "2030-01-01T00:00:00.000Z", approvers, quorum };
+  return {
+    input,
+    executionArn: "arn:aws:states:eu-west-1:123456789012:execution:approval:run-1",
+    startedAt: "2030-01-01T00:00:00.000Z",
+    approvers,
+    quorum,
+  };
 }
 
 describe("request lifecycle handlers (dynalite + SNS stand-in)", () => {
@@ -52,11 +64,15 @@ describe("request lifecycle handlers (dynalite + SNS stand-in)", () => {
   }
 
   async function askItemsOf(requestId: string): Promise<AskRecord[]> {
-    return (await allItems()).filter((item) => String(item.pk).startsWith("ask#") && item.requestId === requestId) as unknown as AskRecord[];
+    return (await allItems()).filter(
+      (item) => String(item.pk).startsWith("ask#") && item.requestId === requestId,
+    ) as unknown as AskRecord[];
   }
 
   async function openWith(approvers: string[], quorum: number): Promise<OpenRequestResult> {
-    return openRequest(openEvent({ subject: "Deploy release 42", details: "Rolls out the new billing engine." }, approvers, quorum));
+    return openRequest(
+      openEvent({ subject: "Deploy release 42", details: "Rolls out the new billing engine." }, approvers, quorum),
+    );
   }
 
   function askEvent(opened: OpenRequestResult, approver: string, timeoutSeconds = 3600): AskApproverEvent {
@@ -81,7 +97,9 @@ describe("request lifecycle handlers (dynalite + SNS stand-in)", () => {
 
   describe("open-request", () => {
     it("writes an open record with zero counts and returns a fresh id and the summary", async () => {
-      const result = await openRequest(openEvent({ subject: "Deploy release 42", requestedBy: "ci@example.com" }, ["finance", "security"], 2));
+      const result = await openRequest(
+        openEvent({ subject: "Deploy release 42", requestedBy: "ci@example.com" }, ["finance", "security"], 2),
+      );
       assert.ok(isWellFormedId(result.requestId));
       assert.deepEqual(result.request, {
         id: result.requestId,
@@ -112,7 +130,12 @@ describe("request lifecycle handlers (dynalite + SNS stand-in)", () => {
 
     it("rejects invalid input with Approval.InvalidInput and writes nothing", async () => {
       const before = (await allItems()).length;
-      for (const input of [{}, { subject: "" }, { subject: "s", reviewUrl: "http://insecure.example.com" }, "just a string"]) {
+      for (const input of [
+        {},
+        { subject: "" },
+        { subject: "s", reviewUrl: "http://insecure.example.com" },
+        "just a string",
+      ]) {
         await assert.rejects(openRequest(openEvent(input, ["finance"], 1)), { name: "Approval.InvalidInput" });
       }
       assert.equal((await allItems()).length, before);
@@ -131,21 +154,33 @@ describe("request lifecycle handlers (dynalite + SNS stand-in)", () => {
       const [published] = sns.published;
       assert.equal(published.topicArn, topicArn("security"));
       assert.equal(published.subject, "Approval requested: Deploy release 42");
-      assert.ok(!published.message.includes(event.taskToken) && !published.subject?.includes(event.taskToken), "no task token in the message");
+      assert.ok(
+        !published.message.includes(event.taskToken) && !published.subject?.includes(event.taskToken),
+        "no task token in the message",
+      );
       const links = published.message.match(/https:\/\/\S+/g) ?? [];
       assert.equal(links.length, 1);
       const askId = links[0].slice(`${PAGE_BASE}/r/`.length);
       assert.equal(links[0], `${PAGE_BASE}/r/${askId}`);
-      assert.ok(isWellFormedId(askId) && Buffer.from(askId, "base64url").length * 8 >= 128, "ask id carries at least 128 bits");
+      assert.ok(
+        isWellFormedId(askId) && Buffer.from(askId, "base64url").length * 8 >= 128,
+        "ask id carries at least 128 bits",
+      );
       assert.ok(!links[0].includes(event.taskToken));
       assert.ok(published.message.includes("Rolls out the new billing engine."));
 
       const ask = await store.getAsk(askId);
       assert.ok(ask);
       assert.equal(ask.taskToken, event.taskToken);
-      assert.deepEqual([ask.requestId, ask.approver, ask.address, ask.channel], [opened.requestId, "security", "security@example.com", "link"]);
+      assert.deepEqual(
+        [ask.requestId, ask.approver, ask.address, ask.channel],
+        [opened.requestId, "security", "security@example.com", "link"],
+      );
       const deadline = Date.parse(ask.deadline);
-      assert.ok(deadline >= startedAt + 7_200_000 && deadline <= finishedAt + 7_200_000, "deadline = now + timeoutSeconds");
+      assert.ok(
+        deadline >= startedAt + 7_200_000 && deadline <= finishedAt + 7_200_000,
+        "deadline = now + timeoutSeconds",
+      );
       assert.equal(ask.expiresAt, Math.floor(deadline / 1000) + 30 * DAY_S, "initial TTL = deadline + retention");
       assert.ok(published.message.includes(ask.deadline), "the message states the deadline");
 
@@ -169,7 +204,10 @@ describe("request lifecycle handlers (dynalite + SNS stand-in)", () => {
       const opened = await openWith(["finance", "security"], 2);
       const result = await recordExpiryHandler({ requestId: opened.requestId, approver: "security" });
       assert.equal(result.signal, "expired");
-      assert.deepEqual({ ...result.decision, decidedAt: undefined }, { approver: "security", decision: "expired", decidedAt: undefined, decidedBy: "deadline", channel: "deadline" });
+      assert.deepEqual(
+        { ...result.decision, decidedAt: undefined },
+        { approver: "security", decision: "expired", decidedAt: undefined, decidedBy: "deadline", channel: "deadline" },
+      );
       const request = await store.getRequest(opened.requestId);
       assert.equal(request?.expirations, 1);
     });
@@ -182,9 +220,24 @@ describe("request lifecycle handlers (dynalite + SNS stand-in)", () => {
       const askIds: Record<string, string> = {};
       for (const approver of approvers) askIds[approver] = await notify(opened, approver);
       const callbacks = fakeCallbacks();
-      await recordDecision({ store, callbacks }, { askId: askIds.security, decision: "approve", comment: "looks good", decidedBy: "security@example.com", channel: "link" });
-      await recordDecision({ store, callbacks }, { askId: askIds.ops, decision: "approve", decidedBy: "ops@example.com", channel: "link" });
-      assert.deepEqual(callbacks.calls.map((c) => c.signal), ["none", "quorumReached"]);
+      await recordDecision(
+        { store, callbacks },
+        {
+          askId: askIds.security,
+          decision: "approve",
+          comment: "looks good",
+          decidedBy: "security@example.com",
+          channel: "link",
+        },
+      );
+      await recordDecision(
+        { store, callbacks },
+        { askId: askIds.ops, decision: "approve", decidedBy: "ops@example.com", channel: "link" },
+      );
+      assert.deepEqual(
+        callbacks.calls.map((c) => c.signal),
+        ["none", "quorumReached"],
+      );
 
       const output = await closeRequest({ requestId: opened.requestId });
       assert.equal(output.outcome, "approved");
@@ -213,7 +266,10 @@ describe("request lifecycle handlers (dynalite + SNS stand-in)", () => {
       const again = await closeRequest({ requestId: opened.requestId });
       assert.deepEqual(again, output);
 
-      const late = await recordDecision({ store, callbacks }, { askId: askIds.finance, decision: "reject", decidedBy: "finance@example.com", channel: "link" });
+      const late = await recordDecision(
+        { store, callbacks },
+        { askId: askIds.finance, decision: "reject", decidedBy: "finance@example.com", channel: "link" },
+      );
       assert.equal(late.kind, "closed");
     });
 

@@ -105,7 +105,15 @@ describe("sandbox in a real browser: a whole approval round through the approval
       await page.goto(links.get("finance")!.link);
       assert.equal(await page.locator("h1").innerText(), request.subject);
       const text = await textOf(page);
-      for (const expected of ["Database migration 0042 adds an index online.", "release-bot", request.reviewUrl, "finance", "finance-lead@example.com", "Open, waiting for decisions", "2 of 3 approvals needed"]) {
+      for (const expected of [
+        "Database migration 0042 adds an index online.",
+        "release-bot",
+        request.reviewUrl,
+        "finance",
+        "finance-lead@example.com",
+        "Open, waiting for decisions",
+        "2 of 3 approvals needed",
+      ]) {
         assert.ok(text.includes(expected), `the page shows "${expected}"`);
       }
       const scrollWidth = await scrollWidthOf(page);
@@ -164,11 +172,35 @@ describe("sandbox in a real browser: a whole approval round through the approval
     const result = await sandbox.result;
     assert.equal(result.status, "SUCCEEDED");
     assert.equal(result.output?.outcome, "approved");
-    const decisions = result.output!.decisions.map(({ approver, decision, comment, decidedBy, channel }) => ({ approver, decision, comment, decidedBy, channel }));
+    const decisions = result.output!.decisions.map(({ approver, decision, comment, decidedBy, channel }) => ({
+      approver,
+      decision,
+      comment,
+      decidedBy,
+      channel,
+    }));
     assert.deepEqual(decisions, [
-      { approver: "finance", decision: "approve", comment: "Numbers check out <b>really</b>", decidedBy: "finance-lead@example.com", channel: "link" },
-      { approver: "security", decision: "reject", comment: "Needs a tested rollback plan", decidedBy: "security@example.com", channel: "link" },
-      { approver: "platform", decision: "approve", comment: undefined, decidedBy: "platform-oncall@example.com", channel: "link" },
+      {
+        approver: "finance",
+        decision: "approve",
+        comment: "Numbers check out <b>really</b>",
+        decidedBy: "finance-lead@example.com",
+        channel: "link",
+      },
+      {
+        approver: "security",
+        decision: "reject",
+        comment: "Needs a tested rollback plan",
+        decidedBy: "security@example.com",
+        channel: "link",
+      },
+      {
+        approver: "platform",
+        decision: "approve",
+        comment: undefined,
+        decidedBy: "platform-oncall@example.com",
+        channel: "link",
+      },
     ]);
     assert.equal(result.output?.request.subject, request.subject);
 
@@ -178,7 +210,10 @@ describe("sandbox in a real browser: a whole approval round through the approval
       ["finance", "security", "platform"],
     );
     const printed = sandbox.decisions.map(decisionLine);
-    assert.match(printed[0], /finance approved: "Numbers check out <b>really<\/b>" \(finance-lead@example\.com, link\)$/);
+    assert.match(
+      printed[0],
+      /finance approved: "Numbers check out <b>really<\/b>" \(finance-lead@example\.com, link\)$/,
+    );
     assert.match(printed[1], /security rejected: "Needs a tested rollback plan" \(security@example\.com, link\)$/);
     assert.match(printed[2], /platform approved \(platform-oncall@example\.com, link\)$/);
     assert.match(outcomeText(result), /Outcome: APPROVED \(2 of 3 approved; quorum 2\)/);

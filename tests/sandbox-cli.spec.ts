@@ -57,7 +57,9 @@ function startCli(args: string[]): Cli {
         const match = out.match(pattern);
         if (match) return resolveMatch(match);
         waiters.push({ pattern, resolve: resolveMatch });
-        void exited.then((code) => reject(new Error(`the CLI exited (${code}) before printing ${pattern}\nstdout:\n${out}\nstderr:\n${err}`)));
+        void exited.then((code) =>
+          reject(new Error(`the CLI exited (${code}) before printing ${pattern}\nstdout:\n${out}\nstderr:\n${err}`)),
+        );
       }),
   };
 }
@@ -80,7 +82,11 @@ function printedLinks(stdout: string): Map<string, string> {
 function decide(link: string, decision: "approve" | "reject", comment?: string): Promise<Response> {
   const form = new URLSearchParams({ decision });
   if (comment) form.set("comment", comment);
-  return fetch(link, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: form.toString() });
+  return fetch(link, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: form.toString(),
+  });
 }
 
 describe("npm start (the sandbox CLI)", function () {
@@ -93,13 +99,28 @@ describe("npm start (the sandbox CLI)", function () {
 
   it("prints each approver's link and email, each decision, the outcome and the execution output, and exits 0", async () => {
     const port = await freePort();
-    const cli = startCli(["--port", String(port), "--subject", "CLI test: rotate the signing key", "--requested-by", "ci"]);
+    const cli = startCli([
+      "--port",
+      String(port),
+      "--subject",
+      "CLI test: rotate the signing key",
+      "--requested-by",
+      "ci",
+    ]);
     await cli.waitFor(/Waiting for decisions/);
     const links = printedLinks(cli.stdout());
-    assert.deepEqual([...links.keys()], dev.settings.approvers.map((a) => a.name), "one link per approver, in config order");
-    for (const link of links.values()) assert.ok(link.startsWith(`http://127.0.0.1:${port}/`), `${link} is on the chosen port`);
+    assert.deepEqual(
+      [...links.keys()],
+      dev.settings.approvers.map((a) => a.name),
+      "one link per approver, in config order",
+    );
+    for (const link of links.values())
+      assert.ok(link.startsWith(`http://127.0.0.1:${port}/`), `${link} is on the chosen port`);
     for (const approver of dev.settings.approvers.filter((a) => a.channel === "link")) {
-      assert.ok(cli.stdout().includes(`Email to ${approver.name} <${approver.email}>`), `the email to ${approver.name} is printed`);
+      assert.ok(
+        cli.stdout().includes(`Email to ${approver.name} <${approver.email}>`),
+        `the email to ${approver.name} is printed`,
+      );
     }
     assert.match(cli.stdout(), /Subject: Approval requested: CLI test: rotate the signing key/);
 
@@ -113,16 +134,28 @@ describe("npm start (the sandbox CLI)", function () {
     assert.equal(await cli.exited, 0, `exit status 0\nstderr:\n${cli.stderr()}`);
     const out = cli.stdout();
     for (const approver of deciders) {
-      assert.match(out, new RegExp(`\\d\\d:\\d\\d:\\d\\d  ${approver.name} approved: "ok from ${approver.name}"`), `${approver.name}'s decision is printed`);
+      assert.match(
+        out,
+        new RegExp(`\\d\\d:\\d\\d:\\d\\d  ${approver.name} approved: "ok from ${approver.name}"`),
+        `${approver.name}'s decision is printed`,
+      );
     }
-    assert.match(out, new RegExp(`Outcome: APPROVED \\(${dev.settings.quorum} of ${dev.settings.approvers.length} approved; quorum ${dev.settings.quorum}\\)`));
+    assert.match(
+      out,
+      new RegExp(
+        `Outcome: APPROVED \\(${dev.settings.quorum} of ${dev.settings.approvers.length} approved; quorum ${dev.settings.quorum}\\)`,
+      ),
+    );
     const json = out.slice(out.indexOf("Execution output:") + "Execution output:".length).trim();
     const output = JSON.parse(json);
     assert.equal(output.outcome, "approved");
     assert.equal(output.request.subject, "CLI test: rotate the signing key");
     assert.equal(output.request.requestedBy, "ci");
     assert.equal(output.decisions.length, dev.settings.approvers.length);
-    assert.ok(out.indexOf("Outcome:") > Math.max(...deciders.map((a) => out.indexOf(`${a.name} approved:`))), "decisions come before the outcome");
+    assert.ok(
+      out.indexOf("Outcome:") > Math.max(...deciders.map((a) => out.indexOf(`${a.name} approved:`))),
+      "decisions come before the outcome",
+    );
     assert.equal(cli.stderr(), "", "nothing on stderr");
   });
 

@@ -21,26 +21,38 @@ describe("sandbox stack config (Pulumi.<stack>.yaml)", () => {
   });
 
   it("applies the program's defaults: quorum = every approver, 7 days, region eu-west-1", () => {
-    const yaml = "config:\n  parallel-approval:approvers:\n    - name: a\n      email: a@example.com\n    - name: b\n      email: b@example.com\n";
+    const yaml =
+      "config:\n  parallel-approval:approvers:\n    - name: a\n      email: a@example.com\n    - name: b\n      email: b@example.com\n";
     const stack = stackSettingsFromYaml(yaml, "x");
     assert.equal(stack.settings.quorum, 2);
     assert.equal(stack.settings.approvalTimeoutSeconds, 7 * 86400);
     assert.equal(stack.region, "eu-west-1");
-    assert.deepEqual(stack.settings.approvers.map((a) => a.channel), ["link", "link"]);
+    assert.deepEqual(
+      stack.settings.approvers.map((a) => a.channel),
+      ["link", "link"],
+    );
   });
 
   it("refuses invalid settings with the program's ConfigError, naming the entry", () => {
-    const yaml = "config:\n  parallel-approval:approvers:\n    - name: a\n      email: not-an-email\n  parallel-approval:quorum: 3\n";
-    assert.throws(() => stackSettingsFromYaml(yaml, "x"), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /approvers\[0\] \(a\)\.email/);
-      assert.match(error.message, /quorum 3 is more than the 1 approver/);
-      return true;
-    });
+    const yaml =
+      "config:\n  parallel-approval:approvers:\n    - name: a\n      email: not-an-email\n  parallel-approval:quorum: 3\n";
+    assert.throws(
+      () => stackSettingsFromYaml(yaml, "x"),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /approvers\[0\] \(a\)\.email/);
+        assert.match(error.message, /quorum 3 is more than the 1 approver/);
+        return true;
+      },
+    );
   });
 
   it("says which file is missing, and refuses a file that is not YAML", () => {
-    assert.throws(() => readStackSettings(ROOT, "no-such-stack"), (error: unknown) => error instanceof StackConfigError && /Pulumi\.no-such-stack\.yaml not found/.test(error.message));
+    assert.throws(
+      () => readStackSettings(ROOT, "no-such-stack"),
+      (error: unknown) =>
+        error instanceof StackConfigError && /Pulumi\.no-such-stack\.yaml not found/.test(error.message),
+    );
     assert.throws(() => stackSettingsFromYaml("config: [unclosed", "x"), StackConfigError);
     assert.throws(() => readStackSettings(ROOT, "../etc"), StackConfigError);
   });
@@ -57,7 +69,23 @@ describe("sandbox CLI flags", () => {
   });
 
   it("takes the request, the stack, the port, a timeout and --keep-open from flags; an empty flag drops an optional field", () => {
-    const options = parseCliOptions(["--stack", "prod", "--subject", "S", "--details", "", "--review-url", "https://x.example/1", "--requested-by", "bob", "--port", "0", "--timeout", "2m", "--keep-open"]);
+    const options = parseCliOptions([
+      "--stack",
+      "prod",
+      "--subject",
+      "S",
+      "--details",
+      "",
+      "--review-url",
+      "https://x.example/1",
+      "--requested-by",
+      "bob",
+      "--port",
+      "0",
+      "--timeout",
+      "2m",
+      "--keep-open",
+    ]);
     assert.equal(options.stack, "prod");
     assert.equal(options.port, 0);
     assert.equal(options.timeoutSeconds, 120);

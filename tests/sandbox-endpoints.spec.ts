@@ -25,7 +25,11 @@ import { startFakeSsm, type DocumentParameter, type FakeSsm, type LocalAutomatio
 import { startFakeStepFunctions, type FakeStepFunctions, type TaskCallback } from "../local/fake-stepfunctions";
 import { createTaskRegistry } from "../local/state-machine-runner";
 
-const clientConfig = (endpoint: string) => ({ endpoint, region: "eu-west-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+const clientConfig = (endpoint: string) => ({
+  endpoint,
+  region: "eu-west-1",
+  credentials: { accessKeyId: "test", secretAccessKey: "test" },
+});
 const TOPIC = "arn:aws:sns:eu-west-1:000000000000:Automation-finance-local";
 
 async function errorOf(promise: Promise<unknown>): Promise<Error> {
@@ -50,18 +54,33 @@ describe("sandbox SNS endpoint (query protocol, Publish)", () => {
   });
 
   it("puts a message published with the real SNS client in the outbox and answers its MessageId", async () => {
-    const out = await client.send(new PublishCommand({ TopicArn: TOPIC, Subject: "Approval requested: x", Message: "line 1\nline 2 & <3>" }));
+    const out = await client.send(
+      new PublishCommand({ TopicArn: TOPIC, Subject: "Approval requested: x", Message: "line 1\nline 2 & <3>" }),
+    );
     const last = sns.outbox.at(-1)!;
     assert.equal(out.MessageId, last.messageId);
-    assert.deepEqual({ topicArn: last.topicArn, subject: last.subject, message: last.message }, { topicArn: TOPIC, subject: "Approval requested: x", message: "line 1\nline 2 & <3>" });
+    assert.deepEqual(
+      { topicArn: last.topicArn, subject: last.subject, message: last.message },
+      { topicArn: TOPIC, subject: "Approval requested: x", message: "line 1\nline 2 & <3>" },
+    );
   });
 
   it("refuses what SNS refuses: an unknown topic (NotFound) and a subject of 100 characters or with a line break (InvalidParameter)", async () => {
     const count = sns.outbox.length;
     // The SDK names SNS's query error codes NotFound and InvalidParameter with an Exception suffix.
-    assert.equal((await errorOf(client.send(new PublishCommand({ TopicArn: `${TOPIC}-other`, Message: "m" })))).name, "NotFoundException");
-    assert.equal((await errorOf(client.send(new PublishCommand({ TopicArn: TOPIC, Subject: "x".repeat(100), Message: "m" })))).name, "InvalidParameterException");
-    assert.equal((await errorOf(client.send(new PublishCommand({ TopicArn: TOPIC, Subject: "a\nb", Message: "m" })))).name, "InvalidParameterException");
+    assert.equal(
+      (await errorOf(client.send(new PublishCommand({ TopicArn: `${TOPIC}-other`, Message: "m" })))).name,
+      "NotFoundException",
+    );
+    assert.equal(
+      (await errorOf(client.send(new PublishCommand({ TopicArn: TOPIC, Subject: "x".repeat(100), Message: "m" }))))
+        .name,
+      "InvalidParameterException",
+    );
+    assert.equal(
+      (await errorOf(client.send(new PublishCommand({ TopicArn: TOPIC, Subject: "a\nb", Message: "m" })))).name,
+      "InvalidParameterException",
+    );
     assert.equal(sns.outbox.length, count, "nothing refused reaches the outbox");
   });
 });
@@ -80,11 +99,17 @@ describe("sandbox Step Functions endpoint (awsJson1_0, SendTaskSuccess / SendTas
     await sfn.stop();
   });
 
-  const issue = () => registry.issue({ executionArn: "arn:aws:states:local:0:execution:x:y", stateName: "Ask finance", functionName: "f" }, 60);
+  const issue = () =>
+    registry.issue(
+      { executionArn: "arn:aws:states:local:0:execution:x:y", stateName: "Ask finance", functionName: "f" },
+      60,
+    );
 
   it("completes the waiting task with the output the real client sends", async () => {
     const { taskToken, settled } = issue();
-    await client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ approver: "finance", decision: "approve" }) }));
+    await client.send(
+      new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ approver: "finance", decision: "approve" }) }),
+    );
     assert.deepEqual(await settled, { approver: "finance", decision: "approve" });
     assert.equal(callbacks.at(-1)?.operation, "SendTaskSuccess");
   });
@@ -92,7 +117,9 @@ describe("sandbox Step Functions endpoint (awsJson1_0, SendTaskSuccess / SendTas
   it("fails the waiting task with the error and cause the real client sends", async () => {
     const { taskToken, settled } = issue();
     const failure = errorOf(settled);
-    await client.send(new SendTaskFailureCommand({ taskToken, error: "Approval.Rejected", cause: "security rejected" }));
+    await client.send(
+      new SendTaskFailureCommand({ taskToken, error: "Approval.Rejected", cause: "security rejected" }),
+    );
     const error = await failure;
     assert.equal(error.name, "Approval.Rejected");
     assert.equal(error.message, "security rejected");
@@ -102,8 +129,14 @@ describe("sandbox Step Functions endpoint (awsJson1_0, SendTaskSuccess / SendTas
     const { taskToken, settled } = issue();
     await client.send(new SendTaskSuccessCommand({ taskToken, output: "{}" }));
     await settled;
-    assert.equal((await errorOf(client.send(new SendTaskSuccessCommand({ taskToken, output: "{}" })))).name, "TaskTimedOut");
-    assert.equal((await errorOf(client.send(new SendTaskFailureCommand({ taskToken: "never-issued" })))).name, "InvalidToken");
+    assert.equal(
+      (await errorOf(client.send(new SendTaskSuccessCommand({ taskToken, output: "{}" })))).name,
+      "TaskTimedOut",
+    );
+    assert.equal(
+      (await errorOf(client.send(new SendTaskFailureCommand({ taskToken: "never-issued" })))).name,
+      "InvalidToken",
+    );
 
     const delivery = await sfnVoteCallbacks(client).deliver(taskToken, "none", {
       approver: "finance",
@@ -118,7 +151,10 @@ describe("sandbox Step Functions endpoint (awsJson1_0, SendTaskSuccess / SendTas
   it("refuses output that is not JSON (InvalidOutput) and leaves the task waiting", async () => {
     const { taskToken, settled } = issue();
     const released = errorOf(settled);
-    assert.equal((await errorOf(client.send(new SendTaskSuccessCommand({ taskToken, output: "{not json" })))).name, "InvalidOutput");
+    assert.equal(
+      (await errorOf(client.send(new SendTaskSuccessCommand({ taskToken, output: "{not json" })))).name,
+      "InvalidOutput",
+    );
     assert.ok(registry.waiting().some((task) => task.taskToken === taskToken));
     registry.release(taskToken, "test done");
     await released;
@@ -160,7 +196,9 @@ describe("sandbox SSM endpoint (awsJson1_1, the approval document's automations)
   });
 
   async function startWaiting(): Promise<string> {
-    const started = await client.send(new StartAutomationExecutionCommand({ DocumentName: DOCUMENT, Parameters: parameters() }));
+    const started = await client.send(
+      new StartAutomationExecutionCommand({ DocumentName: DOCUMENT, Parameters: parameters() }),
+    );
     const id = started.AutomationExecutionId!;
     // The step starts after the call returned, as in SSM: wait for its notice.
     while (!notified.some((a) => a.id === id)) await new Promise((r) => setImmediate(r));
@@ -171,10 +209,14 @@ describe("sandbox SSM endpoint (awsJson1_1, the approval document's automations)
     const wrongPattern = { ...parameters(), CorrelationId: ["not-a-correlation-id"] };
     const unknown = { ...parameters(), TaskToken: ["x"] };
     for (const bad of [wrongPattern, unknown]) {
-      const error = await errorOf(client.send(new StartAutomationExecutionCommand({ DocumentName: DOCUMENT, Parameters: bad })));
+      const error = await errorOf(
+        client.send(new StartAutomationExecutionCommand({ DocumentName: DOCUMENT, Parameters: bad })),
+      );
       assert.equal(error.name, "InvalidAutomationExecutionParametersException");
     }
-    const otherDocument = await errorOf(client.send(new StartAutomationExecutionCommand({ DocumentName: "other", Parameters: parameters() })));
+    const otherDocument = await errorOf(
+      client.send(new StartAutomationExecutionCommand({ DocumentName: "other", Parameters: parameters() })),
+    );
     assert.equal(otherDocument.name, "InvalidDocument");
   });
 
@@ -184,9 +226,20 @@ describe("sandbox SSM endpoint (awsJson1_1, the approval document's automations)
     assert.equal(waiting.AutomationExecution?.StepExecutions?.[0].StepStatus, "Waiting");
     assert.ok(waiting.AutomationExecution?.ExecutionStartTime instanceof Date, "timestamps arrive as dates");
 
-    await client.send(new SendAutomationSignalCommand({ AutomationExecutionId: id, SignalType: "Approve", Payload: { Comment: ["looks right"] } }));
+    await client.send(
+      new SendAutomationSignalCommand({
+        AutomationExecutionId: id,
+        SignalType: "Approve",
+        Payload: { Comment: ["looks right"] },
+      }),
+    );
     const event = events.find((e) => e.detail.ExecutionId === id)!;
-    assert.deepEqual(parseStepStatusEvent(event), { kind: "stepEnded", executionId: id, documentName: DOCUMENT, status: "Success" });
+    assert.deepEqual(parseStepStatusEvent(event), {
+      kind: "stepEnded",
+      executionId: id,
+      documentName: DOCUMENT,
+      status: "Success",
+    });
 
     const ended = await client.send(new GetAutomationExecutionCommand({ AutomationExecutionId: id }));
     const outcome = stepOutcomeOf(ended.AutomationExecution!, "Success");
@@ -207,15 +260,21 @@ describe("sandbox SSM endpoint (awsJson1_1, the approval document's automations)
     const stopped = await startWaiting();
     await client.send(new StopAutomationExecutionCommand({ AutomationExecutionId: stopped, Type: "Cancel" }));
     assert.equal(events.find((e) => e.detail.ExecutionId === stopped)?.detail.Status, "Cancelled");
-    const again = await errorOf(client.send(new StopAutomationExecutionCommand({ AutomationExecutionId: stopped, Type: "Cancel" })));
+    const again = await errorOf(
+      client.send(new StopAutomationExecutionCommand({ AutomationExecutionId: stopped, Type: "Cancel" })),
+    );
     assert.equal(again.name, "InvalidAutomationStatusUpdateException");
-    const missing = await errorOf(client.send(new GetAutomationExecutionCommand({ AutomationExecutionId: "00000000-0000-0000-0000-000000000000" })));
+    const missing = await errorOf(
+      client.send(new GetAutomationExecutionCommand({ AutomationExecutionId: "00000000-0000-0000-0000-000000000000" })),
+    );
     assert.equal(missing.name, "AutomationExecutionNotFoundException");
   });
 
   it("accepts a decision only from the automation's approver, and only while the step waits", async () => {
     const id = await startWaiting();
-    assert.throws(() => ssm.signal(id, "Approve", "arn:aws:iam::123456789012:role/SomeoneElse"), { name: "AccessDeniedException" });
+    assert.throws(() => ssm.signal(id, "Approve", "arn:aws:iam::123456789012:role/SomeoneElse"), {
+      name: "AccessDeniedException",
+    });
     ssm.signal(id, "Approve", PRINCIPAL);
     assert.throws(() => ssm.signal(id, "Reject", PRINCIPAL), { name: "AutomationStepNotFoundException" });
   });

@@ -5,13 +5,29 @@
 import assert from "node:assert/strict";
 import { parseRequest } from "../lambdas/approval-page/request-parsing";
 import { freshId } from "../lambdas/shared/ids";
-import { DEFAULT_ROUTE_KEY, gatewayEvent, gatewayResponse, PAGE_ROUTE_KEY, requestTime, type GatewayRequest } from "../local/http-gateway";
+import {
+  DEFAULT_ROUTE_KEY,
+  gatewayEvent,
+  gatewayResponse,
+  PAGE_ROUTE_KEY,
+  requestTime,
+  type GatewayRequest,
+} from "../local/http-gateway";
 
 const identity = { apiId: "local", accountId: "000000000000", domainName: "127.0.0.1:8787" };
 const at = new Date("2030-03-12T19:03:58.123Z");
 
 function request(overrides: Partial<GatewayRequest>): GatewayRequest {
-  return { method: "GET", url: "/", httpVersion: "1.1", rawHeaders: [], body: Buffer.alloc(0), sourceIp: "127.0.0.1", port: 8787, ...overrides };
+  return {
+    method: "GET",
+    url: "/",
+    httpVersion: "1.1",
+    rawHeaders: [],
+    body: Buffer.alloc(0),
+    sourceIp: "127.0.0.1",
+    port: 8787,
+    ...overrides,
+  };
 }
 
 describe("sandbox API Gateway stand-in (HTTP API, payload format 2.0)", () => {
@@ -22,7 +38,18 @@ describe("sandbox API Gateway stand-in (HTTP API, payload format 2.0)", () => {
       request({
         method: "POST",
         url: `/r/${id}?utm=mail&utm=x`,
-        rawHeaders: ["Content-Type", "application/x-www-form-urlencoded", "User-Agent", "Chromium", "Accept", "text/html", "Accept", "*/*", "Cookie", "a=1; b=2"],
+        rawHeaders: [
+          "Content-Type",
+          "application/x-www-form-urlencoded",
+          "User-Agent",
+          "Chromium",
+          "Accept",
+          "text/html",
+          "Accept",
+          "*/*",
+          "Cookie",
+          "a=1; b=2",
+        ],
         body,
       }),
       identity,
@@ -42,7 +69,13 @@ describe("sandbox API Gateway stand-in (HTTP API, payload format 2.0)", () => {
     assert.equal(event.headers["x-forwarded-for"], "127.0.0.1");
     assert.equal(event.isBase64Encoded, true, "a form post arrives base64-encoded");
     assert.equal(Buffer.from(event.body!, "base64").toString("utf8"), body.toString("utf8"));
-    assert.deepEqual(event.requestContext.http, { method: "POST", path: `/r/${id}`, protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "Chromium" });
+    assert.deepEqual(event.requestContext.http, {
+      method: "POST",
+      path: `/r/${id}`,
+      protocol: "HTTP/1.1",
+      sourceIp: "127.0.0.1",
+      userAgent: "Chromium",
+    });
     assert.equal(event.requestContext.routeKey, PAGE_ROUTE_KEY);
     assert.equal(event.requestContext.stage, "$default");
     assert.equal(event.requestContext.requestId, "req-1");
@@ -50,11 +83,26 @@ describe("sandbox API Gateway stand-in (HTTP API, payload format 2.0)", () => {
     assert.equal(event.requestContext.timeEpoch, at.getTime());
 
     // The approval page's own parser reads it as the decision the form sent.
-    assert.deepEqual(parseRequest(event), { kind: "decide", method: "POST", askId: id, decision: "approve", comment: "ok é" });
+    assert.deepEqual(parseRequest(event), {
+      kind: "decide",
+      method: "POST",
+      askId: id,
+      decision: "approve",
+      comment: "ok é",
+    });
   });
 
   it("routes any other path to $default without path parameters, and passes a JSON body as text", () => {
-    const event = gatewayEvent(request({ method: "PUT", url: "/favicon.ico", rawHeaders: ["content-type", "application/json"], body: Buffer.from('{"a":1}') }), identity, at);
+    const event = gatewayEvent(
+      request({
+        method: "PUT",
+        url: "/favicon.ico",
+        rawHeaders: ["content-type", "application/json"],
+        body: Buffer.from('{"a":1}'),
+      }),
+      identity,
+      at,
+    );
     assert.equal(event.routeKey, DEFAULT_ROUTE_KEY);
     assert.equal(event.pathParameters, undefined);
     assert.equal(event.queryStringParameters, undefined);
@@ -69,7 +117,13 @@ describe("sandbox API Gateway stand-in (HTTP API, payload format 2.0)", () => {
   });
 
   it("reads a structured result as status, headers, cookies and (base64-decoded) body, and any other result as 200 JSON", () => {
-    const structured = gatewayResponse({ statusCode: 409, headers: { "Content-Type": "text/html" }, cookies: ["s=1"], body: Buffer.from("<p>x</p>").toString("base64"), isBase64Encoded: true });
+    const structured = gatewayResponse({
+      statusCode: 409,
+      headers: { "Content-Type": "text/html" },
+      cookies: ["s=1"],
+      body: Buffer.from("<p>x</p>").toString("base64"),
+      isBase64Encoded: true,
+    });
     assert.equal(structured.statusCode, 409);
     assert.equal(structured.headers["content-type"], "text/html");
     assert.deepEqual(structured.cookies, ["s=1"]);

@@ -72,9 +72,15 @@ describe("sandbox with iam approvers: the SSM console stand-in, EventBridge and 
       assert.equal(entry.address, role(`${name[0].toUpperCase()}${name.slice(1)}Approver`));
       assert.match(entry.link, /\/console\/[0-9a-f-]{36}$/);
       assert.equal(entry.recipient, `${name}@example.com`, "the topic delivers to the approver's email");
-      assert.ok(entry.email?.topicArn.endsWith(`:Automation-${name}-local`), "the notice goes to the approver's Automation topic");
+      assert.ok(
+        entry.email?.topicArn.endsWith(`:Automation-${name}-local`),
+        "the notice goes to the approver's Automation topic",
+      );
       assert.ok(entry.email?.message.includes(entry.link));
-      assert.ok(entry.email?.message.includes(`Approval requested: ${request.subject}`), "the notice carries ssm-start's message");
+      assert.ok(
+        entry.email?.message.includes(`Approval requested: ${request.subject}`),
+        "the notice carries ssm-start's message",
+      );
     }
   });
 
@@ -143,7 +149,12 @@ describe("sandbox with iam approvers: the SSM console stand-in, EventBridge and 
     assert.equal(result.status, "SUCCEEDED");
     assert.equal(result.output?.outcome, "approved");
     assert.deepEqual(
-      result.output!.decisions.map(({ approver, decision, decidedBy, channel }) => ({ approver, decision, decidedBy, channel })),
+      result.output!.decisions.map(({ approver, decision, decidedBy, channel }) => ({
+        approver,
+        decision,
+        decidedBy,
+        channel,
+      })),
       [
         { approver: "finance", decision: "approve", decidedBy: "finance-lead@example.com", channel: "link" },
         { approver: "security", decision: "approve", decidedBy: role("SecurityApprover"), channel: "iam" },
@@ -161,7 +172,11 @@ describe("sandbox with iam approvers: the SSM console stand-in, EventBridge and 
     } finally {
       await ops.close();
     }
-    const late = await fetch(asked.get("ops")!.link, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "decision=approve" });
+    const late = await fetch(asked.get("ops")!.link, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "decision=approve",
+    });
     assert.equal(late.status, 409);
     assert.equal((await sandbox.readRequest())?.votes.ops, undefined, "ops decided nothing");
   });

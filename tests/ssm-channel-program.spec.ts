@@ -7,7 +7,15 @@ import { strict as assert } from "node:assert";
 import { approvalDocumentContent } from "../components/ssm-approval-document";
 import { allPolicies } from "../policy/all-policies";
 import { violationsOfAll } from "../policy/testing/harness";
-import { ACCOUNT_ID, REGION, exampleApprovers, resourcesOfType, runProgram, type ProgramRun, type RegisteredResource } from "./helpers/pulumi-program";
+import {
+  ACCOUNT_ID,
+  REGION,
+  exampleApprovers,
+  resourcesOfType,
+  runProgram,
+  type ProgramRun,
+  type RegisteredResource,
+} from "./helpers/pulumi-program";
 import { grantedActions, isAllowed, roleNamed } from "./helpers/iam-simulation";
 
 const SSM_TYPES = [
@@ -20,7 +28,8 @@ const SSM_TYPES = [
   "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
 ];
 
-const arnIn = (service: string, resource: string, account = ACCOUNT_ID) => `arn:aws:${service}:${REGION}:${account}:${resource}`;
+const arnIn = (service: string, resource: string, account = ACCOUNT_ID) =>
+  `arn:aws:${service}:${REGION}:${account}:${resource}`;
 const EXECUTION_ARN = arnIn("ssm", "automation-execution/4105a4fc-f944-11e6-9d32-0a1b2c3d495h");
 const OTHER_DOCUMENT = arnIn("ssm", "document/AWS-RunShellScript");
 const OTHER_ROLE = `arn:aws:iam::${ACCOUNT_ID}:role/Admin`;
@@ -51,7 +60,9 @@ describe("the iam channel in the Pulumi program (mocks)", () => {
     });
 
     it("does not let the close function touch SSM", () => {
-      assert.ok(!grantedActions(roleNamed(run, "approval-close-request-role")).some((action) => action.startsWith("ssm:")));
+      assert.ok(
+        !grantedActions(roleNamed(run, "approval-close-request-role")).some((action) => action.startsWith("ssm:")),
+      );
     });
   });
 
@@ -105,7 +116,11 @@ describe("the iam channel in the Pulumi program (mocks)", () => {
         "NotificationArn",
       ]);
       assert.equal(content.parameters.Approvers.type, "StringList");
-      assert.deepEqual(content.parameters.MinRequiredApprovals, { ...content.parameters.MinRequiredApprovals, type: "Integer", default: 1 });
+      assert.deepEqual(content.parameters.MinRequiredApprovals, {
+        ...content.parameters.MinRequiredApprovals,
+        type: "Integer",
+        default: 1,
+      });
       assert.doesNotMatch(document.inputs.content, /token/i, "no task token anywhere in the document");
     });
 
@@ -151,7 +166,9 @@ describe("the iam channel in the Pulumi program (mocks)", () => {
           Condition: { ArnEquals: { "aws:SourceArn": rule.state.arn } },
         },
       ]);
-      const permission = resourcesOfType(run, "aws:lambda/permission:Permission").find((p) => p.inputs.principal === "events.amazonaws.com");
+      const permission = resourcesOfType(run, "aws:lambda/permission:Permission").find(
+        (p) => p.inputs.principal === "events.amazonaws.com",
+      );
       assert.ok(permission);
       assert.equal(permission.inputs.function, functionNamed(run, "approval-ssm-result").state.name);
       assert.equal(permission.inputs.sourceArn, rule.state.arn);
@@ -160,7 +177,9 @@ describe("the iam channel in the Pulumi program (mocks)", () => {
     it("the state machine asks iam approvers through ssm-start and the link approver through notify-approver", () => {
       const definition = JSON.parse(only(run, "aws:sfn/stateMachine:StateMachine").inputs.definition);
       const askFunction = (approver: string) => {
-        const branch = definition.States["Collect decisions"].Branches.find((b: { StartAt: string }) => b.StartAt === `Ask ${approver}`);
+        const branch = definition.States["Collect decisions"].Branches.find(
+          (b: { StartAt: string }) => b.StartAt === `Ask ${approver}`,
+        );
         return branch.States[`Ask ${approver}`].Parameters.FunctionName;
       };
       assert.equal(askFunction("approver-1"), functionNamed(run, "approval-ssm-start").state.arn);
@@ -206,7 +225,10 @@ describe("the iam channel in the Pulumi program (mocks)", () => {
       const role = roleNamed(run, "approval-ssm-start-role");
       const toSsm = { "iam:PassedToService": "ssm.amazonaws.com" };
       assert.equal(await isAllowed(role, "iam:PassRole", automationRoleArn, toSsm), true);
-      assert.equal(await isAllowed(role, "iam:PassRole", automationRoleArn, { "iam:PassedToService": "lambda.amazonaws.com" }), false);
+      assert.equal(
+        await isAllowed(role, "iam:PassRole", automationRoleArn, { "iam:PassedToService": "lambda.amazonaws.com" }),
+        false,
+      );
       assert.equal(await isAllowed(role, "iam:PassRole", automationRoleArn), false, "not without naming the service");
       assert.equal(await isAllowed(role, "iam:PassRole", OTHER_ROLE, toSsm), false);
       assert.equal(await isAllowed(role, "iam:PassRole", roleNamed(run, "approval-ssm-result-role").arn, toSsm), false);
@@ -216,10 +238,23 @@ describe("the iam channel in the Pulumi program (mocks)", () => {
       const role = roleNamed(run, "approval-ssm-start-role");
       const name = document.state.name;
       assert.equal(await isAllowed(role, "ssm:StartAutomationExecution", document.state.arn), true);
-      assert.equal(await isAllowed(role, "ssm:StartAutomationExecution", arnIn("ssm", `automation-definition/${name}:$DEFAULT`)), true);
+      assert.equal(
+        await isAllowed(role, "ssm:StartAutomationExecution", arnIn("ssm", `automation-definition/${name}:$DEFAULT`)),
+        true,
+      );
       assert.equal(await isAllowed(role, "ssm:StartAutomationExecution", OTHER_DOCUMENT), false);
-      assert.equal(await isAllowed(role, "ssm:StartAutomationExecution", arnIn("ssm", "automation-definition/AWS-RunShellScript:$DEFAULT")), false);
-      assert.equal(await isAllowed(role, "ssm:StartAutomationExecution", arnIn("ssm", `document/${name}`, "999999999999")), false);
+      assert.equal(
+        await isAllowed(
+          role,
+          "ssm:StartAutomationExecution",
+          arnIn("ssm", "automation-definition/AWS-RunShellScript:$DEFAULT"),
+        ),
+        false,
+      );
+      assert.equal(
+        await isAllowed(role, "ssm:StartAutomationExecution", arnIn("ssm", `document/${name}`, "999999999999")),
+        false,
+      );
       const table = only(run, "aws:dynamodb/table:Table").state.arn;
       assert.equal(await isAllowed(role, "dynamodb:PutItem", table), true);
       assert.equal(await isAllowed(role, "dynamodb:DeleteItem", table), false);
@@ -238,7 +273,11 @@ describe("the iam channel in the Pulumi program (mocks)", () => {
       const role = roleNamed(run, "approval-ssm-result-role");
       assert.equal(await isAllowed(role, "ssm:GetAutomationExecution", EXECUTION_ARN), true);
       assert.equal(await isAllowed(role, "ssm:StartAutomationExecution", document.state.arn), false);
-      assert.equal(await isAllowed(role, "ssm:SendAutomationSignal", EXECUTION_ARN), false, "it can never decide itself");
+      assert.equal(
+        await isAllowed(role, "ssm:SendAutomationSignal", EXECUTION_ARN),
+        false,
+        "it can never decide itself",
+      );
       assert.equal(await isAllowed(role, "sqs:SendMessage", queue.state.arn), true);
       assert.deepEqual(grantedActions(role), [
         "dynamodb:GetItem",
@@ -255,29 +294,48 @@ describe("the iam channel in the Pulumi program (mocks)", () => {
     it("the close function may stop automations; the notify function still publishes only to the link approver", async () => {
       const close = roleNamed(run, "approval-close-request-role");
       assert.equal(await isAllowed(close, "ssm:StopAutomationExecution", EXECUTION_ARN), true);
-      assert.equal(await isAllowed(close, "ssm:StopAutomationExecution", arnIn("ssm", "automation-execution/x", "999999999999")), false);
-      assert.deepEqual(grantedActions(close).filter((a) => a.startsWith("ssm:")), ["ssm:StopAutomationExecution"]);
+      assert.equal(
+        await isAllowed(close, "ssm:StopAutomationExecution", arnIn("ssm", "automation-execution/x", "999999999999")),
+        false,
+      );
+      assert.deepEqual(
+        grantedActions(close).filter((a) => a.startsWith("ssm:")),
+        ["ssm:StopAutomationExecution"],
+      );
       const notify = roleNamed(run, "approval-notify-approver-role");
       assert.equal(await isAllowed(notify, "sns:Publish", topics["approver-3"]), true);
       assert.equal(await isAllowed(notify, "sns:Publish", topics["approver-1"]), false);
     });
 
     it("passes every policy of the policy pack", async () => {
-      const resources = run.resources.map((resource) => ({ type: resource.type, name: resource.name, props: resource.inputs }));
+      const resources = run.resources.map((resource) => ({
+        type: resource.type,
+        name: resource.name,
+        props: resource.inputs,
+      }));
       assert.deepEqual(await violationsOfAll(allPolicies, resources), []);
     });
 
     it("the state machine may invoke ssm-start but not ssm-result", async () => {
       const role = roleNamed(run, "approval-workflow-role");
-      assert.equal(await isAllowed(role, "lambda:InvokeFunction", functionNamed(run, "approval-ssm-start").state.arn), true);
-      assert.equal(await isAllowed(role, "lambda:InvokeFunction", functionNamed(run, "approval-ssm-result").state.arn), false);
+      assert.equal(
+        await isAllowed(role, "lambda:InvokeFunction", functionNamed(run, "approval-ssm-start").state.arn),
+        true,
+      );
+      assert.equal(
+        await isAllowed(role, "lambda:InvokeFunction", functionNamed(run, "approval-ssm-result").state.arn),
+        false,
+      );
     });
   });
 
   describe("stable naming", () => {
     it("the channel's resources keep their names when iam approvers are reordered, added or removed", async () => {
       const names = (run: ProgramRun) =>
-        run.resources.filter((r) => SSM_TYPES.includes(r.type) || r.name.startsWith("approval-ssm")).map((r) => `${r.type} ${r.name}`).sort();
+        run.resources
+          .filter((r) => SSM_TYPES.includes(r.type) || r.name.startsWith("approval-ssm"))
+          .map((r) => `${r.type} ${r.name}`)
+          .sort();
       const approvers = exampleApprovers(3, 3);
       const original = names(await runProgram({ approvers }));
       assert.deepEqual(names(await runProgram({ approvers: [approvers[2], approvers[0], approvers[1]] })), original);
@@ -293,7 +351,10 @@ describe("the iam channel in the Pulumi program (mocks)", () => {
     });
 
     it("the program refuses a longer approvalTimeout for an approver with iamPrincipal before creating anything", async () => {
-      await assert.rejects(runProgram({ approvers: exampleApprovers(2, 1), approvalTimeout: "31d" }), /approvers\[0\] \(approver-1\)\.iamPrincipal.*30d/);
+      await assert.rejects(
+        runProgram({ approvers: exampleApprovers(2, 1), approvalTimeout: "31d" }),
+        /approvers\[0\] \(approver-1\)\.iamPrincipal.*30d/,
+      );
     });
   });
 });

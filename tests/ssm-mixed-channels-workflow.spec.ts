@@ -7,7 +7,12 @@
 import { strict as assert } from "node:assert";
 import { SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
 import { buildDefinition, type DefinitionApprover } from "../components/definition";
-import { createTaskRegistry, runLocally, type LocalExecution, type TaskTokenRegistry } from "../local/state-machine-runner";
+import {
+  createTaskRegistry,
+  runLocally,
+  type LocalExecution,
+  type TaskTokenRegistry,
+} from "../local/state-machine-runner";
 import { closeRequest } from "../lambdas/close-request/index";
 import { notifyApprover } from "../lambdas/notify-approver/index";
 import { openRequest } from "../lambdas/open-request/index";
@@ -46,7 +51,8 @@ function approver(name: string, channel: "link" | "iam"): DefinitionApprover {
 function registryClient(registry: TaskTokenRegistry): TaskCallbackClient {
   return {
     async send(command) {
-      if (command instanceof SendTaskSuccessCommand) registry.sendTaskSuccess(command.input.taskToken!, JSON.parse(command.input.output!));
+      if (command instanceof SendTaskSuccessCommand)
+        registry.sendTaskSuccess(command.input.taskToken!, JSON.parse(command.input.output!));
       else registry.sendTaskFailure(command.input.taskToken!, command.input.error, command.input.cause);
       return {};
     },
@@ -93,9 +99,24 @@ describe("a request with link and iam approvers, run locally end to end", () => 
           return opened;
         }
         case FUNCTIONS.notifyApprover:
-          return notifyApprover({ store, publish: async (topicArn) => void published.push(topicArn), approvalPageUrl: "https://pages.example.com" }, payload);
+          return notifyApprover(
+            {
+              store,
+              publish: async (topicArn) => void published.push(topicArn),
+              approvalPageUrl: "https://pages.example.com",
+            },
+            payload,
+          );
         case FUNCTIONS.ssmStart:
-          return startIamApproval({ store, automations, documentName: DOCUMENT, automationRoleArn: "arn:aws:iam::123456789012:role/automation" }, payload);
+          return startIamApproval(
+            {
+              store,
+              automations,
+              documentName: DOCUMENT,
+              automationRoleArn: "arn:aws:iam::123456789012:role/automation",
+            },
+            payload,
+          );
         case FUNCTIONS.recordExpiry:
           return recordExpiry({ store, callbacks }, payload);
         case FUNCTIONS.closeRequest:
@@ -105,7 +126,11 @@ describe("a request with link and iam approvers, run locally end to end", () => 
       }
     };
     const definition = buildDefinition({ approvers, quorum, timeoutSeconds: 3600, functions: FUNCTIONS });
-    const execution = runLocally(definition, { subject: "Open the firewall for the partner API", requestedBy: "netops" }, { invoke, registry, retryDelayMs: 0 });
+    const execution = runLocally(
+      definition,
+      { subject: "Open the firewall for the partner API", requestedBy: "netops" },
+      { invoke, registry, retryDelayMs: 0 },
+    );
     executions.push(execution);
 
     const run: Run = {
@@ -119,7 +144,11 @@ describe("a request with link and iam approvers, run locally end to end", () => 
         for (;;) {
           if (requestId !== undefined) {
             const asks = (await run.record()).asks;
-            const ready = approvers.every((a) => asks[a.name] !== undefined && (a.channel === "link" || asks[a.name].automationExecutionId !== undefined));
+            const ready = approvers.every(
+              (a) =>
+                asks[a.name] !== undefined &&
+                (a.channel === "link" || asks[a.name].automationExecutionId !== undefined),
+            );
             if (ready) return;
           }
           await new Promise((resolve) => setTimeout(resolve, 5));
@@ -127,7 +156,10 @@ describe("a request with link and iam approvers, run locally end to end", () => 
       },
       async decideByLink(name, decision) {
         const ask = await store.getAsk((await run.record()).asks[name].askId);
-        const outcome = await recordDecision({ store, callbacks }, { askId: ask!.askId, decision, decidedBy: ask!.address, channel: "link" });
+        const outcome = await recordDecision(
+          { store, callbacks },
+          { askId: ask!.askId, decision, decidedBy: ask!.address, channel: "link" },
+        );
         assert.equal(outcome.kind, "recorded");
       },
       async automationOf(name) {
@@ -147,7 +179,12 @@ describe("a request with link and iam approvers, run locally end to end", () => 
     const run = start([approver("finance", "link"), approver("security", "iam"), approver("legal", "link")], 3);
     await run.untilAsked();
     await run.decideByLink("finance", "approve");
-    const event = run.ssm.decide(await run.automationOf("security"), "Approve", sessionOf("security"), "Ports reviewed");
+    const event = run.ssm.decide(
+      await run.automationOf("security"),
+      "Approve",
+      sessionOf("security"),
+      "Ports reviewed",
+    );
     assert.deepEqual(await recordAutomationResult(run.resultDeps, event), { handled: "decision", outcome: "recorded" });
     await run.decideByLink("legal", "approve");
 
@@ -165,37 +202,55 @@ describe("a request with link and iam approvers, run locally end to end", () => 
   });
 
   it("ends as soon as the quorum is reached and stops the automation of the iam approver who had not decided", async () => {
-    const run = start([approver("finance", "link"), approver("security", "iam"), approver("ops", "iam"), approver("legal", "link")], 2);
+    const run = start(
+      [approver("finance", "link"), approver("security", "iam"), approver("ops", "iam"), approver("legal", "link")],
+      2,
+    );
     await run.untilAsked();
     await run.decideByLink("finance", "approve");
-    await recordAutomationResult(run.resultDeps, run.ssm.decide(await run.automationOf("security"), "Approve", principalOf("security")));
+    await recordAutomationResult(
+      run.resultDeps,
+      run.ssm.decide(await run.automationOf("security"), "Approve", principalOf("security")),
+    );
 
     const output = await succeeded(run.execution);
     assert.equal(output.outcome, "approved");
-    assert.deepEqual(output.decisions.map((d) => [d.approver, d.decision]), [
-      ["finance", "approve"],
-      ["security", "approve"],
-      ["ops", "none"],
-      ["legal", "none"],
-    ]);
+    assert.deepEqual(
+      output.decisions.map((d) => [d.approver, d.decision]),
+      [
+        ["finance", "approve"],
+        ["security", "approve"],
+        ["ops", "none"],
+        ["legal", "none"],
+      ],
+    );
     const ops = await run.automationOf("ops");
     assert.equal(run.ssm.executions.get(ops)?.AutomationExecutionStatus, "Cancelled", "closing stopped it");
     // The Cancelled event that stop produces changes nothing: the request is closed.
-    assert.deepEqual(await recordAutomationResult(run.resultDeps, stepStatusEvent(ops, DOCUMENT, "Cancelled")), { handled: "expiry", outcome: "closed" });
+    assert.deepEqual(await recordAutomationResult(run.resultDeps, stepStatusEvent(ops, DOCUMENT, "Cancelled")), {
+      handled: "expiry",
+      outcome: "closed",
+    });
     assert.equal((await run.record()).votes.ops, undefined);
   });
 
   it("a rejection in the console ends a unanimous request as rejected", async () => {
     const run = start([approver("finance", "link"), approver("security", "iam")], 2);
     await run.untilAsked();
-    await recordAutomationResult(run.resultDeps, run.ssm.decide(await run.automationOf("security"), "Reject", sessionOf("security"), "Not during the freeze"));
+    await recordAutomationResult(
+      run.resultDeps,
+      run.ssm.decide(await run.automationOf("security"), "Reject", sessionOf("security"), "Not during the freeze"),
+    );
 
     const output = await succeeded(run.execution);
     assert.equal(output.outcome, "rejected");
-    assert.deepEqual(output.decisions.map((d) => [d.approver, d.decision, d.channel]), [
-      ["finance", "none", undefined],
-      ["security", "reject", "iam"],
-    ]);
+    assert.deepEqual(
+      output.decisions.map((d) => [d.approver, d.decision, d.channel]),
+      [
+        ["finance", "none", undefined],
+        ["security", "reject", "iam"],
+      ],
+    );
   });
 
   it("an approve step that times out in SSM expires the approver, and can end the request as expired", async () => {
@@ -205,7 +260,13 @@ describe("a request with link and iam approvers, run locally end to end", () => 
 
     const output = await succeeded(run.execution);
     assert.equal(output.outcome, "expired");
-    assert.deepEqual(output.decisions[1], { approver: "security", decision: "expired", decidedAt: output.decisions[1].decidedAt, decidedBy: "deadline", channel: "deadline" });
+    assert.deepEqual(output.decisions[1], {
+      approver: "security",
+      decision: "expired",
+      decidedAt: output.decisions[1].decidedAt,
+      decidedBy: "deadline",
+      channel: "deadline",
+    });
   });
 
   it("an automation cancelled by someone else counts as expired and the others still decide", async () => {
@@ -217,18 +278,27 @@ describe("a request with link and iam approvers, run locally end to end", () => 
 
     const output = await succeeded(run.execution);
     assert.equal(output.outcome, "approved");
-    assert.deepEqual(output.decisions.map((d) => [d.approver, d.decision, d.decidedBy]), [
-      ["finance", "approve", "finance@example.com"],
-      ["security", "expired", CANCELLED_BY],
-      ["legal", "approve", "legal@example.com"],
-    ]);
+    assert.deepEqual(
+      output.decisions.map((d) => [d.approver, d.decision, d.decidedBy]),
+      [
+        ["finance", "approve", "finance@example.com"],
+        ["security", "expired", CANCELLED_BY],
+        ["legal", "approve", "legal@example.com"],
+      ],
+    );
   });
 
   it("an approve step that fails without a decision fails the execution, closing the request and stopping the other automations", async () => {
     const run = start([approver("finance", "link"), approver("security", "iam"), approver("ops", "iam")], 2);
     await run.untilAsked();
-    const event = run.ssm.breakStep(await run.automationOf("security"), "Failed to publish the approval notification: AuthorizationError");
-    assert.deepEqual(await recordAutomationResult(run.resultDeps, event), { handled: "channelFailed", outcome: "failed" });
+    const event = run.ssm.breakStep(
+      await run.automationOf("security"),
+      "Failed to publish the approval notification: AuthorizationError",
+    );
+    assert.deepEqual(await recordAutomationResult(run.resultDeps, event), {
+      handled: "channelFailed",
+      outcome: "failed",
+    });
 
     const result = await run.execution.result;
     assert.equal(result.status, "FAILED");

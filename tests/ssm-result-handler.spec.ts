@@ -40,8 +40,19 @@ class FakeStepFunctions implements TaskCallbackClient {
   readonly script: Error[] = [];
   async send(command: SendTaskSuccessCommand | SendTaskFailureCommand): Promise<unknown> {
     const { taskToken } = command.input;
-    if (command instanceof SendTaskSuccessCommand) this.calls.push({ operation: "SendTaskSuccess", taskToken: taskToken!, output: JSON.parse(command.input.output!) });
-    else this.calls.push({ operation: "SendTaskFailure", taskToken: taskToken!, error: command.input.error, cause: command.input.cause });
+    if (command instanceof SendTaskSuccessCommand)
+      this.calls.push({
+        operation: "SendTaskSuccess",
+        taskToken: taskToken!,
+        output: JSON.parse(command.input.output!),
+      });
+    else
+      this.calls.push({
+        operation: "SendTaskFailure",
+        taskToken: taskToken!,
+        error: command.input.error,
+        cause: command.input.cause,
+      });
     const next = this.script.shift();
     if (next) throw next;
     return {};
@@ -78,17 +89,37 @@ describe("ssm-result (dynalite + fake SSM and Step Functions)", () => {
   /** An open request whose approvers all use the iam channel, each with a started automation. */
   async function openRequest(approvers: string[], quorum: number): Promise<OpenedRequest> {
     const requestId = freshId();
-    await openRequestRecord(store, requestId, { approvers, quorum, subject: "Rotate the production database credentials" });
+    await openRequestRecord(store, requestId, {
+      approvers,
+      quorum,
+      subject: "Rotate the production database credentials",
+    });
     const opened: OpenedRequest = { requestId, tokens: {}, executions: {}, correlationIds: {} };
     for (const approver of approvers) {
       opened.tokens[approver] = `token-${approver}-${freshId()}`;
       const started = await startIamApproval(
-        { store, automations: ssmAutomations(ssm), documentName: DOCUMENT, automationRoleArn: AUTOMATION_ROLE, now: () => T0 },
+        {
+          store,
+          automations: ssmAutomations(ssm),
+          documentName: DOCUMENT,
+          automationRoleArn: AUTOMATION_ROLE,
+          now: () => T0,
+        },
         {
           taskToken: opened.tokens[approver],
           requestId,
-          request: { id: requestId, subject: "Rotate the production database credentials", approvers, quorum, openedAt: T0.toISOString() },
-          approver: { name: approver, address: principalOf(approver), topicArn: `arn:aws:sns:eu-west-1:123456789012:Automation-${approver}` },
+          request: {
+            id: requestId,
+            subject: "Rotate the production database credentials",
+            approvers,
+            quorum,
+            openedAt: T0.toISOString(),
+          },
+          approver: {
+            name: approver,
+            address: principalOf(approver),
+            topicArn: `arn:aws:sns:eu-west-1:123456789012:Automation-${approver}`,
+          },
           timeoutSeconds: 3600,
         },
       );
@@ -106,25 +137,51 @@ describe("ssm-result (dynalite + fake SSM and Step Functions)", () => {
     it("Success (approved): records the approval by the principal who decided, with the comment and the decision time", async () => {
       const opened = await openRequest(["security", "finance", "legal"], 2);
       const decidedAt = new Date(T0.getTime() + 10 * MINUTE);
-      const event = ssm.decide(opened.executions.security, "Approve", sessionOf("security"), "Rotation plan reviewed", decidedAt);
+      const event = ssm.decide(
+        opened.executions.security,
+        "Approve",
+        sessionOf("security"),
+        "Rotation plan reviewed",
+        decidedAt,
+      );
       assert.equal(event.detail.Status, "Success");
 
       assert.deepEqual(await recordAutomationResult(deps, event), { handled: "decision", outcome: "recorded" });
-      const vote = { decision: "approve", decidedAt: decidedAt.toISOString(), decidedBy: sessionOf("security"), channel: "iam", comment: "Rotation plan reviewed" };
+      const vote = {
+        decision: "approve",
+        decidedAt: decidedAt.toISOString(),
+        decidedBy: sessionOf("security"),
+        channel: "iam",
+        comment: "Rotation plan reviewed",
+      };
       assert.deepEqual((await record(opened.requestId)).votes, { security: vote });
-      assert.deepEqual(sfn.calls, [{ operation: "SendTaskSuccess", taskToken: opened.tokens.security, output: { approver: "security", ...vote } }]);
-      assert.deepEqual(ssm.calls.map((c) => [c.operation, c.input.AutomationExecutionId]), [["GetAutomationExecution", opened.executions.security]]);
+      assert.deepEqual(sfn.calls, [
+        { operation: "SendTaskSuccess", taskToken: opened.tokens.security, output: { approver: "security", ...vote } },
+      ]);
+      assert.deepEqual(
+        ssm.calls.map((c) => [c.operation, c.input.AutomationExecutionId]),
+        [["GetAutomationExecution", opened.executions.security]],
+      );
     });
 
     it("Success that reaches the quorum: fails the task with Approval.QuorumReached", async () => {
       const opened = await openRequest(["security", "finance"], 1);
       await recordAutomationResult(deps, ssm.decide(opened.executions.finance, "Approve", principalOf("finance")));
-      assert.deepEqual(sfn.calls.map((c) => [c.operation, c.taskToken, c.error]), [["SendTaskFailure", opened.tokens.finance, "Approval.QuorumReached"]]);
+      assert.deepEqual(
+        sfn.calls.map((c) => [c.operation, c.taskToken, c.error]),
+        [["SendTaskFailure", opened.tokens.finance, "Approval.QuorumReached"]],
+      );
     });
 
     it("Failed with a rejection: records the rejection, which ends a unanimous request as rejected", async () => {
       const opened = await openRequest(["security", "finance"], 2);
-      const event = ssm.decide(opened.executions.security, "Reject", sessionOf("security"), "Not during the freeze", new Date(T0.getTime() + 5 * MINUTE));
+      const event = ssm.decide(
+        opened.executions.security,
+        "Reject",
+        sessionOf("security"),
+        "Not during the freeze",
+        new Date(T0.getTime() + 5 * MINUTE),
+      );
       assert.equal(event.detail.Status, "Failed");
       assert.deepEqual(await recordAutomationResult(deps, event), { handled: "decision", outcome: "recorded" });
       const { votes, rejections } = await record(opened.requestId);
@@ -136,7 +193,10 @@ describe("ssm-result (dynalite + fake SSM and Step Functions)", () => {
         channel: "iam",
         comment: "Not during the freeze",
       });
-      assert.deepEqual(sfn.calls.map((c) => [c.operation, c.error]), [["SendTaskFailure", "Approval.Rejected"]]);
+      assert.deepEqual(
+        sfn.calls.map((c) => [c.operation, c.error]),
+        [["SendTaskFailure", "Approval.Rejected"]],
+      );
     });
 
     it("TimedOut: records the approver's vote as expired, as the state machine's timer would", async () => {
@@ -146,15 +206,30 @@ describe("ssm-result (dynalite + fake SSM and Step Functions)", () => {
       assert.deepEqual(await recordAutomationResult(deps, event), { handled: "expiry", outcome: "recorded" });
       const { votes, expirations } = await record(opened.requestId);
       assert.equal(expirations, 1);
-      assert.deepEqual(votes.legal, { decision: "expired", decidedAt: deps.now!().toISOString(), decidedBy: "deadline", channel: "deadline" });
+      assert.deepEqual(votes.legal, {
+        decision: "expired",
+        decidedAt: deps.now!().toISOString(),
+        decidedBy: "deadline",
+        channel: "deadline",
+      });
       // One expiry of three with quorum 2 decides nothing: the branch ends with the expired decision.
-      assert.deepEqual(sfn.calls, [{ operation: "SendTaskSuccess", taskToken: opened.tokens.legal, output: { approver: "legal", ...votes.legal } }]);
+      assert.deepEqual(sfn.calls, [
+        { operation: "SendTaskSuccess", taskToken: opened.tokens.legal, output: { approver: "legal", ...votes.legal } },
+      ]);
     });
 
     it("TimedOut after the state machine's timer recorded the expiry: nothing more happens", async () => {
       const opened = await openRequest(["security", "finance"], 1);
-      await store.applyVote(opened.requestId, "finance", { decision: "expired", decidedAt: T0.toISOString(), decidedBy: "deadline", channel: "deadline" });
-      assert.deepEqual(await recordAutomationResult(deps, ssm.timeOut(opened.executions.finance)), { handled: "expiry", outcome: "alreadyVoted" });
+      await store.applyVote(opened.requestId, "finance", {
+        decision: "expired",
+        decidedAt: T0.toISOString(),
+        decidedBy: "deadline",
+        channel: "deadline",
+      });
+      assert.deepEqual(await recordAutomationResult(deps, ssm.timeOut(opened.executions.finance)), {
+        handled: "expiry",
+        outcome: "alreadyVoted",
+      });
       assert.equal((await record(opened.requestId)).expirations, 1);
       assert.deepEqual(sfn.calls, []);
     });
@@ -176,14 +251,20 @@ describe("ssm-result (dynalite + fake SSM and Step Functions)", () => {
     it("Cancelled because the request closed (close-request stops pending automations): nothing is recorded", async () => {
       const opened = await openRequest(["security", "finance"], 1);
       await store.closeRequest(opened.requestId, "approved", deps.now!());
-      assert.deepEqual(await recordAutomationResult(deps, ssm.cancel(opened.executions.security)), { handled: "expiry", outcome: "closed" });
+      assert.deepEqual(await recordAutomationResult(deps, ssm.cancel(opened.executions.security)), {
+        handled: "expiry",
+        outcome: "closed",
+      });
       assert.deepEqual((await record(opened.requestId)).votes, {});
       assert.deepEqual(sfn.calls, []);
     });
 
     it("Failed without a decision (the channel broke): fails the approver's task with the SSM failure message, records no vote", async () => {
       const opened = await openRequest(["security", "finance"], 2);
-      const event = ssm.breakStep(opened.executions.security, "Failed to publish to the notification topic: AuthorizationError");
+      const event = ssm.breakStep(
+        opened.executions.security,
+        "Failed to publish to the notification topic: AuthorizationError",
+      );
       assert.deepEqual(await recordAutomationResult(deps, event), { handled: "channelFailed", outcome: "failed" });
       assert.deepEqual((await record(opened.requestId)).votes, {});
       assert.equal(sfn.calls.length, 1);
@@ -197,14 +278,20 @@ describe("ssm-result (dynalite + fake SSM and Step Functions)", () => {
   describe("events that decide nothing", () => {
     it("an execution SSM does not know: logged and ignored", async () => {
       const event = stepStatusEvent("4105a4fc-f944-11e6-9d32-0a1b2c3d495h", DOCUMENT, "Success");
-      assert.deepEqual(await recordAutomationResult(deps, event), { handled: "ignored", reason: "unknown automation execution" });
+      assert.deepEqual(await recordAutomationResult(deps, event), {
+        handled: "ignored",
+        reason: "unknown automation execution",
+      });
       assert.deepEqual(sfn.calls, []);
     });
 
     it("an automation of this document without a correlation id: ignored", async () => {
       const id = await ssmAutomations(ssm).start(DOCUMENT, { Approvers: [principalOf("security")] });
       const event = ssm.decide(id, "Approve", principalOf("security"));
-      assert.deepEqual(await recordAutomationResult(deps, event), { handled: "ignored", reason: "the automation has no correlation id" });
+      assert.deepEqual(await recordAutomationResult(deps, event), {
+        handled: "ignored",
+        reason: "the automation has no correlation id",
+      });
       assert.deepEqual(sfn.calls, []);
     });
 
@@ -212,9 +299,15 @@ describe("ssm-result (dynalite + fake SSM and Step Functions)", () => {
       const opened = await openRequest(["security", "finance"], 2);
       // Anyone allowed ssm:GetAutomationExecution can read the correlation id; starting a twin with
       // themselves as approver must not let them vote for security.
-      const twin = await ssmAutomations(ssm).start(DOCUMENT, { Approvers: [principalOf("intruder")], CorrelationId: [opened.correlationIds.security] });
+      const twin = await ssmAutomations(ssm).start(DOCUMENT, {
+        Approvers: [principalOf("intruder")],
+        CorrelationId: [opened.correlationIds.security],
+      });
       const forged = ssm.decide(twin, "Approve", principalOf("intruder"));
-      assert.deepEqual(await recordAutomationResult(deps, forged), { handled: "ignored", reason: "not the automation started for this ask" });
+      assert.deepEqual(await recordAutomationResult(deps, forged), {
+        handled: "ignored",
+        reason: "not the automation started for this ask",
+      });
       assert.deepEqual((await record(opened.requestId)).votes, {});
 
       await recordAutomationResult(deps, ssm.decide(opened.executions.security, "Approve", principalOf("security")));
@@ -224,8 +317,20 @@ describe("ssm-result (dynalite + fake SSM and Step Functions)", () => {
     it("a correlation id that names a link ask: ignored", async () => {
       const opened = await openRequest(["security"], 1);
       const linkAsk = freshId();
-      await store.putAsk({ askId: linkAsk, requestId: opened.requestId, approver: "security", address: "security@example.com", channel: "link", taskToken: "t", deadline: T0.toISOString(), createdAt: T0.toISOString() });
-      const id = await ssmAutomations(ssm).start(DOCUMENT, { Approvers: [principalOf("security")], CorrelationId: [linkAsk] });
+      await store.putAsk({
+        askId: linkAsk,
+        requestId: opened.requestId,
+        approver: "security",
+        address: "security@example.com",
+        channel: "link",
+        taskToken: "t",
+        deadline: T0.toISOString(),
+        createdAt: T0.toISOString(),
+      });
+      const id = await ssmAutomations(ssm).start(DOCUMENT, {
+        Approvers: [principalOf("security")],
+        CorrelationId: [linkAsk],
+      });
       assert.deepEqual(await recordAutomationResult(deps, ssm.decide(id, "Approve", principalOf("security"))), {
         handled: "ignored",
         reason: "the correlation id is not an iam ask",
@@ -233,10 +338,16 @@ describe("ssm-result (dynalite + fake SSM and Step Functions)", () => {
     });
 
     it("another document's automation: ignored without calling SSM", async () => {
-      assert.deepEqual(await recordAutomationResult(deps, stepStatusEvent("4105a4fc-f944-11e6-9d32-0a1b2c3d495h", "someone-elses-runbook", "Success")), {
-        handled: "ignored",
-        reason: "automation of another document",
-      });
+      assert.deepEqual(
+        await recordAutomationResult(
+          deps,
+          stepStatusEvent("4105a4fc-f944-11e6-9d32-0a1b2c3d495h", "someone-elses-runbook", "Success"),
+        ),
+        {
+          handled: "ignored",
+          reason: "automation of another document",
+        },
+      );
       assert.deepEqual(ssm.calls, []);
     });
 
@@ -254,10 +365,13 @@ describe("ssm-result (dynalite + fake SSM and Step Functions)", () => {
       const opened = await openRequest(["security", "finance"], 1);
       await store.closeRequest(opened.requestId, "approved", T0);
       await store.scrubTaskTokens(await record(opened.requestId));
-      assert.deepEqual(await recordAutomationResult(deps, ssm.decide(opened.executions.security, "Reject", principalOf("security"))), {
-        handled: "decision",
-        outcome: "closed",
-      });
+      assert.deepEqual(
+        await recordAutomationResult(deps, ssm.decide(opened.executions.security, "Reject", principalOf("security"))),
+        {
+          handled: "decision",
+          outcome: "closed",
+        },
+      );
       assert.deepEqual(sfn.calls, []);
     });
   });
@@ -266,7 +380,10 @@ describe("ssm-result (dynalite + fake SSM and Step Functions)", () => {
     it("SSM throttling: the error is thrown (so the event is retried) and nothing is recorded; the retry records it", async () => {
       const opened = await openRequest(["security", "finance"], 2);
       const event = ssm.decide(opened.executions.security, "Approve", principalOf("security"));
-      ssm.failures.push({ operation: "GetAutomationExecution", error: namedError("ThrottlingException", "Rate exceeded") });
+      ssm.failures.push({
+        operation: "GetAutomationExecution",
+        error: namedError("ThrottlingException", "Rate exceeded"),
+      });
       await assert.rejects(recordAutomationResult(deps, event), { name: "ThrottlingException" });
       assert.deepEqual((await record(opened.requestId)).votes, {});
       assert.deepEqual(await recordAutomationResult(deps, event), { handled: "decision", outcome: "recorded" });
@@ -281,7 +398,10 @@ describe("ssm-result (dynalite + fake SSM and Step Functions)", () => {
 
       assert.deepEqual(await recordAutomationResult(deps, event), { handled: "decision", outcome: "duplicate" });
       assert.equal((await record(opened.requestId)).votes.security.pendingSignal, undefined);
-      assert.deepEqual(sfn.calls.map((c) => c.operation), ["SendTaskSuccess", "SendTaskSuccess"]);
+      assert.deepEqual(
+        sfn.calls.map((c) => c.operation),
+        ["SendTaskSuccess", "SendTaskSuccess"],
+      );
     });
 
     it("an expiry whose callback fails is retried the same way", async () => {
@@ -297,10 +417,13 @@ describe("ssm-result (dynalite + fake SSM and Step Functions)", () => {
     it("TaskTimedOut from Step Functions: the task no longer waits, so the vote stands and nothing is retried", async () => {
       const opened = await openRequest(["security", "finance", "legal"], 2);
       sfn.script.push(namedError("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'"));
-      assert.deepEqual(await recordAutomationResult(deps, ssm.decide(opened.executions.security, "Approve", principalOf("security"))), {
-        handled: "decision",
-        outcome: "recorded",
-      });
+      assert.deepEqual(
+        await recordAutomationResult(deps, ssm.decide(opened.executions.security, "Approve", principalOf("security"))),
+        {
+          handled: "decision",
+          outcome: "recorded",
+        },
+      );
       assert.equal((await record(opened.requestId)).votes.security.pendingSignal, undefined);
     });
 
@@ -309,10 +432,24 @@ describe("ssm-result (dynalite + fake SSM and Step Functions)", () => {
       const correlationId = opened.correlationIds.security;
       // A second, not yet recorded automation for a fresh iam ask of the same approver.
       const askId = freshId();
-      await store.putAsk({ askId, requestId: opened.requestId, approver: "security", address: principalOf("security"), channel: "iam", taskToken: "t2", deadline: T0.toISOString(), createdAt: T0.toISOString() });
-      const id = await ssmAutomations(ssm).start(DOCUMENT, { Approvers: [principalOf("security")], CorrelationId: [askId] });
+      await store.putAsk({
+        askId,
+        requestId: opened.requestId,
+        approver: "security",
+        address: principalOf("security"),
+        channel: "iam",
+        taskToken: "t2",
+        deadline: T0.toISOString(),
+        createdAt: T0.toISOString(),
+      });
+      const id = await ssmAutomations(ssm).start(DOCUMENT, {
+        Approvers: [principalOf("security")],
+        CorrelationId: [askId],
+      });
       assert.notEqual(askId, correlationId);
-      await assert.rejects(recordAutomationResult(deps, ssm.decide(id, "Approve", principalOf("security"))), { name: "Approval.RetryLater" });
+      await assert.rejects(recordAutomationResult(deps, ssm.decide(id, "Approve", principalOf("security"))), {
+        name: "Approval.RetryLater",
+      });
     });
 
     it("an event SSM's API does not reflect yet (step still waiting): thrown, to be retried", async () => {
@@ -358,13 +495,24 @@ describe("ssm-result (dynalite + fake SSM and Step Functions)", () => {
         status: "Success",
       });
       for (const status of ["Success", "Failed", "TimedOut", "Cancelled"]) {
-        assert.equal(parseStepStatusEvent({ ...approve, detail: { ...approve.detail, Status: status } }).kind, "stepEnded", status);
+        assert.equal(
+          parseStepStatusEvent({ ...approve, detail: { ...approve.detail, Status: status } }).kind,
+          "stepEnded",
+          status,
+        );
       }
       for (const status of ["Waiting", "InProgress", "Pending"]) {
-        assert.equal(parseStepStatusEvent({ ...approve, detail: { ...approve.detail, Status: status } }).kind, "ignored", status);
+        assert.equal(
+          parseStepStatusEvent({ ...approve, detail: { ...approve.detail, Status: status } }).kind,
+          "ignored",
+          status,
+        );
       }
       assert.equal(parseStepStatusEvent({ ...approve, source: "aws.ec2" }).kind, "ignored");
-      assert.equal(parseStepStatusEvent({ ...approve, detail: { ...approve.detail, ExecutionId: undefined } }).kind, "ignored");
+      assert.equal(
+        parseStepStatusEvent({ ...approve, detail: { ...approve.detail, ExecutionId: undefined } }).kind,
+        "ignored",
+      );
       assert.equal(parseStepStatusEvent("not an event").kind, "ignored");
     });
 
@@ -376,16 +524,29 @@ describe("ssm-result (dynalite + fake SSM and Step Functions)", () => {
           "not json",
         ]),
         [
-          { approver: "arn:aws:iam::123456789012:user/a", decision: "approve", decidedAt: new Date("2022-04-06T07:22:51.034Z"), comment: "ok" },
+          {
+            approver: "arn:aws:iam::123456789012:user/a",
+            decision: "approve",
+            decidedAt: new Date("2022-04-06T07:22:51.034Z"),
+            comment: "ok",
+          },
           { approver: "b", decision: "reject" },
         ],
       );
     });
 
     it("a rejection counts even when ApprovalStatus is missing; a Failed step without one is a channel failure", () => {
-      const step = (outputs: Record<string, string[]>) => ({ StepExecutions: [{ StepName: "approve", StepStatus: "Failed", Outputs: outputs, FailureMessage: "boom" }] });
-      assert.equal(stepOutcomeOf(step({ ApproverDecisions: ['{"Approver":"a","Decision":"Reject"}'] }), "Failed").kind, "decided");
-      assert.deepEqual(stepOutcomeOf(step({ ApprovalStatus: ["Waiting"] }), "Failed"), { kind: "failed", reason: "boom" });
+      const step = (outputs: Record<string, string[]>) => ({
+        StepExecutions: [{ StepName: "approve", StepStatus: "Failed", Outputs: outputs, FailureMessage: "boom" }],
+      });
+      assert.equal(
+        stepOutcomeOf(step({ ApproverDecisions: ['{"Approver":"a","Decision":"Reject"}'] }), "Failed").kind,
+        "decided",
+      );
+      assert.deepEqual(stepOutcomeOf(step({ ApprovalStatus: ["Waiting"] }), "Failed"), {
+        kind: "failed",
+        reason: "boom",
+      });
       assert.equal(stepOutcomeOf({ StepExecutions: [] }, "Success").kind, "notFinal");
     });
   });

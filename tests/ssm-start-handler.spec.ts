@@ -30,7 +30,13 @@ describe("ssm-start (dynalite + fake SSM)", () => {
   useLocalRequestStore((local) => ({ table, store } = local));
   beforeEach(() => {
     ssm = new FakeAutomationClient(DOCUMENT);
-    deps = { store, automations: ssmAutomations(ssm), documentName: DOCUMENT, automationRoleArn: AUTOMATION_ROLE, now: () => T0 };
+    deps = {
+      store,
+      automations: ssmAutomations(ssm),
+      documentName: DOCUMENT,
+      automationRoleArn: AUTOMATION_ROLE,
+      now: () => T0,
+    };
   });
 
   async function openRequest(summary: Partial<RequestSummary> = {}): Promise<AskApproverEvent> {
@@ -52,7 +58,13 @@ describe("ssm-start (dynalite + fake SSM)", () => {
       reviewUrl: request.reviewUrl,
       requestedBy: request.requestedBy,
     });
-    return { taskToken: TOKEN, requestId, request, approver: { name: "security", address: PRINCIPAL, topicArn: TOPIC }, timeoutSeconds: 3600 };
+    return {
+      taskToken: TOKEN,
+      requestId,
+      request,
+      approver: { name: "security", address: PRINCIPAL, topicArn: TOPIC },
+      timeoutSeconds: 3600,
+    };
   }
 
   it("stores an iam ask holding the token under a fresh correlation id and starts the automation with that id only", async () => {
@@ -115,7 +127,8 @@ describe("ssm-start (dynalite + fake SSM)", () => {
     assert.deepEqual(request?.asks, {});
     const client = localDocumentClient(table);
     try {
-      const items = (await client.send(new ScanCommand({ TableName: table.tableName, ConsistentRead: true }))).Items ?? [];
+      const items =
+        (await client.send(new ScanCommand({ TableName: table.tableName, ConsistentRead: true }))).Items ?? [];
       const asks = items.filter((item) => String(item.pk).startsWith("ask#") && item.requestId === event.requestId);
       assert.equal(asks.length, 1);
       assert.equal(asks[0].taskToken, undefined, "the token was removed again");
@@ -139,7 +152,10 @@ describe("ssm-start (dynalite + fake SSM)", () => {
     };
     assert.deepEqual(await startIamApproval(closing, event), { started: false, reason: "requestNotOpen" });
     const [id] = ssm.startedIds();
-    assert.deepEqual(ssm.calls.map((c) => c.operation), ["StartAutomationExecution", "StopAutomationExecution"]);
+    assert.deepEqual(
+      ssm.calls.map((c) => c.operation),
+      ["StartAutomationExecution", "StopAutomationExecution"],
+    );
     assert.equal(ssm.executions.get(id)?.AutomationExecutionStatus, "Cancelled");
   });
 
@@ -147,7 +163,10 @@ describe("ssm-start (dynalite + fake SSM)", () => {
     const event = await openRequest();
     const failing: SsmStartDeps = {
       ...deps,
-      store: { ...store, recordAutomationExecution: async () => Promise.reject(namedError("ProvisionedThroughputExceededException")) },
+      store: {
+        ...store,
+        recordAutomationExecution: async () => Promise.reject(namedError("ProvisionedThroughputExceededException")),
+      },
     };
     await assert.rejects(startIamApproval(failing, event), { name: "ProvisionedThroughputExceededException" });
     assert.equal(ssm.executions.get(ssm.startedIds()[0])?.AutomationExecutionStatus, "Cancelled");
@@ -155,7 +174,10 @@ describe("ssm-start (dynalite + fake SSM)", () => {
 
   it("fails the task when SSM refuses to start (the SDK already retried throttling)", async () => {
     const event = await openRequest();
-    ssm.failures.push({ operation: "StartAutomationExecution", error: namedError("ThrottlingException", "Rate exceeded") });
+    ssm.failures.push({
+      operation: "StartAutomationExecution",
+      error: namedError("ThrottlingException", "Rate exceeded"),
+    });
     await assert.rejects(startIamApproval(deps, event), { name: "ThrottlingException" });
     assert.deepEqual(ssm.startedIds(), []);
   });
@@ -175,7 +197,15 @@ describe("ssm-start (dynalite + fake SSM)", () => {
 
     it("names the subject, requester, review link, details, deadline and where to decide", () => {
       const message = approvalMessage({ request, approver: "security", deadline });
-      for (const part of [request.subject, "release-bot", request.reviewUrl!, request.details!, deadline, "security", "send-automation-signal"]) {
+      for (const part of [
+        request.subject,
+        "release-bot",
+        request.reviewUrl!,
+        request.details!,
+        deadline,
+        "security",
+        "send-automation-signal",
+      ]) {
         assert.ok(message.includes(part), part);
       }
     });
@@ -205,10 +235,20 @@ describe("ssm-start (dynalite + fake SSM)", () => {
     it("refuses parameter values SSM would refuse", () => {
       const approver = { name: "security", address: PRINCIPAL, topicArn: TOPIC };
       assert.throws(
-        () => automationParameters({ correlationId: freshId(), approver, message: "m".repeat(513), automationRoleArn: AUTOMATION_ROLE }),
+        () =>
+          automationParameters({
+            correlationId: freshId(),
+            approver,
+            message: "m".repeat(513),
+            automationRoleArn: AUTOMATION_ROLE,
+          }),
         /Message must hold 1 to 512/,
       );
-      assert.throws(() => automationParameters({ correlationId: freshId(), approver, message: "", automationRoleArn: AUTOMATION_ROLE }), /Message/);
+      assert.throws(
+        () =>
+          automationParameters({ correlationId: freshId(), approver, message: "", automationRoleArn: AUTOMATION_ROLE }),
+        /Message/,
+      );
     });
   });
 

@@ -10,7 +10,10 @@ const FN = "arn:aws:lambda:eu-west-1:123456789012:function:worker";
 const waitTask = (next: { End: true } | { Next: string }, timeoutSeconds = 3600) => ({
   Type: "Task",
   Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
-  Parameters: { FunctionName: FN, Payload: { "token.$": "$$.Task.Token", "execution.$": "$$.Execution.Id", "input.$": "$" } },
+  Parameters: {
+    FunctionName: FN,
+    Payload: { "token.$": "$$.Task.Token", "execution.$": "$$.Execution.Id", "input.$": "$" },
+  },
   TimeoutSeconds: timeoutSeconds,
   ...next,
 });
@@ -58,8 +61,17 @@ describe("local state machine runner", () => {
     const tokens = calls.map((call) => call.payload.token);
     assert.notEqual(tokens[0], tokens[1]);
     assert.ok(tokens.every((token) => typeof token === "string" && token.length >= 64));
-    assert.deepEqual(calls.map((call) => call.payload.execution), [executionArn, executionArn]);
-    assert.deepEqual(execution.registry.waiting().map((task) => task.taskToken).sort(), [...tokens].sort());
+    assert.deepEqual(
+      calls.map((call) => call.payload.execution),
+      [executionArn, executionArn],
+    );
+    assert.deepEqual(
+      execution.registry
+        .waiting()
+        .map((task) => task.taskToken)
+        .sort(),
+      [...tokens].sort(),
+    );
 
     execution.registry.sendTaskSuccess(tokens[0], { from: "a" });
     execution.registry.sendTaskSuccess(tokens[1], { from: "b" });
@@ -87,7 +99,10 @@ describe("local state machine runner", () => {
     const definition = {
       StartAt: "Wait",
       States: {
-        Wait: { ...waitTask({ End: true }), Catch: [{ ErrorEquals: ["Custom.Stop"], ResultPath: "$.error", Next: "Stopped" }] },
+        Wait: {
+          ...waitTask({ End: true }),
+          Catch: [{ ErrorEquals: ["Custom.Stop"], ResultPath: "$.error", Next: "Stopped" }],
+        },
         Stopped: { Type: "Pass", End: true },
       },
     };
@@ -118,7 +133,14 @@ describe("local state machine runner", () => {
   it("surfaces a function error's name as the Step Functions error, with the error JSON as cause", async () => {
     const definition = {
       StartAt: "Call",
-      States: { Call: { Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Parameters: { FunctionName: FN, "Payload.$": "$" }, End: true } },
+      States: {
+        Call: {
+          Type: "Task",
+          Resource: "arn:aws:states:::lambda:invoke",
+          Parameters: { FunctionName: FN, "Payload.$": "$" },
+          End: true,
+        },
+      },
     };
     const invoke: LocalInvoke = async () => {
       const error = new Error("subject is required");
@@ -128,7 +150,10 @@ describe("local state machine runner", () => {
     const result = await track(runLocally(definition, {}, { invoke })).result;
     assert.equal(result.status, "FAILED");
     assert.equal(result.error, "Approval.InvalidInput");
-    assert.deepEqual(JSON.parse(result.cause ?? ""), { errorType: "Approval.InvalidInput", errorMessage: "subject is required" });
+    assert.deepEqual(JSON.parse(result.cause ?? ""), {
+      errorType: "Approval.InvalidInput",
+      errorMessage: "subject is required",
+    });
   });
 
   it("wraps lambda:invoke results as the Lambda integration does and calls plain function ARNs with the state input", async () => {
@@ -147,7 +172,10 @@ describe("local state machine runner", () => {
     };
     const { invoke, calls } = recordingInvoke((payload) => ({ ...payload, n: payload.n + 1 }));
     const result = await track(runLocally(definition, { n: 1 }, { invoke })).result;
-    assert.deepEqual(calls.map((call) => call.payload), [{ n: 1 }, { n: 2, status: 200 }]);
+    assert.deepEqual(
+      calls.map((call) => call.payload),
+      [{ n: 1 }, { n: 2, status: 200 }],
+    );
     assert.deepEqual(result.output, { n: 3, status: 200 });
   });
 
@@ -183,7 +211,9 @@ describe("local state machine runner", () => {
       return {};
     };
     const seen: string[] = [];
-    const execution = track(runLocally(definition, {}, { invoke, retryDelayMs: 0, onEvent: (event) => seen.push(event.type) }));
+    const execution = track(
+      runLocally(definition, {}, { invoke, retryDelayMs: 0, onEvent: (event) => seen.push(event.type) }),
+    );
     const result = await execution.result;
     assert.equal(result.status, "SUCCEEDED");
     assert.equal(result.transitions, 3 + 1);
@@ -194,7 +224,9 @@ describe("local state machine runner", () => {
   it("refuses a definition with a Task it cannot serve locally", () => {
     const definition = {
       StartAt: "Publish",
-      States: { Publish: { Type: "Task", Resource: "arn:aws:states:::sns:publish", Parameters: { Message: "x" }, End: true } },
+      States: {
+        Publish: { Type: "Task", Resource: "arn:aws:states:::sns:publish", Parameters: { Message: "x" }, End: true },
+      },
     };
     assert.throws(() => runLocally(definition, {}, { invoke: async () => ({}) }), /Publish.*sns:publish/);
   });

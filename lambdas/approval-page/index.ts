@@ -86,7 +86,12 @@ export function createHandler(deps: ApprovalPageDeps | (() => ApprovalPageDeps))
     if (failure) logger.error("approval page request failed", { ...fields, error: failure });
     else logger.info("approval page request", fields);
     // HEAD: the same status and headers as GET, no body.
-    return { statusCode: page.statusCode, headers: page.headers, body: parsed.method === "HEAD" ? "" : page.body, isBase64Encoded: false };
+    return {
+      statusCode: page.statusCode,
+      headers: page.headers,
+      body: parsed.method === "HEAD" ? "" : page.body,
+      isBase64Encoded: false,
+    };
   };
 }
 

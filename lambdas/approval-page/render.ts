@@ -49,7 +49,14 @@ export type Delivery = "delivered" | "closed" | "pending";
 
 export type PageView =
   | { kind: "form"; request: RequestView; approver: ApproverView; now: Date }
-  | { kind: "recorded"; request: RequestView; approver: ApproverView; vote: VoteView; signal: Signal; delivery: Delivery }
+  | {
+      kind: "recorded";
+      request: RequestView;
+      approver: ApproverView;
+      vote: VoteView;
+      signal: Signal;
+      delivery: Delivery;
+    }
   | { kind: "alreadyDecided"; request: RequestView; approver: ApproverView; vote: VoteView; attempted?: Attempted }
   | { kind: "closed"; request: RequestView; approver: ApproverView; vote?: VoteView; attempted?: Attempted }
   | { kind: "deadlinePassed"; request: RequestView; approver: ApproverView; attempted?: Attempted }
@@ -170,7 +177,20 @@ function securityHeaders(): Record<string, string> {
 }
 
 const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
-const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
 
 /** "Sunday 13 January 2030 at 09:00 UTC": spelled out by hand so it never depends on the runtime's ICU data. */
 export function humanUtc(at: Date): string {
@@ -232,9 +252,13 @@ function requestSection(request: RequestView, approver: ApproverView): string {
   const rows: string[] = [];
   if (request.requestedBy) rows.push(`<dt>Requested by</dt><dd>${escapeHtml(request.requestedBy)}</dd>`);
   if (review) {
-    rows.push(`<dt>Review</dt><dd><a href="${escapeHtml(review)}" rel="noreferrer noopener" target="_blank">${escapeHtml(review)}</a></dd>`);
+    rows.push(
+      `<dt>Review</dt><dd><a href="${escapeHtml(review)}" rel="noreferrer noopener" target="_blank">${escapeHtml(review)}</a></dd>`,
+    );
   }
-  rows.push(`<dt>Approver</dt><dd>${escapeHtml(approver.name)} <span class="hint">(${escapeHtml(approver.address)})</span></dd>`);
+  rows.push(
+    `<dt>Approver</dt><dd>${escapeHtml(approver.name)} <span class="hint">(${escapeHtml(approver.address)})</span></dd>`,
+  );
   rows.push(`<dt>Your deadline</dt><dd>${timeHtml(approver.deadline)}</dd>`);
   rows.push(`<dt>State</dt><dd>${escapeHtml(stateText(request))}</dd>`);
   rows.push(`<dt>Quorum</dt><dd>${escapeHtml(progressText(request))}</dd>`);
@@ -293,7 +317,11 @@ function pendingHtml(decision: Decision): string {
 function recordedNotice(signal: Signal, delivery: Delivery, decision: Decision): string {
   const word = decision === "approve" ? "approval" : "rejection";
   if (delivery === "closed") {
-    return notice("warn", `Your ${word} was recorded, but the request had already ended.`, "<p>It did not change the outcome.</p>");
+    return notice(
+      "warn",
+      `Your ${word} was recorded, but the request had already ended.`,
+      "<p>It did not change the outcome.</p>",
+    );
   }
   if (delivery === "pending") {
     return notice("warn", `Your ${word} was recorded. The workflow will pick it up.`, pendingHtml(decision));
@@ -332,7 +360,10 @@ ${mainHtml}
 }
 
 function pageDocument(title: string, content: string): string {
-  return htmlDocument(title, `${content}\n<footer>This page is your personal approval link. Do not forward it.</footer>`);
+  return htmlDocument(
+    title,
+    `${content}\n<footer>This page is your personal approval link. Do not forward it.</footer>`,
+  );
 }
 
 function errorDocument(title: string, message: string): string {
@@ -411,7 +442,10 @@ ${requestSection(view.request, view.approver)}`,
         "<p>This approval link is not valid. Check that you opened the complete link from the email; links also stop working some time after their request has ended.</p>",
       );
     case "badRequest":
-      return errorDocument("Your decision could not be read", `<p>${escapeHtml(view.problem)}</p><p>Nothing was recorded.</p>${BACK_TO_PAGE}`);
+      return errorDocument(
+        "Your decision could not be read",
+        `<p>${escapeHtml(view.problem)}</p><p>Nothing was recorded.</p>${BACK_TO_PAGE}`,
+      );
     case "unsupportedMediaType":
       return errorDocument(
         "Your decision could not be read",

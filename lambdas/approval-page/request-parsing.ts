@@ -77,8 +77,7 @@ export function isFormContentType(contentType: string | undefined): boolean {
 }
 
 export type FormResult =
-  | { ok: true; decision: "approve" | "reject"; comment?: string }
-  | { ok: false; problem: string };
+  { ok: true; decision: "approve" | "reject"; comment?: string } | { ok: false; problem: string };
 
 /**
  * The decision form's fields. Exactly one `decision` (approve or reject); at most one `comment`.

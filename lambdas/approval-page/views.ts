@@ -81,10 +81,20 @@ export function decisionView(outcome: RecordOutcome, attempted: Attempted): Page
         attempted,
       };
     case "closed": {
-      const base = { kind: "closed" as const, request: requestViewOf(outcome.request), approver: approverViewOf(outcome.ask), attempted };
+      const base = {
+        kind: "closed" as const,
+        request: requestViewOf(outcome.request),
+        approver: approverViewOf(outcome.ask),
+        attempted,
+      };
       return outcome.vote === undefined ? base : { ...base, vote: voteViewOf(outcome.vote) };
     }
     case "deadlinePassed":
-      return { kind: "deadlinePassed", request: requestViewOf(outcome.request), approver: approverViewOf(outcome.ask), attempted };
+      return {
+        kind: "deadlinePassed",
+        request: requestViewOf(outcome.request),
+        approver: approverViewOf(outcome.ask),
+        attempted,
+      };
   }
 }

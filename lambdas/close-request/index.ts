@@ -31,13 +31,18 @@ const STOP_CONCURRENCY = 5;
  * would fail an execution whose outcome is known.
  */
 async function stopPendingAutomations(automations: Pick<Automations, "stop">, request: RequestRecord): Promise<void> {
-  const pending = undecidedAsks(request).filter((ref) => ref.channel === "iam" && ref.automationExecutionId !== undefined);
+  const pending = undecidedAsks(request).filter(
+    (ref) => ref.channel === "iam" && ref.automationExecutionId !== undefined,
+  );
   for (let start = 0; start < pending.length; start += STOP_CONCURRENCY) {
     await Promise.all(
       pending.slice(start, start + STOP_CONCURRENCY).map(async (ref) => {
         const fields = { requestId: request.requestId, automationExecutionId: ref.automationExecutionId };
         try {
-          log.info("pending approval automation stopped", { ...fields, result: await automations.stop(ref.automationExecutionId!) });
+          log.info("pending approval automation stopped", {
+            ...fields,
+            result: await automations.stop(ref.automationExecutionId!),
+          });
         } catch (error) {
           log.error("could not stop a pending approval automation", { ...fields, error });
         }
@@ -60,7 +65,8 @@ export async function closeRequest(deps: CloseDeps, event: CloseRequestEvent): P
 
   if (request.status === "open") {
     const { outcome, inconsistent } = outcomeAtClose(request, failed);
-    if (inconsistent) log.error("workflow ended but the votes decide nothing; reporting expired", { requestId, failed });
+    if (inconsistent)
+      log.error("workflow ended but the votes decide nothing; reporting expired", { requestId, failed });
     const closed = await deps.store.closeRequest(requestId, outcome, deps.now?.() ?? new Date());
     if (closed.kind === "notFound") throw new RequestNotFoundError(requestId);
     request = closed.request; // alreadyClosed: a concurrent close won; its result stands

@@ -44,7 +44,10 @@ export async function notifyApprover(deps: NotifyDeps, event: AskApproverEvent):
     log.warn("request no longer open; approver not notified", { requestId, approver: approver.name });
     return { notified: false, reason: stored };
   }
-  await deps.publish(approver.topicArn, composeApprovalEmail({ request, approver: approver.name, askId, deadline, approvalPageUrl: deps.approvalPageUrl }));
+  await deps.publish(
+    approver.topicArn,
+    composeApprovalEmail({ request, approver: approver.name, askId, deadline, approvalPageUrl: deps.approvalPageUrl }),
+  );
   log.info("approver notified", { requestId, approver: approver.name, deadline });
   return { notified: true };
 }

@@ -39,7 +39,9 @@ export function emailSubject(requestSubject: string): string {
     .replace(/\s+/g, " ")
     .trim();
   const subject = SUBJECT_PREFIX + ascii;
-  return subject.length <= MAX_EMAIL_SUBJECT_LENGTH ? subject : `${subject.slice(0, MAX_EMAIL_SUBJECT_LENGTH - 3).trimEnd()}...`;
+  return subject.length <= MAX_EMAIL_SUBJECT_LENGTH
+    ? subject
+    : `${subject.slice(0, MAX_EMAIL_SUBJECT_LENGTH - 3).trimEnd()}...`;
 }
 
 /** A deadline as people read it, with the exact ISO time alongside. */
@@ -50,7 +52,11 @@ export function readableDeadline(deadline: string): string {
 
 export function composeApprovalEmail(input: ApprovalEmailInput): ApprovalEmail {
   const { request, approver, askId, deadline, approvalPageUrl } = input;
-  const lines: string[] = [`Your approval is requested, as approver "${approver}".`, "", `Subject:      ${request.subject}`];
+  const lines: string[] = [
+    `Your approval is requested, as approver "${approver}".`,
+    "",
+    `Subject:      ${request.subject}`,
+  ];
   if (request.requestedBy !== undefined) lines.push(`Requested by: ${request.requestedBy}`);
   if (request.reviewUrl !== undefined) lines.push(`Review:       ${request.reviewUrl}`);
   lines.push(`Decide by:    ${readableDeadline(deadline)}`);

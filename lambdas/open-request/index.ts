@@ -20,8 +20,14 @@ export async function openRequest(store: RequestStore, event: OpenRequestEvent):
   }
   const requestId = freshId();
   const record = await store.openRequest(newRequestRecord(requestId, input, event));
-  log.info("request opened", { requestId, executionArn: event.executionArn, approvers: record.approvers.length, quorum: record.quorum });
+  log.info("request opened", {
+    requestId,
+    executionArn: event.executionArn,
+    approvers: record.approvers.length,
+    quorum: record.quorum,
+  });
   return { requestId, request: requestSummaryOf(record) };
 }
 
-export const handler = (event: OpenRequestEvent): Promise<OpenRequestResult> => openRequest(requestStoreFromEnv(), event);
+export const handler = (event: OpenRequestEvent): Promise<OpenRequestResult> =>
+  openRequest(requestStoreFromEnv(), event);

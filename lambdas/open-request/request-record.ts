@@ -5,7 +5,8 @@ import type { NewRequestRecord } from "../shared/store";
 export function newRequestRecord(requestId: string, input: ExecutionInput, event: OpenRequestEvent): NewRequestRecord {
   const { approvers, quorum } = event;
   // The definition builder passes these from validated config; a mismatch here is a deployment bug.
-  if (!Array.isArray(approvers) || approvers.length === 0) throw new Error("open-request: approvers must be a non-empty list");
+  if (!Array.isArray(approvers) || approvers.length === 0)
+    throw new Error("open-request: approvers must be a non-empty list");
   if (!Number.isInteger(quorum) || quorum < 1 || quorum > approvers.length) {
     throw new Error(`open-request: quorum ${quorum} must be between 1 and ${approvers.length}`);
   }

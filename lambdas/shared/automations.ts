@@ -13,7 +13,8 @@ import {
   type StartAutomationExecutionCommandOutput,
 } from "@aws-sdk/client-ssm";
 
-export type AutomationCommand = StartAutomationExecutionCommand | GetAutomationExecutionCommand | StopAutomationExecutionCommand;
+export type AutomationCommand =
+  StartAutomationExecutionCommand | GetAutomationExecutionCommand | StopAutomationExecutionCommand;
 
 /** The part of SSMClient used here, so tests can pass a fake. */
 export interface AutomationClient {
@@ -43,7 +44,8 @@ export function ssmAutomations(client: AutomationClient): Automations {
       const out = (await client.send(
         new StartAutomationExecutionCommand({ DocumentName: documentName, Parameters: parameters }),
       )) as StartAutomationExecutionCommandOutput;
-      if (!out.AutomationExecutionId) throw new Error(`StartAutomationExecution of ${documentName} returned no execution id`);
+      if (!out.AutomationExecutionId)
+        throw new Error(`StartAutomationExecution of ${documentName} returned no execution id`);
       return out.AutomationExecutionId;
     },
 
@@ -61,7 +63,9 @@ export function ssmAutomations(client: AutomationClient): Automations {
 
     async stop(automationExecutionId) {
       try {
-        await client.send(new StopAutomationExecutionCommand({ AutomationExecutionId: automationExecutionId, Type: "Cancel" }));
+        await client.send(
+          new StopAutomationExecutionCommand({ AutomationExecutionId: automationExecutionId, Type: "Cancel" }),
+        );
         return "stopped";
       } catch (error) {
         const name = errorName(error);

@@ -8,7 +8,17 @@ import type { QuorumRule, VoteCounts } from "./quorum";
 
 export function requestSummaryOf(record: RequestRecord): RequestSummary {
   const { requestId, subject, details, reviewUrl, requestedBy, approvers, quorum, openedAt, closedAt } = record;
-  return withoutUndefined({ id: requestId, subject, details, reviewUrl, requestedBy, approvers, quorum, openedAt, closedAt });
+  return withoutUndefined({
+    id: requestId,
+    subject,
+    details,
+    reviewUrl,
+    requestedBy,
+    approvers,
+    quorum,
+    openedAt,
+    closedAt,
+  });
 }
 
 function withoutUndefined<T extends object>(value: T): T {

@@ -26,7 +26,14 @@ export interface RecorderDeps {
 }
 
 export type RecordOutcome =
-  | { kind: "recorded"; vote: Vote; signal: Signal; delivery: "delivered" | "closed" | "pending"; request: RequestRecord; ask: AskRecord }
+  | {
+      kind: "recorded";
+      vote: Vote;
+      signal: Signal;
+      delivery: "delivered" | "closed" | "pending";
+      request: RequestRecord;
+      ask: AskRecord;
+    }
   /** This approver already decided: their earlier vote. */
   | { kind: "duplicate"; vote: Vote; request: RequestRecord; ask: AskRecord }
   /** The request closed before this vote; `vote` is the approver's own, if the deadline recorded one. */
@@ -55,7 +62,11 @@ export function normalizeComment(comment: string | undefined): string | undefine
  * An ask answers only through its own channel: an iam ask's correlation id is readable by anyone
  * with ssm:GetAutomationExecution, so it must never work as an approval-page link.
  */
-async function loadWithToken(store: RequestStore, askId: string, channel: Channel): Promise<{ ask: AskRecord; request: RequestRecord } | undefined> {
+async function loadWithToken(
+  store: RequestStore,
+  askId: string,
+  channel: Channel,
+): Promise<{ ask: AskRecord; request: RequestRecord } | undefined> {
   if (!isWellFormedId(askId)) return undefined;
   const ask = await store.getAsk(askId);
   if (ask === undefined || ask.channel !== channel) return undefined;
@@ -64,7 +75,10 @@ async function loadWithToken(store: RequestStore, askId: string, channel: Channe
 }
 
 /** A link ask and its request, for pages that only show them. Reads only; the ask has no task token. */
-export async function loadAsk(store: RequestStore, askId: string): Promise<{ ask: AskRecord; request: RequestRecord } | undefined> {
+export async function loadAsk(
+  store: RequestStore,
+  askId: string,
+): Promise<{ ask: AskRecord; request: RequestRecord } | undefined> {
   const loaded = await loadWithToken(store, askId, "link");
   return loaded && { ask: withoutTaskToken(loaded.ask), request: loaded.request };
 }
@@ -79,11 +93,15 @@ type Refusal = Exclude<RecordOutcome, { kind: "recorded" } | { kind: "notFound" 
 function refusalOf(request: RequestRecord, ask: AskRecord, now: Date): Refusal | undefined {
   const publicAsk = withoutTaskToken(ask);
   const existing = request.votes[ask.approver];
-  if (existing !== undefined && existing.decision !== "expired") return { kind: "duplicate", vote: existing, request, ask: publicAsk };
+  if (existing !== undefined && existing.decision !== "expired")
+    return { kind: "duplicate", vote: existing, request, ask: publicAsk };
   if (request.status !== "open") {
-    return existing === undefined ? { kind: "closed", request, ask: publicAsk } : { kind: "closed", request, ask: publicAsk, vote: existing };
+    return existing === undefined
+      ? { kind: "closed", request, ask: publicAsk }
+      : { kind: "closed", request, ask: publicAsk, vote: existing };
   }
-  if (existing !== undefined || now.getTime() >= Date.parse(ask.deadline)) return { kind: "deadlinePassed", request, ask: publicAsk };
+  if (existing !== undefined || now.getTime() >= Date.parse(ask.deadline))
+    return { kind: "deadlinePassed", request, ask: publicAsk };
   return undefined;
 }
 
@@ -105,7 +123,8 @@ async function retryPendingSignal(deps: RecorderDeps, refusal: Refusal, ask: Ask
 }
 
 export async function recordDecision(deps: RecorderDeps, input: DecisionInput): Promise<RecordOutcome> {
-  if (input.decision !== "approve" && input.decision !== "reject") throw new TypeError(`unknown decision ${String(input.decision)}`);
+  if (input.decision !== "approve" && input.decision !== "reject")
+    throw new TypeError(`unknown decision ${String(input.decision)}`);
   const now = deps.now?.() ?? new Date();
   const loaded = await loadWithToken(deps.store, input.askId, input.channel);
   if (loaded === undefined) return { kind: "notFound" };
@@ -114,7 +133,12 @@ export async function recordDecision(deps: RecorderDeps, input: DecisionInput): 
   const refused = refusalOf(loaded.request, ask, now);
   if (refused !== undefined) return retryPendingSignal(deps, refused, ask);
 
-  const vote: Vote = { decision: input.decision, decidedAt: now.toISOString(), decidedBy: input.decidedBy ?? ask.address, channel: input.channel };
+  const vote: Vote = {
+    decision: input.decision,
+    decidedAt: now.toISOString(),
+    decidedBy: input.decidedBy ?? ask.address,
+    channel: input.channel,
+  };
   const comment = normalizeComment(input.comment);
   if (comment !== undefined) vote.comment = comment;
 
@@ -123,13 +147,20 @@ export async function recordDecision(deps: RecorderDeps, input: DecisionInput): 
   if (applied.kind !== "applied") {
     // Lost a race (double submission, or the request closed meanwhile): answer from the fresh record.
     const refusal = refusalOf(applied.request, ask, now);
-    if (refusal === undefined) throw new Error(`vote of ${ask.approver} refused by the store but not explained by the record`);
+    if (refusal === undefined)
+      throw new Error(`vote of ${ask.approver} refused by the store but not explained by the record`);
     return retryPendingSignal(deps, refusal, ask);
   }
 
   let request = applied.request;
   const signal = signalOfVote(vote.decision, countsOf(request), quorumRuleOf(request));
-  const fields = { requestId: ask.requestId, approver: ask.approver, decision: vote.decision, channel: vote.channel, signal };
+  const fields = {
+    requestId: ask.requestId,
+    approver: ask.approver,
+    decision: vote.decision,
+    channel: vote.channel,
+    signal,
+  };
   let delivery: "delivered" | "closed" | "pending";
   if (ask.taskToken === undefined) {
     delivery = "closed"; // scrubbed: the request closed while this vote was being written
@@ -154,7 +185,11 @@ export class RequestNotFoundError extends Error {
 }
 
 /** The answer for an approver whose vote (or the request's end) came before the deadline's. */
-async function expiryAnswerFor(deps: RecorderDeps, request: RequestRecord, approver: string): Promise<RecordExpiryResult | undefined> {
+async function expiryAnswerFor(
+  deps: RecorderDeps,
+  request: RequestRecord,
+  approver: string,
+): Promise<RecordExpiryResult | undefined> {
   const vote = request.votes[approver];
   if (request.status !== "open") return { signal: "none", decision: decisionEntryOf(approver, vote) };
   if (vote === undefined) return undefined;
@@ -180,7 +215,8 @@ export async function recordExpiry(deps: RecorderDeps, event: RecordExpiryEvent)
   if (applied.kind === "notFound") throw new RequestNotFoundError(requestId);
   if (applied.kind !== "applied") {
     const raced = await expiryAnswerFor(deps, applied.request, approver);
-    if (raced === undefined) throw new Error(`expiry of ${approver} refused by the store but not explained by the record`);
+    if (raced === undefined)
+      throw new Error(`expiry of ${approver} refused by the store but not explained by the record`);
     return raced;
   }
   const signal = signalOfVote("expired", countsOf(applied.request), quorumRuleOf(applied.request));

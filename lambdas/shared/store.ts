@@ -4,12 +4,7 @@
  * (`ask#<id>`). Every state change is a single conditional write, so concurrent Lambdas can never
  * record a second vote for an approver, a vote after close, or close a request twice.
  */
-import {
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { documentClient } from "./clients";
 import {
   askKey,
@@ -39,9 +34,7 @@ export type ApplyVoteResult =
   | { kind: "notFound" };
 
 export type CloseResult =
-  | { kind: "closed"; request: RequestRecord }
-  | { kind: "alreadyClosed"; request: RequestRecord }
-  | { kind: "notFound" };
+  { kind: "closed"; request: RequestRecord } | { kind: "alreadyClosed"; request: RequestRecord } | { kind: "notFound" };
 
 /** `requestNotOpen`: the request closed (or does not exist); the ask was written but its token removed. */
 export type PutAskResult = "referenced" | "requestNotOpen";
@@ -70,7 +63,10 @@ export interface RequestStore {
    * iam channel: notes the SSM automation started for an ask, on the ask and on the open request
    * (`asks.<approver>.automationExecutionId`, which closing the request reads to stop it).
    */
-  recordAutomationExecution(ask: Pick<AskRecord, "askId" | "requestId" | "approver">, automationExecutionId: string): Promise<RecordAutomationResult>;
+  recordAutomationExecution(
+    ask: Pick<AskRecord, "askId" | "requestId" | "approver">,
+    automationExecutionId: string,
+  ): Promise<RecordAutomationResult>;
 }
 
 export interface StoreOptions {
@@ -109,12 +105,16 @@ export function createRequestStore(options: StoreOptions): RequestStore {
   const retentionDays = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
 
   async function getRequest(requestId: string): Promise<RequestRecord | undefined> {
-    const out = await client.send(new GetCommand({ TableName: tableName, Key: { pk: requestKey(requestId) }, ConsistentRead: true }));
+    const out = await client.send(
+      new GetCommand({ TableName: tableName, Key: { pk: requestKey(requestId) }, ConsistentRead: true }),
+    );
     return out.Item as RequestRecord | undefined;
   }
 
   async function getAsk(askId: string): Promise<AskRecord | undefined> {
-    const out = await client.send(new GetCommand({ TableName: tableName, Key: { pk: askKey(askId) }, ConsistentRead: true }));
+    const out = await client.send(
+      new GetCommand({ TableName: tableName, Key: { pk: askKey(askId) }, ConsistentRead: true }),
+    );
     return out.Item as AskRecord | undefined;
   }
 
@@ -135,7 +135,12 @@ export function createRequestStore(options: StoreOptions): RequestStore {
   }
 
   /** Updates a vote that must exist; returns the whole record after the update. */
-  async function updateVote(requestId: string, approver: string, update: string, values?: Record<string, unknown>): Promise<RequestRecord> {
+  async function updateVote(
+    requestId: string,
+    approver: string,
+    update: string,
+    values?: Record<string, unknown>,
+  ): Promise<RequestRecord> {
     const out = await client.send(
       new UpdateCommand({
         TableName: tableName,
@@ -165,7 +170,9 @@ export function createRequestStore(options: StoreOptions): RequestStore {
     async putAsk(ask) {
       const expiresAt = expiryAfter(new Date(ask.deadline), retentionDays);
       const item: AskRecord = { pk: askKey(ask.askId), ...ask, expiresAt };
-      await client.send(new PutCommand({ TableName: tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }));
+      await client.send(
+        new PutCommand({ TableName: tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }),
+      );
       const ref: AskRef = { askId: ask.askId, channel: ask.channel, deadline: ask.deadline };
       if (ask.automationExecutionId !== undefined) ref.automationExecutionId = ask.automationExecutionId;
       try {
@@ -199,7 +206,11 @@ export function createRequestStore(options: StoreOptions): RequestStore {
             Key: { pk: requestKey(requestId) },
             UpdateExpression: "SET votes.#approver = :vote, #counter = #counter + :one",
             ConditionExpression: "#status = :open AND attribute_not_exists(votes.#approver)",
-            ExpressionAttributeNames: { "#approver": approver, "#counter": COUNTER_OF[vote.decision], "#status": "status" },
+            ExpressionAttributeNames: {
+              "#approver": approver,
+              "#counter": COUNTER_OF[vote.decision],
+              "#status": "status",
+            },
             ExpressionAttributeValues: { ":vote": vote, ":one": 1, ":open": "open" },
             ReturnValues: "ALL_NEW",
           }),

@@ -16,7 +16,12 @@ const MAX_CAUSE_LENGTH = 2000;
 /** Step Functions errors meaning the task no longer waits for this token (as in callbacks.ts). */
 const TASK_GONE = new Set(["TaskTimedOut", "InvalidToken", "TaskDoesNotExist"]);
 
-export async function failApproverTask(client: TaskCallbackClient, taskToken: string, approver: string, reason: string): Promise<"failed" | "closed"> {
+export async function failApproverTask(
+  client: TaskCallbackClient,
+  taskToken: string,
+  approver: string,
+  reason: string,
+): Promise<"failed" | "closed"> {
   const cause = `The SSM approval of ${approver} failed: ${reason}`.slice(0, MAX_CAUSE_LENGTH);
   try {
     await client.send(new SendTaskFailureCommand({ taskToken, error: CHANNEL_FAILED_ERROR, cause }));

@@ -60,11 +60,13 @@ export async function recordAutomationResult(deps: SsmResultDeps, event: unknown
   const parsed = parseStepStatusEvent(event);
   if (parsed.kind === "ignored") return ignore(parsed.reason);
   const { executionId, status } = parsed;
-  if (parsed.documentName !== deps.documentName) return ignore("automation of another document", { executionId, document: parsed.documentName });
+  if (parsed.documentName !== deps.documentName)
+    return ignore("automation of another document", { executionId, document: parsed.documentName });
 
   const execution = await deps.automations.get(executionId);
   if (execution === undefined) return ignore("unknown automation execution", { executionId });
-  if (execution.DocumentName !== deps.documentName) return ignore("automation of another document", { executionId, document: execution.DocumentName });
+  if (execution.DocumentName !== deps.documentName)
+    return ignore("automation of another document", { executionId, document: execution.DocumentName });
   const correlationId = correlationIdOf(execution);
   if (!isWellFormedId(correlationId)) return ignore("the automation has no correlation id", { executionId });
 
@@ -75,7 +77,8 @@ export async function recordAutomationResult(deps: SsmResultDeps, event: unknown
   if (ask.automationExecutionId === undefined) {
     const request = await deps.store.getRequest(ask.requestId);
     // ssm-start records the execution right after starting it; an approver is rarely faster.
-    if (request?.status === "open") throw new RetryLaterError(`automation ${executionId} ended before it was recorded for its ask`);
+    if (request?.status === "open")
+      throw new RetryLaterError(`automation ${executionId} ended before it was recorded for its ask`);
     return ignore("the automation was never recorded and the request is closed", fields);
   }
   if (ask.automationExecutionId !== executionId) return ignore("not the automation started for this ask", fields);
@@ -88,7 +91,11 @@ export async function recordAutomationResult(deps: SsmResultDeps, event: unknown
     case "decided": {
       const { decidedAt } = outcome;
       // Judged at the moment the approver decided, not when this event arrived (it may be a retry).
-      const recorderDeps: RecorderDeps = { store: deps.store, callbacks: deps.callbacks, now: decidedAt ? () => decidedAt : deps.now };
+      const recorderDeps: RecorderDeps = {
+        store: deps.store,
+        callbacks: deps.callbacks,
+        now: decidedAt ? () => decidedAt : deps.now,
+      };
       const result = await recordDecision(recorderDeps, {
         askId: ask.askId,
         decision: outcome.decision,
@@ -99,7 +106,8 @@ export async function recordAutomationResult(deps: SsmResultDeps, event: unknown
       const pending =
         (result.kind === "recorded" && result.delivery === "pending") ||
         (result.kind === "duplicate" && result.vote.pendingSignal !== undefined && result.request.status === "open");
-      if (pending) throw new PendingCallbackError(ask.requestId, ask.approver, "Step Functions did not take the callback");
+      if (pending)
+        throw new PendingCallbackError(ask.requestId, ask.approver, "Step Functions did not take the callback");
       log.info("automation decision handled", { ...fields, decision: outcome.decision, outcome: result.kind });
       return { handled: "decision", outcome: result.kind };
     }
@@ -118,7 +126,12 @@ export async function recordAutomationResult(deps: SsmResultDeps, event: unknown
 
     case "failed": {
       const request = await deps.store.getRequest(ask.requestId);
-      if (request === undefined || request.status !== "open" || request.votes[ask.approver] !== undefined || ask.taskToken === undefined) {
+      if (
+        request === undefined ||
+        request.status !== "open" ||
+        request.votes[ask.approver] !== undefined ||
+        ask.taskToken === undefined
+      ) {
         log.warn("approve step failed after the approver's part was settled", { ...fields, reason: outcome.reason });
         return { handled: "channelFailed", outcome: "alreadySettled" };
       }

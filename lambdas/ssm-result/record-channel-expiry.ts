@@ -33,17 +33,27 @@ export type ChannelExpiryOutcome =
 /** Thrown after the vote was recorded but its callback could not be delivered: retry the event. */
 export class PendingCallbackError extends Error {
   constructor(requestId: string, approver: string, cause: unknown) {
-    super(`callback for ${approver} on request ${requestId} not delivered yet: ${cause instanceof Error ? cause.message : String(cause)}`);
+    super(
+      `callback for ${approver} on request ${requestId} not delivered yet: ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
     this.name = "Approval.CallbackPending";
   }
 }
 
-export async function recordChannelExpiry(deps: RecorderDeps, input: ChannelExpiryInput): Promise<ChannelExpiryOutcome> {
+export async function recordChannelExpiry(
+  deps: RecorderDeps,
+  input: ChannelExpiryInput,
+): Promise<ChannelExpiryOutcome> {
   const ask = await deps.store.getAsk(input.askId);
   if (ask === undefined) return { kind: "notFound" };
   const { requestId, approver } = ask;
   const now = deps.now?.() ?? new Date();
-  const vote: Vote = { decision: "expired", decidedAt: now.toISOString(), decidedBy: input.decidedBy, channel: input.channel };
+  const vote: Vote = {
+    decision: "expired",
+    decidedAt: now.toISOString(),
+    decidedBy: input.decidedBy,
+    channel: input.channel,
+  };
 
   const applied = await deps.store.applyVote(requestId, approver, vote);
   if (applied.kind === "notFound") return { kind: "notFound" };
@@ -71,7 +81,13 @@ export async function recordChannelExpiry(deps: RecorderDeps, input: ChannelExpi
 }
 
 /** A vote whose callback failed earlier: deliver it now (the request is still open) or throw to be retried. */
-async function retryPendingSignal(deps: RecorderDeps, request: RequestRecord, approver: string, vote: Vote, taskToken: string | undefined): Promise<void> {
+async function retryPendingSignal(
+  deps: RecorderDeps,
+  request: RequestRecord,
+  approver: string,
+  vote: Vote,
+  taskToken: string | undefined,
+): Promise<void> {
   const pending = vote.pendingSignal;
   if (pending === undefined || request.status !== "open" || taskToken === undefined) return;
   try {

@@ -6,7 +6,12 @@
  * `ApproverDecisions` (one JSON map per decision: Approver, Decision, ApprovalDecisionTime,
  * Comment). A rejection may end the step as Failed, so outputs decide, not the status alone.
  */
-import { APPROVE_OUTPUT, APPROVE_STEP_NAME, AUTOMATION_PARAMETER, type FinalStepStatus } from "../shared/ssm-automation";
+import {
+  APPROVE_OUTPUT,
+  APPROVE_STEP_NAME,
+  AUTOMATION_PARAMETER,
+  type FinalStepStatus,
+} from "../shared/ssm-automation";
 
 export interface StepExecutionView {
   StepName?: string;
@@ -113,5 +118,8 @@ export function stepOutcomeOf(execution: AutomationExecutionView, status: FinalS
   if (status === "Failed" && step.StepStatus === "Failed") {
     return { kind: "failed", reason: step.FailureMessage ?? "the approve step failed without a decision" };
   }
-  return { kind: "notFinal", reason: `step ${status} but the execution shows status ${String(step.StepStatus)}, approval ${String(approvalStatus)}` };
+  return {
+    kind: "notFinal",
+    reason: `step ${status} but the execution shows status ${String(step.StepStatus)}, approval ${String(approvalStatus)}`,
+  };
 }

@@ -64,7 +64,12 @@ export interface ParametersInput {
 }
 
 /** StartAutomationExecution `Parameters` for the approval document (see components/ssm-approval-document.ts). */
-export function automationParameters({ correlationId, approver, message, automationRoleArn }: ParametersInput): Record<string, string[]> {
+export function automationParameters({
+  correlationId,
+  approver,
+  message,
+  automationRoleArn,
+}: ParametersInput): Record<string, string[]> {
   const parameters: Record<string, string[]> = {
     [P.approvers]: [approver.address],
     [P.message]: [message],
@@ -75,7 +80,9 @@ export function automationParameters({ correlationId, approver, message, automat
   };
   for (const [name, [value]] of Object.entries(parameters)) {
     if (value.length === 0 || size(value) > MAX_PARAMETER_VALUE_LENGTH) {
-      throw new Error(`automation parameter ${name} must hold 1 to ${MAX_PARAMETER_VALUE_LENGTH} characters (got ${value.length})`);
+      throw new Error(
+        `automation parameter ${name} must hold 1 to ${MAX_PARAMETER_VALUE_LENGTH} characters (got ${value.length})`,
+      );
     }
   }
   return parameters;

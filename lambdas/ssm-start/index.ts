@@ -23,7 +23,8 @@ export interface SsmStartDeps {
   now?: () => Date;
 }
 
-export type SsmStartResult = { started: true; automationExecutionId: string } | { started: false; reason: "requestNotOpen" };
+export type SsmStartResult =
+  { started: true; automationExecutionId: string } | { started: false; reason: "requestNotOpen" };
 
 export async function startIamApproval(deps: SsmStartDeps, event: AskApproverEvent): Promise<SsmStartResult> {
   const { requestId, request, approver, timeoutSeconds } = event;
@@ -73,7 +74,11 @@ export async function startIamApproval(deps: SsmStartDeps, event: AskApproverEve
   return { started: true, automationExecutionId };
 }
 
-async function stopQuietly(deps: SsmStartDeps, automationExecutionId: string, fields: Record<string, unknown>): Promise<void> {
+async function stopQuietly(
+  deps: SsmStartDeps,
+  automationExecutionId: string,
+  fields: Record<string, unknown>,
+): Promise<void> {
   try {
     await deps.automations.stop(automationExecutionId);
   } catch (error) {

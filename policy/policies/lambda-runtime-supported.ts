@@ -4,10 +4,10 @@ import { UNKNOWN, valueAt } from "../lib/unknown";
 import { configWithDefaults, validateResourcesOfTypes } from "../lib/validate";
 
 interface Config {
-    /** Lowest Node.js major version accepted (`nodejs<N>.x`). */
-    minimumNodejsVersion: number;
-    /** Runtimes other than Node.js that are accepted. Anything not listed is refused. */
-    allowedOtherRuntimes: string[];
+  /** Lowest Node.js major version accepted (`nodejs<N>.x`). */
+  minimumNodejsVersion: number;
+  /** Runtimes other than Node.js that are accepted. Anything not listed is refused. */
+  allowedOtherRuntimes: string[];
 }
 
 /**
@@ -18,50 +18,54 @@ interface Config {
  * policy config when AWS adds runtimes.
  */
 const DEFAULT_ALLOWED_OTHER_RUNTIMES = [
-    "python3.12",
-    "python3.13",
-    "python3.14",
-    "java21",
-    "java25",
-    "dotnet10",
-    "ruby3.4",
-    "provided.al2023",
+  "python3.12",
+  "python3.13",
+  "python3.14",
+  "java21",
+  "java25",
+  "dotnet10",
+  "ruby3.4",
+  "provided.al2023",
 ];
 
 const DEFAULT_CONFIG: Config = { minimumNodejsVersion: 22, allowedOtherRuntimes: DEFAULT_ALLOWED_OTHER_RUNTIMES };
 
 export const lambdaRuntimeSupported: ResourceValidationPolicy = {
-    name: "lambda-runtime-supported",
-    description:
-        "Lambda functions use a supported runtime: nodejs22.x or later, or a non-Node.js runtime on the allow-list (not deprecated).",
-    enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            minimumNodejsVersion: {
-                type: "integer",
-                default: DEFAULT_CONFIG.minimumNodejsVersion,
-                description: "Lowest Node.js major version accepted (nodejs<N>.x).",
-            },
-            allowedOtherRuntimes: {
-                type: "array",
-                items: { type: "string" },
-                default: DEFAULT_ALLOWED_OTHER_RUNTIMES,
-                description: "Non-Node.js runtimes accepted; any other is refused.",
-            },
-        },
+  name: "lambda-runtime-supported",
+  description:
+    "Lambda functions use a supported runtime: nodejs22.x or later, or a non-Node.js runtime on the allow-list (not deprecated).",
+  enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      minimumNodejsVersion: {
+        type: "integer",
+        default: DEFAULT_CONFIG.minimumNodejsVersion,
+        description: "Lowest Node.js major version accepted (nodejs<N>.x).",
+      },
+      allowedOtherRuntimes: {
+        type: "array",
+        items: { type: "string" },
+        default: DEFAULT_ALLOWED_OTHER_RUNTIMES,
+        description: "Non-Node.js runtimes accepted; any other is refused.",
+      },
     },
-    validateResource: validateResourcesOfTypes([ResourceTypes.lambdaFunction], (props, args, reportViolation) => {
-        const runtime = valueAt(props, "runtime");
-        // Container images bring their own runtime; an absent runtime is refused by AWS itself.
-        if (runtime === UNKNOWN || typeof runtime !== "string" || props.packageType === "Image") return;
-        const config = configWithDefaults(args, DEFAULT_CONFIG);
-        const node = /^nodejs(\d+)\.x$/.exec(runtime);
-        if (node) {
-            if (Number(node[1]) < config.minimumNodejsVersion) {
-                reportViolation(`Runtime "${runtime}" is older than nodejs${config.minimumNodejsVersion}.x; use nodejs${config.minimumNodejsVersion}.x or later.`);
-            }
-        } else if (!config.allowedOtherRuntimes.includes(runtime)) {
-            reportViolation(`Runtime "${runtime}" is deprecated or not on the allow-list (allowedOtherRuntimes); use nodejs${config.minimumNodejsVersion}.x or later.`);
-        }
-    }),
+  },
+  validateResource: validateResourcesOfTypes([ResourceTypes.lambdaFunction], (props, args, reportViolation) => {
+    const runtime = valueAt(props, "runtime");
+    // Container images bring their own runtime; an absent runtime is refused by AWS itself.
+    if (runtime === UNKNOWN || typeof runtime !== "string" || props.packageType === "Image") return;
+    const config = configWithDefaults(args, DEFAULT_CONFIG);
+    const node = /^nodejs(\d+)\.x$/.exec(runtime);
+    if (node) {
+      if (Number(node[1]) < config.minimumNodejsVersion) {
+        reportViolation(
+          `Runtime "${runtime}" is older than nodejs${config.minimumNodejsVersion}.x; use nodejs${config.minimumNodejsVersion}.x or later.`,
+        );
+      }
+    } else if (!config.allowedOtherRuntimes.includes(runtime)) {
+      reportViolation(
+        `Runtime "${runtime}" is deprecated or not on the allow-list (allowedOtherRuntimes); use nodejs${config.minimumNodejsVersion}.x or later.`,
+      );
+    }
+  }),
 };

@@ -4,17 +4,17 @@ import { engineUnknown, violationsOf } from "../testing/harness";
 import { logGroupRetention as policy } from "./log-group-retention";
 
 describe("policy log-group-retention", () => {
-    it("accepts a log group with a retention", async () => {
-        assert.deepEqual(await violationsOf(policy, logGroup()), []);
-    });
+  it("accepts a log group with a retention", async () => {
+    assert.deepEqual(await violationsOf(policy, logGroup()), []);
+  });
 
-    it("catches a log group that keeps logs forever (no retention, or 0)", async () => {
-        const message = "The log group keeps its logs forever; set retentionInDays.";
-        assert.deepEqual(await violationsOf(policy, logGroup({ retentionInDays: undefined })), [message]);
-        assert.deepEqual(await violationsOf(policy, logGroup({ retentionInDays: 0 })), [message]);
-    });
+  it("catches a log group that keeps logs forever (no retention, or 0)", async () => {
+    const message = "The log group keeps its logs forever; set retentionInDays.";
+    assert.deepEqual(await violationsOf(policy, logGroup({ retentionInDays: undefined })), [message]);
+    assert.deepEqual(await violationsOf(policy, logGroup({ retentionInDays: 0 })), [message]);
+  });
 
-    it("skips a retention unknown during preview", async () => {
-        assert.deepEqual(await violationsOf(policy, logGroup({ retentionInDays: engineUnknown.number })), []);
-    });
+  it("skips a retention unknown during preview", async () => {
+    assert.deepEqual(await violationsOf(policy, logGroup({ retentionInDays: engineUnknown.number })), []);
+  });
 });

@@ -21,7 +21,9 @@ const CHROMIUM_ARGS = [
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`${CHROMIUM_PATH} not found: install Debian's chromium (sudo apt-get install -y chromium) to run the browser tests`);
+    throw new Error(
+      `${CHROMIUM_PATH} not found: install Debian's chromium (sudo apt-get install -y chromium) to run the browser tests`,
+    );
   }
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
 }

@@ -39,7 +39,9 @@ export async function startDynalite(options: { setEnv?: boolean } = {}): Promise
   }
 
   const restoreEnv =
-    options.setEnv === false ? () => undefined : setEnv({ ...localAwsEnv(), AWS_ENDPOINT_URL_DYNAMODB: endpoint, TABLE_NAME: tableName });
+    options.setEnv === false
+      ? () => undefined
+      : setEnv({ ...localAwsEnv(), AWS_ENDPOINT_URL_DYNAMODB: endpoint, TABLE_NAME: tableName });
   return {
     endpoint,
     tableName,
@@ -52,9 +54,12 @@ export async function startDynalite(options: { setEnv?: boolean } = {}): Promise
 
 /** A document client bound to this table's endpoint, configured like the handlers' (call `.destroy()` when done). */
 export function localDocumentClient(table: LocalTable): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: table.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  return DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: table.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
+    {
+      marshallOptions: { removeUndefinedValues: true },
+    },
+  );
 }
 
 /**

@@ -121,7 +121,8 @@ export class FakeApprovalLambdas {
   decide(approver: string, decision: "approve" | "reject", opts: { callbackLost?: boolean } = {}): FakeDecision {
     const ask = this.askOf(approver);
     const request = this.requestOf(ask.requestId);
-    if (request.status !== "open" || request.votes[approver] !== undefined) return { signal: "none", delivery: "refused" };
+    if (request.status !== "open" || request.votes[approver] !== undefined)
+      return { signal: "none", delivery: "refused" };
 
     const vote: Vote = { decision, decidedAt: new Date().toISOString(), decidedBy: ask.address, channel: ask.channel };
     const signal = this.applyVote(request, approver, vote);
@@ -129,7 +130,13 @@ export class FakeApprovalLambdas {
       vote.pendingSignal = signal;
       return { signal, delivery: "lost" };
     }
-    const result: BranchResult = { approver, decision, decidedAt: vote.decidedAt, decidedBy: vote.decidedBy, channel: ask.channel };
+    const result: BranchResult = {
+      approver,
+      decision,
+      decidedAt: vote.decidedAt,
+      decidedBy: vote.decidedBy,
+      channel: ask.channel,
+    };
     try {
       if (signal === "none") this.registry.sendTaskSuccess(ask.taskToken, result);
       else this.registry.sendTaskFailure(ask.taskToken, SIGNAL_ERRORS[signal], `${approver} made the outcome certain`);
@@ -177,7 +184,12 @@ export class FakeApprovalLambdas {
       openedAt: event.startedAt,
     };
     if (typeof input.details === "string") summary.details = input.details;
-    this.requests.set(requestId, { summary, status: "open", counts: { approvals: 0, rejections: 0, expirations: 0 }, votes: {} });
+    this.requests.set(requestId, {
+      summary,
+      status: "open",
+      counts: { approvals: 0, rejections: 0, expirations: 0 },
+      votes: {},
+    });
     return { requestId, request: summary };
   }
 
@@ -204,7 +216,12 @@ export class FakeApprovalLambdas {
       delete earlier.pendingSignal;
       return { signal, decision: entryOf(approver, earlier) };
     }
-    const vote: Vote = { decision: "expired", decidedAt: new Date().toISOString(), decidedBy: "deadline", channel: "deadline" };
+    const vote: Vote = {
+      decision: "expired",
+      decidedAt: new Date().toISOString(),
+      decidedBy: "deadline",
+      channel: "deadline",
+    };
     const signal = this.applyVote(request, approver, vote);
     return { signal, decision: entryOf(approver, vote) };
   }
@@ -250,7 +267,13 @@ function ruleOf(request: FakeRequest) {
 
 function entryOf(approver: string, vote: Vote | undefined): DecisionEntry {
   if (vote === undefined) return { approver, decision: "none" };
-  const entry: DecisionEntry = { approver, decision: vote.decision, decidedAt: vote.decidedAt, decidedBy: vote.decidedBy, channel: vote.channel };
+  const entry: DecisionEntry = {
+    approver,
+    decision: vote.decision,
+    decidedAt: vote.decidedAt,
+    decidedBy: vote.decidedBy,
+    channel: vote.channel,
+  };
   if (vote.comment !== undefined) entry.comment = vote.comment;
   return entry;
 }

@@ -32,7 +32,11 @@ export function namedError(name: string, message = name): Error {
 }
 
 /** The documented event (SSM user guide, "Automation Step Status-change Notification"), for one execution and status. */
-export function stepStatusEvent(executionId: string, documentName: string, status: FinalStepStatus | string): AutomationStepStatusEvent {
+export function stepStatusEvent(
+  executionId: string,
+  documentName: string,
+  status: FinalStepStatus | string,
+): AutomationStepStatusEvent {
   return {
     version: "0",
     id: randomUUID(),
@@ -86,14 +90,18 @@ export class FakeAutomationClient implements AutomationClient {
     const scripted = this.failures.findIndex((failure) => failure.operation === operation);
     if (scripted >= 0) throw this.failures.splice(scripted, 1)[0].error;
 
-    if (command instanceof StartAutomationExecutionCommand) return this.start(command.input.DocumentName, command.input.Parameters ?? {});
+    if (command instanceof StartAutomationExecutionCommand)
+      return this.start(command.input.DocumentName, command.input.Parameters ?? {});
     if (command instanceof GetAutomationExecutionCommand) {
       return { AutomationExecution: structuredClone(this.find(command.input.AutomationExecutionId)) };
     }
     if (command instanceof StopAutomationExecutionCommand) {
       const execution = this.find(command.input.AutomationExecutionId);
       if (execution.AutomationExecutionStatus !== "Waiting") {
-        throw namedError("InvalidAutomationStatusUpdateException", `The execution is ${execution.AutomationExecutionStatus}`);
+        throw namedError(
+          "InvalidAutomationStatusUpdateException",
+          `The execution is ${execution.AutomationExecutionStatus}`,
+        );
       }
       this.end(execution, "Cancelled", "Cancelled");
       return {};
@@ -102,11 +110,15 @@ export class FakeAutomationClient implements AutomationClient {
   }
 
   private start(documentName: string | undefined, parameters: Record<string, string[]>) {
-    if (documentName !== this.documentName) throw namedError("InvalidDocument", `Document ${documentName} does not exist`);
+    if (documentName !== this.documentName)
+      throw namedError("InvalidDocument", `Document ${documentName} does not exist`);
     for (const [name, values] of Object.entries(parameters)) {
       for (const value of values) {
         if (value.length < 1 || value.length > MAX_PARAMETER_VALUE_LENGTH) {
-          throw namedError("InvalidAutomationExecutionParametersException", `Parameter ${name} must hold 1 to 512 characters`);
+          throw namedError(
+            "InvalidAutomationExecutionParametersException",
+            `Parameter ${name} must hold 1 to 512 characters`,
+          );
         }
       }
     }
@@ -118,7 +130,12 @@ export class FakeAutomationClient implements AutomationClient {
       ExecutionStartTime: new Date(),
       Parameters: structuredClone(parameters),
       StepExecutions: [
-        { StepName: APPROVE_STEP_NAME, Action: APPROVE_ACTION, StepStatus: "Waiting", Outputs: { ApprovalStatus: ["Waiting"] } },
+        {
+          StepName: APPROVE_STEP_NAME,
+          Action: APPROVE_ACTION,
+          StepStatus: "Waiting",
+          Outputs: { ApprovalStatus: ["Waiting"] },
+        },
       ],
     });
     return { AutomationExecutionId: id };
@@ -126,11 +143,18 @@ export class FakeAutomationClient implements AutomationClient {
 
   private find(id: string | undefined): AutomationExecution {
     const execution = id === undefined ? undefined : this.executions.get(id);
-    if (!execution) throw namedError("AutomationExecutionNotFoundException", `Automation execution ${id} does not exist`);
+    if (!execution)
+      throw namedError("AutomationExecutionNotFoundException", `Automation execution ${id} does not exist`);
     return execution;
   }
 
-  private end(execution: AutomationExecution, status: FinalStepStatus, stepStatus: string, outputs?: Record<string, string[]>, failureMessage?: string) {
+  private end(
+    execution: AutomationExecution,
+    status: FinalStepStatus,
+    stepStatus: string,
+    outputs?: Record<string, string[]>,
+    failureMessage?: string,
+  ) {
     const step = execution.StepExecutions![0];
     const endedAt = new Date();
     execution.AutomationExecutionStatus = status;
@@ -148,11 +172,24 @@ export class FakeAutomationClient implements AutomationClient {
   }
 
   /** What the console's Approve/Deny (or send-automation-signal) does, as `principal`. */
-  decide(id: string, decision: "Approve" | "Reject", principal: string, comment?: string, at = new Date()): AutomationStepStatusEvent {
+  decide(
+    id: string,
+    decision: "Approve" | "Reject",
+    principal: string,
+    comment?: string,
+    at = new Date(),
+  ): AutomationStepStatusEvent {
     const execution = this.find(id);
-    const entry: Record<string, string> = { Approver: principal, Decision: decision, ApprovalDecisionTime: at.toISOString() };
+    const entry: Record<string, string> = {
+      Approver: principal,
+      Decision: decision,
+      ApprovalDecisionTime: at.toISOString(),
+    };
     if (comment !== undefined) entry.Comment = comment;
-    const outputs = { ApprovalStatus: [decision === "Approve" ? "Approved" : "Rejected"], ApproverDecisions: [JSON.stringify(entry)] };
+    const outputs = {
+      ApprovalStatus: [decision === "Approve" ? "Approved" : "Rejected"],
+      ApproverDecisions: [JSON.stringify(entry)],
+    };
     return decision === "Approve"
       ? this.end(execution, "Success", "Success", outputs)
       : this.end(execution, "Failed", "Failed", outputs, "Step was rejected by the approver");

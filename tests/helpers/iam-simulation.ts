@@ -14,7 +14,12 @@ export interface RoleUnderTest {
 /** The role whose logical name is `name`, with its inline policy documents parsed. */
 export function roleNamed(run: ProgramRun, name: string): RoleUnderTest {
   const role = resourcesOfType(run, "aws:iam/role:Role").find((r) => r.name === name);
-  if (!role) throw new Error(`no role named ${name}; roles: ${resourcesOfType(run, "aws:iam/role:Role").map((r) => r.name).join(", ")}`);
+  if (!role)
+    throw new Error(
+      `no role named ${name}; roles: ${resourcesOfType(run, "aws:iam/role:Role")
+        .map((r) => r.name)
+        .join(", ")}`,
+    );
   const policies = resourcesOfType(run, "aws:iam/rolePolicy:RolePolicy")
     .filter((policy) => policy.inputs.role === role.id)
     .map((policy) => JSON.parse(policy.inputs.policy));
@@ -37,7 +42,8 @@ export async function isAllowed(
     },
     {},
   );
-  if (result.resultType === "error") throw new Error(`simulation of ${action} on ${resource} failed: ${JSON.stringify(result.errors)}`);
+  if (result.resultType === "error")
+    throw new Error(`simulation of ${action} on ${resource} failed: ${JSON.stringify(result.errors)}`);
   if (result.resultType !== "single") throw new Error(`unexpected simulation result ${result.resultType}`);
   return result.overallResult === "Allowed";
 }

@@ -40,5 +40,9 @@ export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local
 
 /** Region and dummy credentials, so SDK clients built from the environment never look further. */
 export function localAwsEnv(): Record<string, string> {
-  return { AWS_REGION: LOCAL_REGION, AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey };
+  return {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  };
 }

@@ -42,7 +42,11 @@ function mockState(args: pulumi.runtime.MockResourceArgs, id: string): Record<st
     case "aws:sns/topic:Topic":
       return { name, arn: at("sns", name) };
     case "aws:lambda/function:Function":
-      return { name, arn: at("lambda", `function:${name}`), invokeArn: `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${at("lambda", `function:${name}`)}/invocations` };
+      return {
+        name,
+        arn: at("lambda", `function:${name}`),
+        invokeArn: `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${at("lambda", `function:${name}`)}/invocations`,
+      };
     case "aws:dynamodb/table:Table":
       return { name, arn: at("dynamodb", `table/${name}`) };
     case "aws:iam/role:Role":
@@ -52,7 +56,11 @@ function mockState(args: pulumi.runtime.MockResourceArgs, id: string): Record<st
     case "aws:sfn/stateMachine:StateMachine":
       return { name, arn: at("states", `stateMachine:${name}`) };
     case "aws:apigatewayv2/api:Api":
-      return { arn: `arn:aws:apigateway:${REGION}::/apis/${id}`, executionArn: at("execute-api", id), apiEndpoint: `https://${id}.execute-api.${REGION}.amazonaws.com` };
+      return {
+        arn: `arn:aws:apigateway:${REGION}::/apis/${id}`,
+        executionArn: at("execute-api", id),
+        apiEndpoint: `https://${id}.execute-api.${REGION}.amazonaws.com`,
+      };
     case "aws:apigatewayv2/stage:Stage":
       return { invokeUrl: `https://${args.inputs.apiId}.execute-api.${REGION}.amazonaws.com/` };
     case "aws:sqs/queue:Queue":
@@ -104,10 +112,16 @@ export async function evaluateProgram(config: StackConfig): Promise<ProgramRun &
       },
       call(args) {
         if (args.token === "aws:index/getCallerIdentity:getCallerIdentity") {
-          return { accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/ci`, userId: "AIDATEST", id: ACCOUNT_ID };
+          return {
+            accountId: ACCOUNT_ID,
+            arn: `arn:aws:iam::${ACCOUNT_ID}:user/ci`,
+            userId: "AIDATEST",
+            id: ACCOUNT_ID,
+          };
         }
         if (args.token === "aws:index/getRegion:getRegion") return { name: REGION, region: REGION, id: REGION };
-        if (args.token === "aws:index/getPartition:getPartition") return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+        if (args.token === "aws:index/getPartition:getPartition")
+          return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
         return args.inputs;
       },
     },
@@ -115,7 +129,10 @@ export async function evaluateProgram(config: StackConfig): Promise<ProgramRun &
     "dev",
     false,
   );
-  const values: Record<string, string> = { "aws:region": REGION, "parallel-approval:approvers": JSON.stringify(config.approvers) };
+  const values: Record<string, string> = {
+    "aws:region": REGION,
+    "parallel-approval:approvers": JSON.stringify(config.approvers),
+  };
   if (config.quorum !== undefined) values["parallel-approval:quorum"] = JSON.stringify(config.quorum);
   if (config.approvalTimeout !== undefined) values["parallel-approval:approvalTimeout"] = config.approvalTimeout;
   pulumi.runtime.setAllConfig(values);
@@ -134,7 +151,10 @@ export async function evaluateProgram(config: StackConfig): Promise<ProgramRun &
 }
 
 /** Example approvers: `count` link approvers named approver-1..N, or the given names. */
-export function exampleApprovers(count: number, iamCount = 0): Array<{ name: string; email: string; iamPrincipal?: string }> {
+export function exampleApprovers(
+  count: number,
+  iamCount = 0,
+): Array<{ name: string; email: string; iamPrincipal?: string }> {
   return Array.from({ length: count }, (_, index) => {
     const name = `approver-${index + 1}`;
     return index < iamCount

@@ -33,7 +33,9 @@ export async function openRequestRecord(
 ): Promise<void> {
   const { approvers, quorum, openedAt = T0.toISOString(), ...input } = options;
   const executionArn = `arn:aws:states:eu-west-1:123456789012:execution:approval:${requestId}`;
-  await store.openRequest(newRequestRecord(requestId, input, { input, executionArn, startedAt: openedAt, approvers, quorum }));
+  await store.openRequest(
+    newRequestRecord(requestId, input, { input, executionArn, startedAt: openedAt, approvers, quorum }),
+  );
 }
 
 /** An open request with one link ask per approver, deadline one hour after T0. */
@@ -87,4 +89,5 @@ export function fakeCallbacks(): FakeCallbacks {
   return fake;
 }
 
-export const terminalSignals = (calls: DeliveredCallback[]): Signal[] => calls.map((c) => c.signal).filter((s) => s !== "none");
+export const terminalSignals = (calls: DeliveredCallback[]): Signal[] =>
+  calls.map((c) => c.signal).filter((s) => s !== "none");

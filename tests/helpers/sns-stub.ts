@@ -31,10 +31,16 @@ export async function startSnsStub(): Promise<SnsStub> {
       res.setHeader("content-type", "text/xml");
       if (params.get("Action") !== "Publish") {
         res.statusCode = 400;
-        res.end(`<ErrorResponse xmlns="${XMLNS}"><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>stub accepts Publish only</Message></Error></ErrorResponse>`);
+        res.end(
+          `<ErrorResponse xmlns="${XMLNS}"><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>stub accepts Publish only</Message></Error></ErrorResponse>`,
+        );
         return;
       }
-      published.push({ topicArn: params.get("TopicArn") ?? "", subject: params.get("Subject") ?? undefined, message: params.get("Message") ?? "" });
+      published.push({
+        topicArn: params.get("TopicArn") ?? "",
+        subject: params.get("Subject") ?? undefined,
+        message: params.get("Message") ?? "",
+      });
       res.end(
         `<PublishResponse xmlns="${XMLNS}"><PublishResult><MessageId>${randomUUID()}</MessageId></PublishResult>` +
           `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`,
