@@ -1,18 +1,11 @@
 /**
- * Stack entry point: reads the stack config, builds the workflow, exports what callers need.
- * ApprovalWorkflow validates the config (components/config.ts) before any resource is created,
- * so the casts below only name the expected shape; nothing trusts it unchecked.
+ * Stack entry point: reads and validates the stack config, builds the workflow, exports what
+ * callers need. A config mistake (typos included) fails here, before any resource is created.
  */
-import * as pulumi from "@pulumi/pulumi";
-import { ApprovalWorkflow, ApprovalWorkflowArgs } from "./components/approval-workflow";
+import { ApprovalWorkflow } from "./components/approval-workflow";
+import { readStackConfig } from "./components/stack-config";
 
-const config = new pulumi.Config("parallel-approval");
-
-const workflow = new ApprovalWorkflow("approval", {
-  approvers: config.requireObject<ApprovalWorkflowArgs["approvers"]>("approvers"),
-  quorum: config.getObject<number>("quorum"),
-  approvalTimeout: config.get("approvalTimeout"),
-});
+const workflow = new ApprovalWorkflow("approval", readStackConfig());
 
 export const stateMachineArn = workflow.stateMachineArn;
 export const approvalPageUrl = workflow.approvalPageUrl;

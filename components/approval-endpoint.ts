@@ -8,6 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { PAGE_ROUTE } from "../core/routes";
 
 export interface ApprovalEndpointArgs {
   /** The approval-page function. */
@@ -18,8 +19,7 @@ export interface ApprovalEndpointArgs {
   logRetentionDays: number;
 }
 
-/** The page path for one ask; `{id}` is the capability id. Kept in sync with the Lambda's router. */
-export const PAGE_ROUTE = "/r/{id}";
+export { PAGE_ROUTE };
 
 const ACCESS_LOG_FORMAT = JSON.stringify({
   requestId: "$context.requestId",
@@ -71,9 +71,12 @@ export class ApprovalEndpoint extends pulumi.ComponentResource {
         ),
     );
 
+    // API Gateway delivers access logs as vended logs: under /aws/vendedlogs/ they do not grow the
+    // account's CloudWatch Logs resource policy (5,120 characters, shared by every delivery).
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html
     const accessLogs = new aws.cloudwatch.LogGroup(
       `${name}-access-logs`,
-      { retentionInDays: args.logRetentionDays },
+      { namePrefix: "/aws/vendedlogs/apigateway/parallel-approval-", retentionInDays: args.logRetentionDays },
       { parent: this },
     );
 

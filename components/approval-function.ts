@@ -8,12 +8,14 @@ import * as aws from "@pulumi/aws";
 import { lambdaArchive } from "./lambda-bundle";
 import { Permission, policyDocument, trustPolicy } from "./permissions";
 
+import { DEFAULT_FUNCTION_TIMEOUT_SECONDS, FUNCTION_MEMORY_MB } from "../core/limits";
+
 export const LAMBDA_RUNTIME = "nodejs24.x";
-export const DEFAULT_MEMORY_MB = 256;
-export const DEFAULT_TIMEOUT_SECONDS = 10;
+export const DEFAULT_MEMORY_MB = FUNCTION_MEMORY_MB;
+export const DEFAULT_TIMEOUT_SECONDS = DEFAULT_FUNCTION_TIMEOUT_SECONDS;
 
 export interface ApprovalFunctionArgs {
-  /** Folder under lambdas/ holding index.ts with the `handler` export. */
+  /** Folder under lambdas/ holding index.ts with the `handler` export (the topology's `entry`). */
   handlerName: string;
   description: string;
   /** Exactly what the handler calls, on exactly which resources. */
@@ -78,7 +80,9 @@ export class ApprovalFunction extends pulumi.ComponentResource {
           logFormat: "JSON",
           logGroup: this.logGroup.name,
           applicationLogLevel: "INFO",
-          systemLogLevel: "WARN",
+          // INFO keeps the platform's START and REPORT lines (duration, memory, init time).
+          // https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html
+          systemLogLevel: "INFO",
         },
       },
       // The role's policy must exist before the first invocation can log or call anything.

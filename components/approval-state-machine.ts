@@ -8,14 +8,16 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { buildDefinition, DefinitionApprover, DefinitionFunctions } from "./definition";
+import { buildDefinition, type DefinitionArgs, type DefinitionStage } from "../core/definition";
 import { NO_RESOURCE_TYPE, Permission, policyDocument, trustPolicy } from "./permissions";
 
 export interface ApprovalStateMachineArgs {
-  approvers: DefinitionApprover[] | pulumi.Output<DefinitionApprover[]>;
-  quorum: number;
-  timeoutSeconds: number;
-  functions: { [K in keyof DefinitionFunctions]: pulumi.Input<DefinitionFunctions[K]> };
+  stages: pulumi.Input<DefinitionStage[]>;
+  /** Function ARN by topology key. */
+  functions: Record<string, pulumi.Input<string>>;
+  branches: DefinitionArgs["branches"];
+  /** The functions the state machine invokes (the lifecycle and every ask function). */
+  invokes: string[];
   logRetentionDays: number;
 }
 
@@ -51,7 +53,12 @@ export class ApprovalStateMachine extends pulumi.ComponentResource {
   constructor(name: string, args: ApprovalStateMachineArgs, opts?: pulumi.ComponentResourceOptions) {
     super("parallel-approval:workflow:ApprovalStateMachine", name, {}, opts);
 
-    const functionArns = Object.values(args.functions).filter((arn): arn is pulumi.Input<string> => arn !== undefined);
+    // Exactly the functions the definition invokes: the lifecycle and the ask functions, not the page or result functions.
+    const functionArns = args.invokes.map((key) => {
+      const arn = args.functions[key];
+      if (arn === undefined) throw new Error(`${name}: no ARN for function ${key}`);
+      return arn;
+    });
     const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
 
     this.role = new aws.iam.Role(
@@ -87,18 +94,9 @@ export class ApprovalStateMachine extends pulumi.ComponentResource {
     );
 
     const definition = pulumi
-      .all([pulumi.output(args.approvers), pulumi.output(args.functions)])
-      .apply(([approvers, functions]) =>
-        JSON.stringify(
-          buildDefinition({
-            approvers,
-            quorum: args.quorum,
-            timeoutSeconds: args.timeoutSeconds,
-            functions,
-          }),
-          null,
-          2,
-        ),
+      .all([pulumi.output(args.stages), pulumi.output(args.functions)])
+      .apply(([stages, functions]) =>
+        JSON.stringify(buildDefinition({ stages: stages as DefinitionStage[], functions, branches: args.branches }), null, 2),
       );
 
     this.stateMachine = new aws.sfn.StateMachine(

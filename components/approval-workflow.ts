@@ -1,24 +1,54 @@
 /**
- * ApprovalWorkflow: everything one stack needs for parallel human approval.
+ * ApprovalWorkflow: everything one stack needs for staged, parallel approval.
  *
- * Per approver: an encrypted SNS topic with the approver's email subscription. Shared: the
- * request store, the Lambdas (each with its own least-privilege role), the HTTPS approval page
- * and the state machine. The config is validated before any child exists, and every per-approver
- * child is named from the approver's stable `name`, so adding, removing, renaming or reordering
- * approvers never replaces another approver's resources.
+ * The constructor reads as the steps it takes: validate the config (before any child exists),
+ * give each person a topic, create the request store and the lifecycle's dead-letter queue, let
+ * each channel in use expose its grants and create its functions, create the lifecycle functions,
+ * then the state machine and the rule that closes requests whose execution ended early. Every
+ * child is named from stable keys (approver names, function keys), so adding, removing, renaming
+ * or reordering approvers or stages never replaces another approver's resources, and a stack
+ * deployed with the flat config of version 0.1 keeps every resource it had.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { parseWorkflowConfig, RawWorkflowConfig, WorkflowSettings } from "./config";
-import { ApprovalFunction } from "./approval-function";
-import { ApprovalEndpoint } from "./approval-endpoint";
+import type { DefinitionStage } from "../core/definition";
+import { ENV } from "../core/environment";
+import { DEFAULT_LOG_RETENTION_DAYS, DEFAULT_RECORD_RETENTION_DAYS } from "../core/limits";
+import { channelsInUse, distinctApprovers, type WorkflowSettings } from "../core/settings";
+import { GRANT, LIFECYCLE_FUNCTIONS, functionTopology } from "../core/topology";
+import { CHANNEL_INFRA, type ChannelInfraContext } from "../channels/infra";
+import { channelSpec, parseStackConfig } from "../channels/registry";
 import { ApprovalStateMachine } from "./approval-state-machine";
-import { createRequestTable, tableAccess } from "./request-store";
+import { createApproverTopics } from "./approver-topics";
+import { createExecutionEndRule, createLifecycleDeadLetters } from "./execution-end-rule";
+import { FunctionFactory } from "./functions";
+import { GrantCatalog } from "./grants";
 import { NO_RESOURCE_TYPE } from "./permissions";
-import { SsmApprovalChannel } from "./ssm-approval-channel";
-import type { DefinitionApprover } from "./definition";
+import { createRequestTable, tableAccess } from "./request-store";
 
-export interface ApprovalWorkflowArgs extends RawWorkflowConfig {
+/** One approver as written in config; which fields apply depends on the channel (see README). */
+export interface ApproverArgs {
+  name: string;
+  email?: string;
+  iamPrincipal?: string;
+}
+
+export interface StageArgs {
+  name: string;
+  approvers: ApproverArgs[];
+  quorum?: number;
+  approvalTimeout?: string;
+}
+
+export interface ApprovalWorkflowArgs {
+  /** The stages, run in order. Set either this or the flat `approvers` (one stage). */
+  stages?: StageArgs[];
+  /** One stage of approvers (the flat form). */
+  approvers?: ApproverArgs[];
+  /** Flat form: approvals needed; default every approver. */
+  quorum?: number;
+  /** Flat form: each approver's time to decide, e.g. 72h; default 7d. */
+  approvalTimeout?: string;
   /** Retention of every log group, in days. Default 90. */
   logRetentionDays?: number;
   /** Retention of request records and asks after a request closes, in days. Default 30. */
@@ -27,9 +57,16 @@ export interface ApprovalWorkflowArgs extends RawWorkflowConfig {
   pageThrottle?: { rateLimit: number; burstLimit: number };
 }
 
+/** The config keys of the args, as the validator reads them (undefined ones left out). */
+function configOf(args: ApprovalWorkflowArgs): Record<string, unknown> {
+  const { stages, approvers, quorum, approvalTimeout } = args;
+  return Object.fromEntries(Object.entries({ stages, approvers, quorum, approvalTimeout }).filter(([, value]) => value !== undefined));
+}
+
 export class ApprovalWorkflow extends pulumi.ComponentResource {
   public readonly stateMachineArn: pulumi.Output<string>;
-  public readonly approvalPageUrl: pulumi.Output<string>;
+  /** Base URL of the approval page (when some approver decides through a link). */
+  public readonly approvalPageUrl: pulumi.Output<string | undefined>;
   public readonly requestTableName: pulumi.Output<string>;
   /** Approver name → SNS topic ARN. */
   public readonly approverTopicArns: pulumi.Output<Record<string, string>>;
@@ -38,183 +75,54 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
   constructor(name: string, args: ApprovalWorkflowArgs, opts?: pulumi.ComponentResourceOptions) {
     super("parallel-approval:workflow:ApprovalWorkflow", name, {}, opts);
     // Throws ConfigError naming every bad entry, before any child resource is registered.
-    const settings = parseWorkflowConfig({
-      approvers: args.approvers,
-      quorum: args.quorum,
-      approvalTimeout: args.approvalTimeout,
-    });
+    const settings = parseStackConfig(configOf(args));
     this.settings = settings;
-    const logRetentionDays = args.logRetentionDays ?? 90;
-    const recordRetentionDays = args.recordRetentionDays ?? 30;
+    const logRetentionDays = args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
 
-    const topics = new Map(
-      settings.approvers.map((approver) => {
-        // SSM Automation only publishes to topics whose name starts with "Automation"; every
-        // approver's topic follows that rule so switching an approver's channel keeps its topic
-        // (and the confirmed email subscription).
-        const topic = new aws.sns.Topic(
-          `${name}-${approver.name}`,
-          {
-            namePrefix: `Automation-${approver.name}-`,
-            kmsMasterKeyId: "alias/aws/sns",
-            displayName: "Approval request",
-          },
-          { parent: this },
-        );
-        new aws.sns.TopicSubscription(
-          `${name}-${approver.name}-email`,
-          { topic: topic.arn, protocol: "email", endpoint: approver.email },
-          { parent: this },
-        );
-        return [approver.name, topic] as const;
-      }),
-    );
-    const linkTopicArns = settings.approvers.filter((a) => a.channel === "link").map((a) => topics.get(a.name)!.arn);
-
+    const topics = createApproverTopics(name, distinctApprovers(settings), this);
     const table = createRequestTable(`${name}-requests`, this);
-    const common = {
-      logRetentionDays,
-      environment: {
-        TABLE_NAME: table.name,
-        RECORD_RETENTION_DAYS: String(recordRetentionDays),
-      },
-    };
+    const deadLetters = createLifecycleDeadLetters(name, this);
+    const grants = lifecycleGrants(deadLetters);
+    const functions = new FunctionFactory({ name, grants, tableAccess: (actions) => tableAccess(table, actions), logRetentionDays });
+    functions.provide(ENV.tableName, table.name);
+    functions.provide(ENV.recordRetentionDays, String(args.recordRetentionDays ?? DEFAULT_RECORD_RETENTION_DAYS));
 
-    // The iam channel (SSM Automation) exists only when some approver has iamPrincipal. The close
-    // function may then stop its automations, and the state machine asks iam approvers through ssm-start.
-    const iamApprovers = settings.approvers.filter((approver) => approver.iamPrincipal !== undefined);
-    const ssmChannel =
-      iamApprovers.length === 0
-        ? undefined
-        : new SsmApprovalChannel(
-            `${name}-ssm`,
-            {
-              approvers: iamApprovers.map((approver) => ({
-                name: approver.name,
-                principalArn: approver.iamPrincipal!,
-                topicArn: topics.get(approver.name)!.arn,
-              })),
-              table,
-              approvalTimeoutSeconds: settings.approvalTimeoutSeconds,
-              logRetentionDays,
-              recordRetentionDays,
-            },
-            { parent: this },
-          );
-
-    const openRequest = new ApprovalFunction(
-      `${name}-open-request`,
-      {
-        ...common,
-        handlerName: "open-request",
-        description: "Validates a request and opens its record",
-        permissions: [tableAccess(table, ["PutItem"])],
-      },
-      { parent: this },
-    );
-    const approvalPage = new ApprovalFunction(
-      `${name}-approval-page`,
-      {
-        ...common,
-        handlerName: "approval-page",
-        description: "Shows the approval page and records decisions",
-        permissions: [
-          tableAccess(table, ["GetItem", "UpdateItem"]),
-          {
-            sid: "AnswerWaitingTasks",
-            actions: ["states:SendTaskFailure", "states:SendTaskSuccess"],
-            resources: [NO_RESOURCE_TYPE],
-          },
-        ],
-      },
-      { parent: this },
-    );
-    const endpoint = new ApprovalEndpoint(
-      `${name}-page`,
-      {
-        functionArn: approvalPage.arn,
-        functionName: approvalPage.name,
-        throttle: args.pageThrottle ?? { rateLimit: 10, burstLimit: 20 },
+    const contexts = channelsInUse(settings).map((kind) => ({
+      kind,
+      ctx: {
+        name,
+        parent: this,
+        approvers: distinctApprovers(settings).filter((approver) => approver.channel === kind),
+        settings,
+        topics,
+        table,
+        grants,
+        functions,
         logRetentionDays,
-      },
-      { parent: this },
-    );
-    const notifyApprover = new ApprovalFunction(
-      `${name}-notify-approver`,
-      {
-        ...common,
-        environment: { ...common.environment, APPROVAL_PAGE_URL: endpoint.url },
-        handlerName: "notify-approver",
-        description: "Stores an approver's task token and emails the approval link",
-        permissions: [
-          tableAccess(table, ["PutItem", "UpdateItem"]),
-          ...(linkTopicArns.length > 0
-            ? [{ sid: "PublishToApproverTopics", actions: ["sns:Publish"], resources: linkTopicArns }]
-            : []),
-        ],
-      },
-      { parent: this },
-    );
-    const recordExpiry = new ApprovalFunction(
-      `${name}-record-expiry`,
-      {
-        ...common,
-        handlerName: "record-expiry",
-        description: "Records a missed deadline as an expired vote",
-        permissions: [tableAccess(table, ["GetItem", "UpdateItem"])],
-      },
-      { parent: this },
-    );
-    const closeRequest = new ApprovalFunction(
-      `${name}-close-request`,
-      {
-        ...common,
-        handlerName: "close-request",
-        description: "Closes a request and reports its outcome",
-        permissions: [
-          tableAccess(table, ["GetItem", "UpdateItem"]),
-          // iam channel: stop the request's pending automations.
-          ...(ssmChannel ? [ssmChannel.stopAutomationsPermission] : []),
-        ],
-      },
-      { parent: this },
-    );
+        options: { pageThrottle: args.pageThrottle },
+      } satisfies ChannelInfraContext,
+    }));
+    for (const { kind, ctx } of contexts) CHANNEL_INFRA[kind].prepare(ctx);
+    const channelOutputs = Object.assign({}, ...contexts.map(({ kind, ctx }) => CHANNEL_INFRA[kind].create(ctx).outputs));
+    for (const spec of LIFECYCLE_FUNCTIONS) functions.create(spec, this);
 
-    const definitionApprovers: pulumi.Output<DefinitionApprover[]> = pulumi.all(
-      settings.approvers.map((approver) =>
-        topics.get(approver.name)!.arn.apply((topicArn) => ({
-          name: approver.name,
-          channel: approver.channel,
-          address: approver.iamPrincipal ?? approver.email,
-          topicArn,
-        })),
-      ),
-    );
     const stateMachine = new ApprovalStateMachine(
       `${name}-workflow`,
       {
-        approvers: definitionApprovers,
-        quorum: settings.quorum,
-        timeoutSeconds: settings.approvalTimeoutSeconds,
-        functions: {
-          openRequest: openRequest.arn,
-          notifyApprover: notifyApprover.arn,
-          recordExpiry: recordExpiry.arn,
-          closeRequest: closeRequest.arn,
-          // iam channel: the function iam approvers' branches invoke.
-          ssmStart: ssmChannel?.startFunctionArn,
-        },
+        stages: definitionStagesOf(settings, topics),
+        functions: functions.arns(),
+        branches: Object.fromEntries(channelsInUse(settings).map((kind) => [kind, channelSpec(kind).branch])),
+        invokes: stateMachineInvokes(settings),
         logRetentionDays,
       },
       { parent: this },
     );
+    createExecutionEndRule(name, { stateMachineArn: stateMachine.arn, closeFunction: functions.get("close-request"), deadLetters }, this);
 
     this.stateMachineArn = stateMachine.arn;
-    this.approvalPageUrl = endpoint.url;
+    this.approvalPageUrl = pulumi.output(channelOutputs.approvalPageUrl as pulumi.Output<string> | undefined);
     this.requestTableName = table.name;
-    this.approverTopicArns = pulumi.all(
-      Object.fromEntries([...topics].map(([approverName, topic]) => [approverName, topic.arn])),
-    );
+    this.approverTopicArns = pulumi.all(Object.fromEntries([...topics].map(([approver, topic]) => [approver, topic.arn])));
     this.registerOutputs({
       stateMachineArn: this.stateMachineArn,
       approvalPageUrl: this.approvalPageUrl,
@@ -222,4 +130,49 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
       approverTopicArns: this.approverTopicArns,
     });
   }
+}
+
+/** The grants of the lifecycle itself; channels add theirs (and what closing needs) before any function exists. */
+function lifecycleGrants(deadLetters: aws.sqs.Queue): GrantCatalog {
+  const grants = new GrantCatalog();
+  // SendTaskSuccess / SendTaskFailure have no resource type: they can only be granted on "*".
+  grants.expose(GRANT.taskCallbacks, {
+    sid: "AnswerWaitingTasks",
+    actions: ["states:SendTaskFailure", "states:SendTaskSuccess"],
+    resources: [NO_RESOURCE_TYPE],
+  });
+  grants.expose(GRANT.releaseAsks);
+  // Lambda sends an async invocation that failed every retry to its on-failure destination as the function's role.
+  grants.expose(GRANT.lifecycleDeadLetters, { sid: "DeadLetterFailedCloses", actions: ["sqs:SendMessage"], resources: [deadLetters.arn] });
+  return grants;
+}
+
+/** The keys of the functions the state machine invokes: the lifecycle and each used channel's. */
+function stateMachineInvokes(settings: WorkflowSettings): string[] {
+  const channelFunctions = channelsInUse(settings).flatMap((kind) => channelSpec(kind).functions);
+  return functionTopology(channelFunctions)
+    .filter((fn) => fn.invokedBy.includes("stateMachine"))
+    .map((fn) => fn.key);
+}
+
+function definitionStagesOf(settings: WorkflowSettings, topics: ReadonlyMap<string, aws.sns.Topic>): pulumi.Output<DefinitionStage[]> {
+  return pulumi.all(
+    settings.stages.map((stage) =>
+      pulumi
+        .all(stage.approvers.map((approver) => (topics.has(approver.name) ? topics.get(approver.name)!.arn : pulumi.output(undefined))))
+        .apply((topicArns) => ({
+          name: stage.name,
+          quorum: stage.quorum,
+          timeoutSeconds: stage.timeoutSeconds,
+          approvers: stage.approvers.map((approver, index) => ({
+            name: approver.name,
+            channel: approver.channel,
+            mode: approver.mode,
+            address: approver.address,
+            options: approver.options,
+            ...(topicArns[index] === undefined ? {} : { topicArn: topicArns[index] }),
+          })),
+        })),
+    ),
+  );
 }

@@ -15,7 +15,7 @@ export interface Permission {
   sid: string;
   actions: string[];
   resources: pulumi.Input<string>[];
-  condition?: Condition;
+  condition?: pulumi.Input<Condition>;
 }
 
 /**
@@ -34,14 +34,23 @@ interface PolicyStatement {
 
 /** One JSON policy document for a role, from the permissions its owner declared. */
 export function policyDocument(permissions: Permission[]): pulumi.Output<string> {
-  return pulumi.all(permissions.map((permission) => pulumi.all(permission.resources))).apply((resolved) => {
-    const statements: PolicyStatement[] = permissions.map((permission, index) => ({
-      Sid: permission.sid,
-      Effect: "Allow",
-      Action: [...permission.actions].sort(),
-      Resource: [...new Set(resolved[index])].sort(),
-      ...(permission.condition ? { Condition: permission.condition } : {}),
-    }));
+  const sids = permissions.map((permission) => permission.sid);
+  const repeated = sids.find((sid, index) => sids.indexOf(sid) !== index);
+  if (repeated !== undefined) throw new Error(`policy statement id ${repeated} is used twice in one role`);
+  const resolved = permissions.map((permission) =>
+    pulumi.all([pulumi.all(permission.resources), pulumi.output(permission.condition)]),
+  );
+  return pulumi.all(resolved).apply((values) => {
+    const statements: PolicyStatement[] = permissions.map((permission, index) => {
+      const [resources, condition] = values[index];
+      return {
+        Sid: permission.sid,
+        Effect: "Allow",
+        Action: [...permission.actions].sort(),
+        Resource: [...new Set(resources)].sort(),
+        ...(condition ? { Condition: condition as Condition } : {}),
+      };
+    });
     return JSON.stringify({ Version: "2012-10-17", Statement: statements }, null, 2);
   });
 }

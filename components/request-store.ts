@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { TABLE_KEY, TTL_ATTRIBUTE } from "../lambdas/shared/model";
+import { TABLE_KEY, TTL_ATTRIBUTE } from "../core/model";
 import type { Permission } from "./permissions";
 
 export function createRequestTable(name: string, parent: pulumi.Resource): aws.dynamodb.Table {
@@ -23,6 +23,6 @@ export function createRequestTable(name: string, parent: pulumi.Resource): aws.d
 }
 
 /** Item-level access to the request table, for the functions that need it. */
-export function tableAccess(table: aws.dynamodb.Table, actions: string[]): Permission {
+export function tableAccess(table: aws.dynamodb.Table, actions: readonly string[]): Permission {
   return { sid: "RequestStore", actions: actions.map((a) => `dynamodb:${a}`), resources: [table.arn] };
 }

@@ -6,18 +6,22 @@
  * line per request; the capability id from the path is never logged.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { sfnVoteCallbacks, type VoteCallbacks } from "../shared/callbacks";
-import { sfnClient } from "../shared/clients";
-import { log as defaultLog, type Logger } from "../shared/log";
-import { loadAsk, recordDecision } from "../shared/recorder";
-import { requestStoreFromEnv, type RequestStore } from "../shared/store";
+import { log as defaultLog, type Logger } from "../../core/log";
+import type { RequestStore, TaskCallbacks } from "../../core/ports";
+import { loadAskForView, recordDecision } from "../../core/recorder";
+import { sfnTaskCallbacks } from "../adapters/callbacks";
+import { sfnClient } from "../adapters/sfn-client";
+import { LegacyRecordError, requestStoreFromEnv } from "../adapters/store";
 import { renderPage, type PageView } from "./render";
 import { parseRequest, type ParsedRequest } from "./request-parsing";
 import { decisionView, showView } from "./views";
 
+/** The page decides for the link channel's asks only. */
+const LINK_CHANNEL = "link";
+
 export interface ApprovalPageDeps {
   store: RequestStore;
-  callbacks: VoteCallbacks;
+  callbacks: TaskCallbacks;
   now?: () => Date;
   log?: Logger;
 }
@@ -34,7 +38,7 @@ interface Handled {
 async function handle(deps: ApprovalPageDeps, parsed: ParsedRequest): Promise<Handled> {
   if (parsed.kind === "error") return { view: parsed.page, outcome: parsed.page.kind };
   if (parsed.kind === "show") {
-    const loaded = await loadAsk(deps.store, parsed.askId);
+    const loaded = await loadAskForView(deps.store, parsed.askId, LINK_CHANNEL);
     if (loaded === undefined) return { view: { kind: "notFound" }, outcome: "notFound" };
     const view = showView(loaded.ask, loaded.request, deps.now?.() ?? new Date());
     return { view, outcome: view.kind, approver: loaded.ask.approver, requestId: loaded.ask.requestId };
@@ -42,7 +46,7 @@ async function handle(deps: ApprovalPageDeps, parsed: ParsedRequest): Promise<Ha
   // decidedBy defaults to the address the link was sent to: the only identity a link proves.
   const outcome = await recordDecision(
     { store: deps.store, callbacks: deps.callbacks, now: deps.now },
-    { askId: parsed.askId, decision: parsed.decision, comment: parsed.comment, channel: "link" },
+    { askId: parsed.askId, decision: parsed.decision, comment: parsed.comment, channel: LINK_CHANNEL },
   );
   const ask = outcome.kind === "notFound" ? undefined : outcome.ask;
   return {
@@ -72,8 +76,12 @@ export function createHandler(deps: ApprovalPageDeps | (() => ApprovalPageDeps))
       logger = resolved.log ?? defaultLog;
       handled = await handle(resolved, parsed);
     } catch (error) {
-      failure = safeError(error, askId);
-      handled = { view: { kind: "internalError" }, outcome: "error" };
+      if (error instanceof LegacyRecordError) {
+        handled = { view: { kind: "legacy" }, outcome: "legacy" };
+      } else {
+        failure = safeError(error, askId);
+        handled = { view: { kind: "internalError" }, outcome: "error" };
+      }
     }
     const page = renderPage(handled.view);
     const fields = {
@@ -99,7 +107,7 @@ let defaults: ApprovalPageDeps | undefined;
 
 /** The container's store and Step Functions callbacks, built on first use (TABLE_NAME is read then). */
 function defaultDeps(): ApprovalPageDeps {
-  return (defaults ??= { store: requestStoreFromEnv(), callbacks: sfnVoteCallbacks(sfnClient()) });
+  return (defaults ??= { store: requestStoreFromEnv(), callbacks: sfnTaskCallbacks(sfnClient()) });
 }
 
 export const handler = createHandler(defaultDeps);

@@ -11,7 +11,9 @@
  * status, and the page tells the person to use the form either way.
  */
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { isWellFormedId } from "../shared/ids";
+import { isWellFormedId } from "../../core/ids";
+import { askIdOfPath } from "../../core/routes";
+import { CONTROL_EXCEPT_NEWLINE } from "../../core/text";
 import { MAX_COMMENT_LENGTH } from "./render";
 
 /** Largest accepted body, in bytes after base64 decoding. The form needs ~3 KB at most. */
@@ -51,8 +53,7 @@ function header(event: APIGatewayProxyEventV2, name: string): string | undefined
 export function askIdFromPath(event: APIGatewayProxyEventV2): string | undefined {
   const fromRoute = event.pathParameters?.id;
   if (fromRoute !== undefined) return fromRoute;
-  const match = /^\/r\/([^/]+)\/?$/.exec(event.rawPath ?? "");
-  return match?.[1];
+  return askIdOfPath(event.rawPath ?? "");
 }
 
 /** The body's bytes, base64-decoded if API Gateway encoded it; undefined if over `MAX_BODY_BYTES`. */
@@ -82,7 +83,9 @@ export type FormResult =
 /**
  * The decision form's fields. Exactly one `decision` (approve or reject); at most one `comment`.
  * Browsers submit textarea line breaks as CRLF but count them as one character for maxlength,
- * so line breaks are normalised to LF before the length check, and the comment is trimmed.
+ * so line breaks are normalised to LF (and tabs to spaces) before the checks; any other control
+ * character is refused, as it could rewrite a terminal line or hide text wherever the comment is
+ * shown. The comment is trimmed.
  */
 export function parseDecisionForm(text: string): FormResult {
   const form = new URLSearchParams(text);
@@ -95,9 +98,14 @@ export function parseDecisionForm(text: string): FormResult {
   }
   const comments = form.getAll("comment");
   if (comments.length > 1) return { ok: false, problem: "Send at most one comment." };
-  const comment = (comments[0] ?? "").replace(/\r\n?/g, "\n");
+  const comment = (comments[0] ?? "").replace(/\r\n?/g, "\n").replace(/\t/g, " ");
   if (comment.length > MAX_COMMENT_LENGTH) {
     return { ok: false, problem: `The comment is longer than ${MAX_COMMENT_LENGTH} characters.` };
+  }
+  const control = comment.search(CONTROL_EXCEPT_NEWLINE);
+  if (control >= 0) {
+    const code = comment.codePointAt(control)!.toString(16).toUpperCase().padStart(4, "0");
+    return { ok: false, problem: `The comment contains a control character (U+${code}) at position ${control + 1}. Remove it and send again.` };
   }
   const trimmed = comment.trim();
   return trimmed === "" ? { ok: true, decision } : { ok: true, decision, comment: trimmed };

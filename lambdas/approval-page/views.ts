@@ -1,100 +1,96 @@
 /**
  * Which page an approver sees, from the stored records (GET) or the recorder's answer (POST).
- * Pure: records in, a PageView out; render.ts turns it into HTML.
+ * Pure: records in, a PageView out; render.ts turns it into HTML. What may still be decided is
+ * the recorder's own rule (core/eligibility.ts), so the page never offers a form the recorder
+ * would refuse.
  */
-import type { AskRecord, RequestRecord, Vote } from "../shared/model";
-import type { RecordOutcome } from "../shared/recorder";
-import type { ApproverView, Attempted, PageView, RequestView, VoteView } from "./render";
+import { eligibilityOf, type Eligibility } from "../../core/eligibility";
+import type { AskRecord, RequestRecord, Vote } from "../../core/model";
+import { stageOutcomeOf } from "../../core/quorum";
+import type { RecordOutcome } from "../../core/recorder";
+import type { ApproverView, Attempted, OtherDecisionView, PageView, RequestView, StageView, VoteView } from "./render";
 
-export function requestViewOf(record: RequestRecord): RequestView {
-  const view: RequestView = {
-    subject: record.subject,
-    status: record.status,
-    approverCount: record.approvers.length,
-    quorum: record.quorum,
-    approvals: record.approvals,
-    rejections: record.rejections,
-    expirations: record.expirations,
+function stageViewOf(record: RequestRecord, index: number, viewer: string): StageView {
+  const stage = record.stages[index];
+  const others: OtherDecisionView[] = Object.entries(stage.votes)
+    .filter(([approver]) => approver !== viewer)
+    .sort(([, a], [, b]) => a.decidedAt.localeCompare(b.decidedAt))
+    .map(([approver, vote]) => {
+      const view: OtherDecisionView = { approver, decision: vote.decision, decidedAt: vote.decidedAt };
+      if (vote.comment !== undefined) view.comment = vote.comment;
+      if (vote.reason !== undefined) view.reason = vote.reason;
+      if (!stage.approvers.includes(approver)) view.advice = true;
+      return view;
+    });
+  const view: StageView = {
+    index,
+    count: record.stages.length,
+    name: stage.name,
+    quorum: stage.quorum,
+    voters: stage.approvers.length,
+    approvals: stage.approvals,
+    rejections: stage.rejections,
+    misses: stage.misses,
+    others,
+    waitingFor: record.status === "open" ? stage.approvers.filter((a) => a !== viewer && stage.votes[a] === undefined) : [],
   };
-  if (record.details !== undefined) view.details = record.details;
-  if (record.reviewUrl !== undefined) view.reviewUrl = record.reviewUrl;
-  if (record.requestedBy !== undefined) view.requestedBy = record.requestedBy;
-  if (record.outcome !== undefined) view.outcome = record.outcome;
-  if (record.closedAt !== undefined) view.closedAt = record.closedAt;
+  const outcome = stageOutcomeOf(stage);
+  if (outcome !== undefined) view.outcome = outcome;
   return view;
 }
 
-export function approverViewOf(ask: AskRecord): ApproverView {
-  return { name: ask.approver, address: ask.address, deadline: ask.deadline };
+export function requestViewOf(record: RequestRecord, ask: AskRecord): RequestView {
+  const view: RequestView = { subject: record.subject, status: record.status, stage: stageViewOf(record, ask.stage, ask.approver) };
+  for (const field of ["details", "reviewUrl", "requestedBy", "change", "outcome", "closedAt"] as const) {
+    if (record[field] !== undefined) (view as unknown as Record<string, unknown>)[field] = record[field];
+  }
+  return view;
+}
+
+export function approverViewOf(ask: AskRecord, record: RequestRecord): ApproverView {
+  const view: ApproverView = { name: ask.approver, address: ask.address, deadline: ask.deadline };
+  if (!record.stages[ask.stage].approvers.includes(ask.approver)) view.advice = true;
+  return view;
 }
 
 export function voteViewOf(vote: Vote): VoteView {
   const view: VoteView = { decision: vote.decision, decidedAt: vote.decidedAt };
   if (vote.comment !== undefined) view.comment = vote.comment;
+  if (vote.reason !== undefined) view.reason = vote.reason;
   if (vote.pendingSignal !== undefined) view.pending = true;
   return view;
 }
 
-/**
- * The page a GET shows. A closed request shows its outcome (and the approver's vote, if any)
- * first; then the approver's own decision; a vote the deadline recorded, or a deadline now past,
- * shows the missed deadline; otherwise the form.
- */
-export function showView(ask: AskRecord, request: RequestRecord, now: Date): PageView {
-  const requestView = requestViewOf(request);
-  const approver = approverViewOf(ask);
-  const vote = request.votes[ask.approver];
-  if (request.status !== "open") {
-    return vote === undefined
-      ? { kind: "closed", request: requestView, approver }
-      : { kind: "closed", request: requestView, approver, vote: voteViewOf(vote) };
+/** The page for a person who may not decide (or no longer), from the rule that said so. */
+function refusedView(why: Exclude<Eligibility, { kind: "eligible" }>, request: RequestView, approver: ApproverView, attempted?: Attempted): PageView {
+  const base = attempted === undefined ? { request, approver } : { request, approver, attempted };
+  switch (why.kind) {
+    case "alreadyDecided":
+      return { kind: "alreadyDecided", ...base, vote: voteViewOf(why.vote) };
+    case "noLongerAsked":
+      return { kind: "noLongerAsked", ...base, vote: voteViewOf(why.vote) };
+    case "requestClosed":
+      return why.vote === undefined ? { kind: "closed", ...base } : { kind: "closed", ...base, vote: voteViewOf(why.vote) };
+    case "stageEnded":
+      return { kind: "stageEnded", ...base };
+    case "deadlinePassed":
+      return { kind: "deadlinePassed", ...base };
   }
-  if (vote !== undefined && vote.decision !== "expired") {
-    return { kind: "alreadyDecided", request: requestView, approver, vote: voteViewOf(vote) };
-  }
-  if (vote !== undefined || now.getTime() >= Date.parse(ask.deadline)) {
-    return { kind: "deadlinePassed", request: requestView, approver };
-  }
-  return { kind: "form", request: requestView, approver, now };
+}
+
+/** The page a GET shows: the form while the approver may decide, otherwise why not. */
+export function showView(ask: AskRecord, record: RequestRecord, now: Date): PageView {
+  const request = requestViewOf(record, ask);
+  const approver = approverViewOf(ask, record);
+  const why = eligibilityOf(record, ask.stage, ask.approver, ask.deadline, now);
+  return why.kind === "eligible" ? { kind: "form", request, approver, now } : refusedView(why, request, approver);
 }
 
 /** The page answering a POST, from what the recorder did with the decision. */
 export function decisionView(outcome: RecordOutcome, attempted: Attempted): PageView {
-  switch (outcome.kind) {
-    case "notFound":
-      return { kind: "notFound" };
-    case "recorded":
-      return {
-        kind: "recorded",
-        request: requestViewOf(outcome.request),
-        approver: approverViewOf(outcome.ask),
-        vote: voteViewOf(outcome.vote),
-        signal: outcome.signal,
-        delivery: outcome.delivery,
-      };
-    case "duplicate":
-      return {
-        kind: "alreadyDecided",
-        request: requestViewOf(outcome.request),
-        approver: approverViewOf(outcome.ask),
-        vote: voteViewOf(outcome.vote),
-        attempted,
-      };
-    case "closed": {
-      const base = {
-        kind: "closed" as const,
-        request: requestViewOf(outcome.request),
-        approver: approverViewOf(outcome.ask),
-        attempted,
-      };
-      return outcome.vote === undefined ? base : { ...base, vote: voteViewOf(outcome.vote) };
-    }
-    case "deadlinePassed":
-      return {
-        kind: "deadlinePassed",
-        request: requestViewOf(outcome.request),
-        approver: approverViewOf(outcome.ask),
-        attempted,
-      };
-  }
+  if (outcome.kind === "notFound") return { kind: "notFound" };
+  const request = requestViewOf(outcome.request, outcome.ask);
+  const approver = approverViewOf(outcome.ask, outcome.request);
+  if (outcome.kind === "refused") return refusedView(outcome.why, request, approver, attempted);
+  return { kind: "recorded", request, approver, vote: voteViewOf(outcome.vote), signal: outcome.signal, delivery: outcome.delivery };
 }

@@ -1,83 +1,88 @@
 /**
- * close-request: runs once the Parallel state has ended (a signal, every branch done, or a
- * technical failure). Closes the record with the certain outcome, releases the asks (pending
- * approval links then show "closed"; pending SSM automations of iam approvers are stopped, so
- * nobody can act on a closed request from the console) and returns the execution output.
- * Idempotent: closing a closed request returns the stored result again.
+ * close-request: closes a request and returns the execution output. Invoked two ways:
+ *  - by the state machine after the last stage (or a stage's technical failure);
+ *  - by EventBridge when the execution ended otherwise (ABORTED, TIMED_OUT, FAILED), so a
+ *    stopped execution's links show "closed", its tokens are scrubbed and its automations stop.
+ * Closing decides the outcome from the stored counts, scrubs every task token, and releases each
+ * undecided ask through its channel (best effort). Idempotent: a closed request stays as it is.
  */
-import type { CloseRequestEvent, RequestRecord } from "../shared/model";
-import { ssmAutomations, type Automations } from "../shared/automations";
-import { ssmClient } from "../shared/clients";
-import { log } from "../shared/log";
-import { undecidedAsks } from "../shared/record-views";
-import { RequestNotFoundError } from "../shared/recorder";
-import { requestStoreFromEnv, type RequestStore } from "../shared/store";
-import { closeOutputOf, outcomeAtClose, type CloseOutput } from "./output";
+import type { CloseReason, RequestRecord } from "../../core/model";
+import { requestIdFor } from "../../core/ids";
+import { log } from "../../core/log";
+import { outcomeAtClose } from "../../core/outcome";
+import type { RequestStore } from "../../core/ports";
+import type { CloseRequestEvent } from "../../core/payloads";
+import { RequestNotFoundError } from "../../core/recorder";
+import { closeOutputOf, undecidedAsks, type CloseOutput } from "../../core/views";
+import { RELEASES, type AskRelease } from "../../channels/release";
+import { requestStoreFromEnv } from "../adapters/store";
+import { executionEndOf } from "../../core/execution-end";
 
 export interface CloseDeps {
   store: RequestStore;
-  /** Stops the iam channel's automations; without it (no iam approvers) none are stopped. */
-  automations?: Pick<Automations, "stop">;
+  releases?: Readonly<Record<string, AskRelease | undefined>>;
   now?: () => Date;
 }
 
-/** Stops run a few at a time: SSM throttles bursts, and a request has up to 50 approvers. */
-const STOP_CONCURRENCY = 5;
+/** Releases run a few at a time: services throttle bursts, and a request has up to 50 asks. */
+const RELEASE_CONCURRENCY = 5;
 
 /**
- * Stops the automations still waiting for an approver who has not decided. Best effort: the
- * request is already closed, so a decision made in an automation that could not be stopped is
- * refused when it arrives (and the automation ends at its own timeout); failing the close for it
- * would fail an execution whose outcome is known.
+ * Best effort: the request is already closed, so a decision made through an ask that could not
+ * be released is refused when it arrives; failing the close for it would fail an execution whose
+ * outcome is known.
  */
-async function stopPendingAutomations(automations: Pick<Automations, "stop">, request: RequestRecord): Promise<void> {
-  const pending = undecidedAsks(request).filter(
-    (ref) => ref.channel === "iam" && ref.automationExecutionId !== undefined,
-  );
-  for (let start = 0; start < pending.length; start += STOP_CONCURRENCY) {
+async function releasePendingAsks(deps: CloseDeps, request: RequestRecord): Promise<void> {
+  const pending = undecidedAsks(request).filter((ask) => deps.releases?.[ask.channel] !== undefined);
+  for (let start = 0; start < pending.length; start += RELEASE_CONCURRENCY) {
     await Promise.all(
-      pending.slice(start, start + STOP_CONCURRENCY).map(async (ref) => {
-        const fields = { requestId: request.requestId, automationExecutionId: ref.automationExecutionId };
+      pending.slice(start, start + RELEASE_CONCURRENCY).map(async (ask) => {
+        const fields = { requestId: request.requestId, stage: ask.stage, approver: ask.approver, channel: ask.channel };
         try {
-          log.info("pending approval automation stopped", {
-            ...fields,
-            result: await automations.stop(ref.automationExecutionId!),
-          });
+          log.info("pending ask released", { ...fields, result: await deps.releases![ask.channel]!.release(ask) });
         } catch (error) {
-          log.error("could not stop a pending approval automation", { ...fields, error });
+          log.error("could not release a pending ask", { ...fields, error });
         }
       }),
     );
   }
 }
 
-/** Everything the asks still hold once the request is closed. Safe to repeat. */
-async function releaseAsks(deps: CloseDeps, request: RequestRecord): Promise<void> {
-  await deps.store.scrubTaskTokens(request);
-  if (deps.automations) await stopPendingAutomations(deps.automations, request);
-}
-
-export async function closeRequest(deps: CloseDeps, event: CloseRequestEvent): Promise<CloseOutput> {
-  const { requestId } = event;
-  const failed = event.failed === true;
+export async function closeRequest(deps: CloseDeps, requestId: string, reason: CloseReason): Promise<CloseOutput> {
   let request = await deps.store.getRequest(requestId);
   if (request === undefined) throw new RequestNotFoundError(requestId);
-
   if (request.status === "open") {
-    const { outcome, inconsistent } = outcomeAtClose(request, failed);
-    if (inconsistent)
-      log.error("workflow ended but the votes decide nothing; reporting expired", { requestId, failed });
-    const closed = await deps.store.closeRequest(requestId, outcome, deps.now?.() ?? new Date());
+    const { outcome, endedInStage, inconsistent } = outcomeAtClose(request, reason);
+    if (inconsistent) log.error("workflow completed but the votes decide nothing; reporting expired", { requestId, endedInStage });
+    const closed = await deps.store.closeRequest(requestId, { outcome, endedInStage, reason, closedAt: deps.now?.() ?? new Date() });
     if (closed.kind === "notFound") throw new RequestNotFoundError(requestId);
     request = closed.request; // alreadyClosed: a concurrent close won; its result stands
   }
-  await releaseAsks(deps, request);
-  log.info("request closed", { requestId, outcome: request.outcome ?? null, failed });
+  await deps.store.scrubTaskTokens(request);
+  await releasePendingAsks(deps, request);
+  log.info("request closed", { requestId, outcome: request.outcome ?? null, reason: request.closeReason ?? reason });
   return closeOutputOf(request);
 }
 
-/** Created on first stop only: requests without iam approvers never touch SSM. */
-const lazySsmAutomations: Pick<Automations, "stop"> = { stop: (id) => ssmAutomations(ssmClient()).stop(id) };
+/** The state machine's call, or EventBridge's "Step Functions Execution Status Change". */
+export async function handleClose(deps: CloseDeps, event: CloseRequestEvent | unknown): Promise<CloseOutput | { ignored: string }> {
+  const ended = executionEndOf(event);
+  if (ended === undefined) {
+    const { requestId, reason } = event as CloseRequestEvent;
+    return closeRequest(deps, requestId, reason ?? "completed");
+  }
+  if (ended.kind === "ignored") {
+    log.warn("execution event ignored", { reason: ended.reason });
+    return { ignored: ended.reason };
+  }
+  const requestId = requestIdFor(ended.executionArn);
+  // An execution that failed before its record opened (invalid input) has nothing to close.
+  if ((await deps.store.getRequest(requestId)) === undefined) {
+    log.info("execution ended before its request opened; nothing to close", { executionArn: ended.executionArn, status: ended.status });
+    return { ignored: "no request record for this execution" };
+  }
+  return closeRequest(deps, requestId, ended.reason);
+}
 
-export const handler = (event: CloseRequestEvent): Promise<CloseOutput> =>
-  closeRequest({ store: requestStoreFromEnv(), automations: lazySsmAutomations }, event);
+export const handler = (event: unknown): Promise<CloseOutput | { ignored: string }> =>
+  handleClose({ store: requestStoreFromEnv(), releases: RELEASES }, event);

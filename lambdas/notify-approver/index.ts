@@ -1,54 +1,99 @@
 /**
- * notify-approver (link channel): keeps the branch's task token in the store under a fresh
- * capability id and emails the approver one link to the approval page for it. The token stays
- * in the store: it is in no message, URL or log line. The state machine waits for the callback
- * (`.waitForTaskToken`), so what this returns is ignored.
+ * notify-approver (link channel's ask function): checks that the approver can receive email,
+ * keeps the branch's task token in the store behind their ask id, and emails them one link to
+ * the approval page. The token stays in the store: it is in no message, URL or log line. The
+ * state machine waits for the callback (`.waitForTaskToken`), so what this returns is ignored.
+ *
+ * An approver without a confirmed subscription is not asked: the task fails with
+ * `Approval.Unreachable` and their part is recorded as `unreachable` (counting like a missed
+ * deadline), so the stage does not wait days for someone who will never see the link. SNS
+ * throttling fails with `Approval.ChannelThrottled` (the state machine backs off and retries);
+ * SNS refusing to publish fails with `Approval.ChannelFailed` (recorded as `failed`).
  */
 import { PublishCommand } from "@aws-sdk/client-sns";
-import { snsClient } from "../shared/clients";
-import { freshId } from "../shared/ids";
-import { log } from "../shared/log";
-import type { AskApproverEvent } from "../shared/model";
-import { requestStoreFromEnv, type RequestStore } from "../shared/store";
+import { CHANNEL_FAILED_ERROR, CHANNEL_THROTTLED_ERROR, UNREACHABLE_ERROR, WorkflowError } from "../../core/errors";
+import { ENV, requireEnv } from "../../core/environment";
+import { log } from "../../core/log";
+import type { RequestStore } from "../../core/ports";
+import type { AskEvent } from "../../core/payloads";
+import { describeError, isThrottling } from "../adapters/aws-errors";
+import { snsClient } from "../adapters/sns-client";
+import { requestStoreFromEnv } from "../adapters/store";
 import { composeApprovalEmail, type ApprovalEmail } from "./message";
+import { hasConfirmedEmailSubscription } from "./subscriptions";
 
 export type Publish = (topicArn: string, email: ApprovalEmail) => Promise<void>;
+export type IsReachable = (topicArn: string, email: string) => Promise<boolean>;
 
 export interface NotifyDeps {
   store: RequestStore;
   publish: Publish;
+  isReachable: IsReachable;
   approvalPageUrl: string;
   now?: () => Date;
 }
 
 export type NotifyResult = { notified: true } | { notified: false; reason: "requestNotOpen" };
 
-export async function notifyApprover(deps: NotifyDeps, event: AskApproverEvent): Promise<NotifyResult> {
-  const { requestId, request, approver, timeoutSeconds } = event;
+/** An SNS failure as the state machine should see it: throttled (retry later) or failed (give up). */
+function channelError(approver: string, step: string, error: unknown): WorkflowError {
+  const name = isThrottling(error) ? CHANNEL_THROTTLED_ERROR : CHANNEL_FAILED_ERROR;
+  return new WorkflowError(name, `SNS could not ${step} for ${approver}: ${describeError(error)}`);
+}
+
+async function checkReachable(deps: NotifyDeps, event: AskEvent, topicArn: string): Promise<void> {
+  const { approver, requestId } = event;
+  let reachable: boolean;
+  try {
+    reachable = await deps.isReachable(topicArn, approver.address);
+  } catch (error) {
+    throw channelError(approver.name, "list the subscriptions of the topic", error);
+  }
+  if (reachable) return;
+  log.error("approver unreachable: their topic has no confirmed email subscription; recorded as unreachable", {
+    requestId,
+    stage: event.stage.name,
+    approver: approver.name,
+    topicArn,
+  });
+  throw new WorkflowError(
+    UNREACHABLE_ERROR,
+    `${approver.name} has no confirmed email subscription (unconfirmed, unsubscribed or deleted), so they were not sent the request`,
+  );
+}
+
+export async function notifyApprover(deps: NotifyDeps, event: AskEvent): Promise<NotifyResult> {
+  const { requestId, request, approver, stage, timeoutSeconds, taskToken } = event;
+  const topicArn = approver.topicArn;
+  if (topicArn === undefined || taskToken === undefined) throw new Error(`notify-approver: ${approver.name} has no topic or task token`);
+  const fields = { requestId, stage: stage.name, approver: approver.name };
+  await checkReachable(deps, event, topicArn);
+
   const now = deps.now?.() ?? new Date();
   // The task's own timer started a moment earlier, so it always fires first; a decision that
   // lands in between is still honoured by record-expiry.
   const deadline = new Date(now.getTime() + timeoutSeconds * 1000).toISOString();
-  const askId = freshId();
   const stored = await deps.store.putAsk({
-    askId,
     requestId,
+    stage: stage.index,
     approver: approver.name,
     address: approver.address,
     channel: "link",
-    taskToken: event.taskToken,
+    taskToken,
     deadline,
     createdAt: now.toISOString(),
   });
-  if (stored === "requestNotOpen") {
-    log.warn("request no longer open; approver not notified", { requestId, approver: approver.name });
-    return { notified: false, reason: stored };
+  if (stored.kind === "requestNotOpen") {
+    log.warn("request no longer open; approver not notified", fields);
+    return { notified: false, reason: "requestNotOpen" };
   }
-  await deps.publish(
-    approver.topicArn,
-    composeApprovalEmail({ request, approver: approver.name, askId, deadline, approvalPageUrl: deps.approvalPageUrl }),
-  );
-  log.info("approver notified", { requestId, approver: approver.name, deadline });
+  const email = composeApprovalEmail({ request, stage, approver: approver.name, askId: stored.askId, deadline, approvalPageUrl: deps.approvalPageUrl });
+  try {
+    await deps.publish(topicArn, email);
+  } catch (error) {
+    throw channelError(approver.name, "publish the approval request", error);
+  }
+  log.info(stored.previous ? "approver notified again (retried ask, same link)" : "approver notified", { ...fields, deadline });
   return { notified: true };
 }
 
@@ -56,8 +101,10 @@ export const snsPublish: Publish = async (topicArn, email) => {
   await snsClient().send(new PublishCommand({ TopicArn: topicArn, Subject: email.subject, Message: email.body }));
 };
 
-export const handler = (event: AskApproverEvent): Promise<NotifyResult> => {
-  const approvalPageUrl = process.env.APPROVAL_PAGE_URL;
-  if (!approvalPageUrl) throw new Error("APPROVAL_PAGE_URL is not set");
-  return notifyApprover({ store: requestStoreFromEnv(), publish: snsPublish, approvalPageUrl }, event);
-};
+export const snsIsReachable: IsReachable = (topicArn, email) => hasConfirmedEmailSubscription(snsClient(), topicArn, email);
+
+export const handler = (event: AskEvent): Promise<NotifyResult> =>
+  notifyApprover(
+    { store: requestStoreFromEnv(), publish: snsPublish, isReachable: snsIsReachable, approvalPageUrl: requireEnv(ENV.approvalPageUrl) },
+    event,
+  );

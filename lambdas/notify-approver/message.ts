@@ -3,7 +3,9 @@
  * would receive. The message carries one link, to the approval page for this ask; the task token
  * is never part of it.
  */
-import type { RequestSummary } from "../shared/model";
+import type { RequestSummary } from "../../core/model";
+import type { StageRef } from "../../core/payloads";
+import { approvalLink } from "../../core/routes";
 
 /** SNS rejects a Subject of 100 characters or more, or one with control or non-ASCII characters. */
 export const MAX_EMAIL_SUBJECT_LENGTH = 99;
@@ -11,6 +13,7 @@ const SUBJECT_PREFIX = "Approval requested: ";
 
 export interface ApprovalEmailInput {
   request: RequestSummary;
+  stage: StageRef;
   approver: string;
   askId: string;
   /** ISO 8601 time after which the link no longer accepts a decision. */
@@ -24,10 +27,19 @@ export interface ApprovalEmail {
   body: string;
 }
 
-/** The approval page link for an ask: `<base>/r/<askId>`, with or without a trailing slash on the base. */
-export function approvalLink(approvalPageUrl: string, askId: string): string {
-  const base = approvalPageUrl.endsWith("/") ? approvalPageUrl : `${approvalPageUrl}/`;
-  return `${base}r/${encodeURIComponent(askId)}`;
+export { approvalLink };
+
+/** "stage 2 of 3: owners", or nothing for a single-stage request. */
+export function stageLine(stage: StageRef): string | undefined {
+  return stage.count > 1 ? `Stage ${stage.index + 1} of ${stage.count}: ${stage.name}` : undefined;
+}
+
+/** "2 of 3 approvers of this stage must approve." */
+function quorumLine(request: RequestSummary, stage: StageRef): string {
+  const layout = request.stages[stage.index];
+  const voters = layout?.approvers.length ?? 0;
+  const who = stage.count > 1 ? "approvers of this stage" : "approvers";
+  return layout === undefined ? "" : layout.quorum === voters ? `All ${voters} ${who} must approve.` : `${layout.quorum} of ${voters} ${who} must approve.`;
 }
 
 /** An SNS-safe one-line subject: accents dropped, other non-ASCII as "?", whitespace collapsed, cut with "...". */
@@ -51,12 +63,10 @@ export function readableDeadline(deadline: string): string {
 }
 
 export function composeApprovalEmail(input: ApprovalEmailInput): ApprovalEmail {
-  const { request, approver, askId, deadline, approvalPageUrl } = input;
-  const lines: string[] = [
-    `Your approval is requested, as approver "${approver}".`,
-    "",
-    `Subject:      ${request.subject}`,
-  ];
+  const { request, stage, approver, askId, deadline, approvalPageUrl } = input;
+  const lines: string[] = [`Your approval is requested, as approver "${approver}".`, "", `Subject:      ${request.subject}`];
+  const inStage = stageLine(stage);
+  if (inStage !== undefined) lines.push(`Stage:        ${inStage.replace(/^Stage /, "")}`);
   if (request.requestedBy !== undefined) lines.push(`Requested by: ${request.requestedBy}`);
   if (request.reviewUrl !== undefined) lines.push(`Review:       ${request.reviewUrl}`);
   lines.push(`Decide by:    ${readableDeadline(deadline)}`);
@@ -69,7 +79,7 @@ export function composeApprovalEmail(input: ApprovalEmailInput): ApprovalEmail {
     "Opening the page decides nothing: it shows the request and asks you to choose.",
     "The link is personal: anyone who has it can decide in your name, so do not forward this message.",
     "",
-    `Request ${request.id}: ${request.quorum} of ${request.approvers.length} approvers must approve.`,
+    `Request ${request.id}. ${quorumLine(request, stage)}`,
   );
   return { subject: emailSubject(request.subject), body: lines.join("\n") };
 }

@@ -1,16 +1,19 @@
 /**
  * open-request: validates the execution input and writes the request record. An invalid input
- * fails with `Approval.InvalidInput` before anything is written.
+ * fails the execution with `Approval.InvalidInput` before anything is written or anyone asked.
+ * The request id is derived from the execution ARN, so a retried invocation finds its record.
  */
-import type { OpenRequestEvent, OpenRequestResult } from "../shared/model";
-import { validateExecutionInput } from "../shared/execution-input";
-import { freshId } from "../shared/ids";
-import { log } from "../shared/log";
-import { requestSummaryOf } from "../shared/record-views";
-import { requestStoreFromEnv, type RequestStore } from "../shared/store";
+import { validateExecutionInput } from "../../core/execution-input";
+import { requestIdFor } from "../../core/ids";
+import { log } from "../../core/log";
+import type { RequestStore } from "../../core/ports";
+import type { OpenRequestEvent, OpenRequestResult } from "../../core/payloads";
+import { requestSummaryOf } from "../../core/views";
+import { ENV } from "../../core/environment";
+import { requestStoreFromEnv, retentionDaysFrom } from "../adapters/store";
 import { newRequestRecord } from "./request-record";
 
-export async function openRequest(store: RequestStore, event: OpenRequestEvent): Promise<OpenRequestResult> {
+export async function openRequest(store: RequestStore, event: OpenRequestEvent, retentionDays: number): Promise<OpenRequestResult> {
   let input;
   try {
     input = validateExecutionInput(event.input);
@@ -18,16 +21,15 @@ export async function openRequest(store: RequestStore, event: OpenRequestEvent):
     log.warn("execution input rejected", { executionArn: event.executionArn, error });
     throw error;
   }
-  const requestId = freshId();
-  const record = await store.openRequest(newRequestRecord(requestId, input, event));
-  log.info("request opened", {
+  const requestId = requestIdFor(event.executionArn);
+  const opened = await store.openRequest(newRequestRecord(requestId, input, event, retentionDays));
+  log.info(opened.kind === "opened" ? "request opened" : "request already open (retried invocation)", {
     requestId,
     executionArn: event.executionArn,
-    approvers: record.approvers.length,
-    quorum: record.quorum,
+    stages: opened.request.stages.map((stage) => ({ name: stage.name, quorum: stage.quorum, approvers: stage.approvers.length + stage.advisors.length })),
   });
-  return { requestId, request: requestSummaryOf(record) };
+  return { requestId, request: requestSummaryOf(opened.request) };
 }
 
 export const handler = (event: OpenRequestEvent): Promise<OpenRequestResult> =>
-  openRequest(requestStoreFromEnv(), event);
+  openRequest(requestStoreFromEnv(), event, retentionDaysFrom(process.env[ENV.recordRetentionDays]));

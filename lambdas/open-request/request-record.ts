@@ -1,27 +1,49 @@
-/** The request record as first written: validated input, identity, zero counts. Pure. */
-import type { ExecutionInput, OpenRequestEvent } from "../shared/model";
-import type { NewRequestRecord } from "../shared/store";
+/** The request record as first written: validated input, its stages, zero counts, a TTL. Pure. */
+import type { ExecutionInput, StageRecord } from "../../core/model";
+import type { NewRequestRecord } from "../../core/ports";
+import type { OpenRequestEvent, StageLayout } from "../../core/payloads";
 
-export function newRequestRecord(requestId: string, input: ExecutionInput, event: OpenRequestEvent): NewRequestRecord {
-  const { approvers, quorum } = event;
-  // The definition builder passes these from validated config; a mismatch here is a deployment bug.
-  if (!Array.isArray(approvers) || approvers.length === 0)
-    throw new Error("open-request: approvers must be a non-empty list");
-  if (!Number.isInteger(quorum) || quorum < 1 || quorum > approvers.length) {
-    throw new Error(`open-request: quorum ${quorum} must be between 1 and ${approvers.length}`);
-  }
+const SECONDS_PER_DAY = 86_400;
+
+function stageRecordOf(layout: StageLayout): StageRecord {
+  const voters = layout.approvers.length;
+  // The definition builder passes these from validated config; a mismatch is a deployment bug.
+  if (voters + layout.advisors.length === 0) throw new Error(`open-request: stage ${layout.name} has no approvers`);
+  const quorumOk = voters === 0 ? layout.quorum === 0 : Number.isInteger(layout.quorum) && layout.quorum >= 1 && layout.quorum <= voters;
+  if (!quorumOk) throw new Error(`open-request: quorum ${layout.quorum} of stage ${layout.name} must be from 1 to ${voters}`);
+  return {
+    name: layout.name,
+    quorum: layout.quorum,
+    approvers: layout.approvers,
+    advisors: layout.advisors,
+    approvals: 0,
+    rejections: 0,
+    misses: 0,
+    declined: 0,
+    votes: {},
+    asks: {},
+  };
+}
+
+/**
+ * The TTL from the moment the record opens: the longest the request can stay open (every stage
+ * waiting its whole deadline, plus a day for retries) and then the retention. Closing replaces it
+ * with closedAt + retention; an execution that never closes still disappears.
+ */
+export function initialExpiry(event: OpenRequestEvent, retentionDays: number): number {
+  const waits = event.stages.reduce((sum, stage) => sum + stage.timeoutSeconds, 0);
+  return Math.floor(Date.parse(event.startedAt) / 1000) + waits + SECONDS_PER_DAY + retentionDays * SECONDS_PER_DAY;
+}
+
+export function newRequestRecord(requestId: string, input: ExecutionInput, event: OpenRequestEvent, retentionDays: number): NewRequestRecord {
+  if (!Array.isArray(event.stages) || event.stages.length === 0) throw new Error("open-request: stages must be a non-empty list");
   return {
     requestId,
     status: "open",
     ...input,
     executionArn: event.executionArn,
-    approvers,
-    quorum,
-    approvals: 0,
-    rejections: 0,
-    expirations: 0,
-    votes: {},
-    asks: {},
+    stages: event.stages.map(stageRecordOf),
     openedAt: event.startedAt,
+    expiresAt: initialExpiry(event, retentionDays),
   };
 }

@@ -1,12 +1,38 @@
 /**
- * record-expiry: an approver's task timed out. Records `expired` for them (unless their decision
- * or the request's end came first) and returns the signal the branch must raise.
+ * record-expiry: an approver's ask ended without a verdict (their deadline passed, they could not
+ * be reached, their channel failed). Records that through the recorder, unless their decision or
+ * the request's end came first, and raises the stage-ending signal itself when it settles the
+ * stage (the branch fails with it and the Parallel ends); otherwise the branch simply ends.
  */
-import { sfnVoteCallbacks } from "../shared/callbacks";
-import { sfnClient } from "../shared/clients";
-import type { RecordExpiryEvent, RecordExpiryResult } from "../shared/model";
-import { recordExpiry } from "../shared/recorder";
-import { requestStoreFromEnv } from "../shared/store";
+import { noVerdictOf } from "../../core/channel-spec";
+import { SIGNAL_ERRORS, WorkflowError } from "../../core/errors";
+import type { Signal } from "../../core/model";
+import type { RecordExpiryEvent, RecordExpiryResult } from "../../core/payloads";
+import { recordNoVerdict, type StoreDeps } from "../../core/recorder";
+import { requestStoreFromEnv } from "../adapters/store";
+
+const CAUSES: Record<Exclude<Signal, "none">, string> = {
+  quorumReached: "the quorum was already reached",
+  rejected: "the stage can no longer be approved and someone rejected it",
+  expired: "the stage can no longer be approved: too many approvers did not decide",
+};
+
+export async function recordExpiry(deps: StoreDeps, event: RecordExpiryEvent): Promise<RecordExpiryResult> {
+  const { decision, reason } = noVerdictOf(event.error?.Error ?? "", event.error?.Cause, event.as);
+  const result = await recordNoVerdict(deps, {
+    requestId: event.requestId,
+    stage: event.stage,
+    approver: event.approver,
+    decision,
+    reason,
+    decidedBy: decision === "expired" ? "deadline" : "workflow",
+    channel: decision === "expired" ? "deadline" : event.channel,
+  });
+  if (result.signal !== "none") {
+    throw new WorkflowError(SIGNAL_ERRORS[result.signal], `${event.approver} ${decision === "expired" ? "missed the deadline" : `is ${decision}`}; ${CAUSES[result.signal]}`);
+  }
+  return { signal: "none", approver: event.approver, decision: result.vote?.decision ?? "none" };
+}
 
 export const handler = (event: RecordExpiryEvent): Promise<RecordExpiryResult> =>
-  recordExpiry({ store: requestStoreFromEnv(), callbacks: sfnVoteCallbacks(sfnClient()) }, event);
+  recordExpiry({ store: requestStoreFromEnv() }, event);

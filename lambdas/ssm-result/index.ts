@@ -3,160 +3,126 @@
  * automations ends. Reads the execution through the SSM API (the event says only that the step
  * ended), finds the ask by the correlation id the automation was started with, and records the
  * outcome through the same decision recorder as the approval page:
- *   Approved / Rejected → the approver's vote, decided by the IAM principal SSM reports;
- *   TimedOut            → expired (as the state machine's own timer would record it);
- *   Cancelled           → expired, unless the request already closed (closing cancels them);
- *   Failed, no decision → the approver's task fails (a technical failure of the channel).
+ *   approved / rejected (step-outcome.ts) → the approver's vote, decided by the principal SSM reports;
+ *   TimedOut  → expired, as the state machine's own timer would record it;
+ *   Cancelled → failed ("the automation was cancelled"), unless the request already closed;
+ *   Failed with no sign of a decision → failed, with SSM's failure message.
  *
- * Only the automation ssm-start recorded for the ask counts, so an automation someone else started
- * with a copied correlation id decides nothing. Events that can never apply (another document, an
- * unknown execution, no correlation id) are logged and ignored; duplicates find the vote already
- * there. Failures that may pass (throttling, a callback not delivered, SSM not showing the end
- * yet) throw, so Lambda retries the event and finally sends it to the dead-letter queue.
+ * Only the automation ssm-start recorded for the ask counts, so an automation someone else
+ * started with a copied correlation id decides nothing. Events that can never apply (another
+ * document, an unknown execution, no correlation id) are logged and ignored; duplicates find the
+ * vote already there. Failures that may pass (throttling, a callback not delivered, SSM not
+ * showing the end yet) and executions of a shape never seen throw, so Lambda retries the event
+ * (twice, over about three minutes) and then sends it to the dead-letter queue; the log line says why.
  */
-import { sfnVoteCallbacks, type TaskCallbackClient } from "../shared/callbacks";
-import { sfnClient, ssmClient } from "../shared/clients";
-import { ssmAutomations, type Automations } from "../shared/automations";
-import { isWellFormedId } from "../shared/ids";
-import { log } from "../shared/log";
-import { recordDecision, type RecorderDeps, type RecordOutcome } from "../shared/recorder";
-import { requestStoreFromEnv } from "../shared/store";
-import { failApproverTask } from "./fail-task";
+import { isWellFormedId } from "../../core/ids";
+import { log } from "../../core/log";
+import type { AskRecord } from "../../core/model";
+import { recordDecision, recordNoVerdictForAsk, type RecorderDeps } from "../../core/recorder";
+import { ENV, requireEnv } from "../../core/environment";
+import { sfnTaskCallbacks } from "../adapters/callbacks";
+import { sfnClient } from "../adapters/sfn-client";
+import { ssmAutomations } from "../adapters/ssm-automations";
+import { ssmClient } from "../adapters/ssm-client";
+import { requestStoreFromEnv } from "../adapters/store";
 import { parseStepStatusEvent } from "./parse-automation-event";
-import { PendingCallbackError, recordChannelExpiry, type ChannelExpiryOutcome } from "./record-channel-expiry";
-import { correlationIdOf, stepOutcomeOf, type AutomationExecutionView } from "./step-outcome";
+import { correlationIdOf, stepOutcomeOf, type AutomationExecutionView, type StepOutcome } from "./step-outcome";
 
 export interface SsmResultDeps extends RecorderDeps {
   automations: { get(automationExecutionId: string): Promise<AutomationExecutionView | undefined> };
-  /** Fails an approver's task when the channel broke. */
-  tasks: TaskCallbackClient;
   /** This stack's approval document. */
   documentName: string;
 }
 
 export type SsmResultOutcome =
   | { handled: "ignored"; reason: string }
-  | { handled: "decision"; outcome: RecordOutcome["kind"] }
-  | { handled: "expiry"; outcome: ChannelExpiryOutcome["kind"] }
-  | { handled: "channelFailed"; outcome: "failed" | "closed" | "alreadySettled" };
+  | { handled: "decision"; outcome: string }
+  | { handled: "noVerdict"; decision: string; recorded: boolean };
 
-/** The event cannot be applied yet but will be: thrown so that it is retried. */
+/** The event cannot be applied yet, or not at all without a person: thrown so it is retried, then dead-lettered. */
 export class RetryLaterError extends Error {
-  constructor(message: string) {
+  constructor(message: string, name = "Approval.RetryLater") {
     super(message);
-    this.name = "Approval.RetryLater";
+    this.name = name;
   }
 }
 
-/** What `decidedBy` says when an automation was cancelled before the approver decided. */
-export const CANCELLED_BY = "automation cancelled";
+/** The ask this event is about, or why it is ignored. */
+async function askOf(deps: SsmResultDeps, executionId: string, execution: AutomationExecutionView): Promise<AskRecord | string> {
+  if (execution.DocumentName !== deps.documentName) return "automation of another document";
+  const correlationId = correlationIdOf(execution);
+  if (!isWellFormedId(correlationId)) return "the automation has no correlation id";
+  const ask = await deps.store.getAsk(correlationId);
+  if (ask === undefined) return "no ask has this correlation id";
+  if (ask.channel !== "iam") return "the correlation id is not an iam ask";
+  if (ask.automationExecutionId === undefined) {
+    const request = await deps.store.getRequest(ask.requestId);
+    // ssm-start records the execution right after starting it; an approver is rarely faster.
+    if (request?.status === "open") throw new RetryLaterError(`automation ${executionId} ended before it was recorded for its ask`);
+    return "the automation was never recorded and the request is closed";
+  }
+  return ask.automationExecutionId === executionId ? ask : "not the automation started for this ask (an earlier attempt, or a copy)";
+}
+
+async function apply(deps: SsmResultDeps, ask: AskRecord, outcome: Exclude<StepOutcome, { kind: "notFinal" | "unknownShape" }>): Promise<SsmResultOutcome> {
+  if (outcome.kind === "decided") {
+    const { decidedAt } = outcome;
+    // Judged at the moment the approver decided, not when this event arrived (it may be a retry).
+    const result = await recordDecision(
+      { ...deps, now: decidedAt ? () => decidedAt : deps.now },
+      { askId: ask.askId, decision: outcome.decision, comment: outcome.comment, decidedBy: outcome.decidedBy ?? ask.address, channel: "iam" },
+    );
+    const pending =
+      (result.kind === "recorded" && result.delivery === "pending") ||
+      (result.kind === "refused" && result.request.status === "open" && result.request.stages[ask.stage].votes[ask.approver]?.pendingSignal !== undefined);
+    if (pending) throw new RetryLaterError(`callback for ${ask.approver} not delivered yet`, "Approval.CallbackPending");
+    return { handled: "decision", outcome: result.kind === "refused" ? `refused: ${result.why.kind}` : result.kind };
+  }
+  const noVerdict =
+    outcome.kind === "timedOut"
+      ? { decision: "expired" as const, reason: "the SSM approval timed out", decidedBy: "deadline", channel: "deadline" }
+      : outcome.kind === "cancelled"
+        ? { decision: "failed" as const, reason: "the SSM automation was cancelled before a decision", decidedBy: "workflow", channel: "iam" }
+        : { decision: "failed" as const, reason: `the SSM approval failed: ${outcome.reason}`, decidedBy: "workflow", channel: "iam" };
+  const result = await recordNoVerdictForAsk(deps, ask, noVerdict);
+  if (result.delivery === "pending") throw new RetryLaterError(`callback for ${ask.approver} not delivered yet`, "Approval.CallbackPending");
+  if (noVerdict.decision === "failed" && result.recorded) log.error("iam approval ended without a decision", { requestId: ask.requestId, approver: ask.approver, reason: noVerdict.reason });
+  return { handled: "noVerdict", decision: noVerdict.decision, recorded: result.recorded };
+}
 
 export async function recordAutomationResult(deps: SsmResultDeps, event: unknown): Promise<SsmResultOutcome> {
   const ignore = (reason: string, fields: Record<string, unknown> = {}): SsmResultOutcome => {
     log.warn("automation event ignored", { reason, ...fields });
     return { handled: "ignored", reason };
   };
-
   const parsed = parseStepStatusEvent(event);
   if (parsed.kind === "ignored") return ignore(parsed.reason);
   const { executionId, status } = parsed;
-  if (parsed.documentName !== deps.documentName)
-    return ignore("automation of another document", { executionId, document: parsed.documentName });
-
+  if (parsed.documentName !== deps.documentName) return ignore("automation of another document", { executionId, document: parsed.documentName });
   const execution = await deps.automations.get(executionId);
   if (execution === undefined) return ignore("unknown automation execution", { executionId });
-  if (execution.DocumentName !== deps.documentName)
-    return ignore("automation of another document", { executionId, document: execution.DocumentName });
-  const correlationId = correlationIdOf(execution);
-  if (!isWellFormedId(correlationId)) return ignore("the automation has no correlation id", { executionId });
+  const ask = await askOf(deps, executionId, execution);
+  if (typeof ask === "string") return ignore(ask, { executionId });
 
-  const ask = await deps.store.getAsk(correlationId);
-  if (ask === undefined) return ignore("no ask has this correlation id", { executionId });
-  const fields = { executionId, status, requestId: ask.requestId, approver: ask.approver };
-  if (ask.channel !== "iam") return ignore("the correlation id is not an iam ask", fields);
-  if (ask.automationExecutionId === undefined) {
-    const request = await deps.store.getRequest(ask.requestId);
-    // ssm-start records the execution right after starting it; an approver is rarely faster.
-    if (request?.status === "open")
-      throw new RetryLaterError(`automation ${executionId} ended before it was recorded for its ask`);
-    return ignore("the automation was never recorded and the request is closed", fields);
-  }
-  if (ask.automationExecutionId !== executionId) return ignore("not the automation started for this ask", fields);
-
+  const fields = { executionId, status, requestId: ask.requestId, stage: ask.stage, approver: ask.approver };
   const outcome = stepOutcomeOf(execution, status);
-  switch (outcome.kind) {
-    case "notFinal":
-      throw new RetryLaterError(`automation ${executionId}: ${outcome.reason}`);
-
-    case "decided": {
-      const { decidedAt } = outcome;
-      // Judged at the moment the approver decided, not when this event arrived (it may be a retry).
-      const recorderDeps: RecorderDeps = {
-        store: deps.store,
-        callbacks: deps.callbacks,
-        now: decidedAt ? () => decidedAt : deps.now,
-      };
-      const result = await recordDecision(recorderDeps, {
-        askId: ask.askId,
-        decision: outcome.decision,
-        comment: outcome.comment,
-        decidedBy: outcome.decidedBy ?? ask.address,
-        channel: "iam",
-      });
-      const pending =
-        (result.kind === "recorded" && result.delivery === "pending") ||
-        (result.kind === "duplicate" && result.vote.pendingSignal !== undefined && result.request.status === "open");
-      if (pending)
-        throw new PendingCallbackError(ask.requestId, ask.approver, "Step Functions did not take the callback");
-      log.info("automation decision handled", { ...fields, decision: outcome.decision, outcome: result.kind });
-      return { handled: "decision", outcome: result.kind };
-    }
-
-    case "timedOut":
-    case "cancelled": {
-      const result = await recordChannelExpiry(
-        deps,
-        outcome.kind === "timedOut"
-          ? { askId: ask.askId, decidedBy: "deadline", channel: "deadline" }
-          : { askId: ask.askId, decidedBy: CANCELLED_BY, channel: "iam" },
-      );
-      log.info("automation expiry handled", { ...fields, outcome: result.kind });
-      return { handled: "expiry", outcome: result.kind };
-    }
-
-    case "failed": {
-      const request = await deps.store.getRequest(ask.requestId);
-      if (
-        request === undefined ||
-        request.status !== "open" ||
-        request.votes[ask.approver] !== undefined ||
-        ask.taskToken === undefined
-      ) {
-        log.warn("approve step failed after the approver's part was settled", { ...fields, reason: outcome.reason });
-        return { handled: "channelFailed", outcome: "alreadySettled" };
-      }
-      const result = await failApproverTask(deps.tasks, ask.taskToken, ask.approver, outcome.reason);
-      log.error("iam approval failed without a decision", { ...fields, reason: outcome.reason, outcome: result });
-      return { handled: "channelFailed", outcome: result };
-    }
+  if (outcome.kind === "notFinal") throw new RetryLaterError(`automation ${executionId}: ${outcome.reason}`);
+  if (outcome.kind === "unknownShape") {
+    log.error("automation result of an unknown shape; sent to the dead-letter queue after retries, nothing recorded", { ...fields, reason: outcome.reason });
+    throw new RetryLaterError(`automation ${executionId}: ${outcome.reason}`, "Approval.UnknownAutomationResult");
   }
-}
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
+  const result = await apply(deps, ask, outcome);
+  log.info("automation result handled", { ...fields, ...result });
+  return result;
 }
 
 /** The container's clients (created once per container), with this function's environment. */
 function defaultDeps(): SsmResultDeps {
-  const automations: Automations = ssmAutomations(ssmClient());
   return {
     store: requestStoreFromEnv(),
-    callbacks: sfnVoteCallbacks(sfnClient()),
-    tasks: sfnClient(),
-    automations,
-    documentName: requiredEnv("AUTOMATION_DOCUMENT_NAME"),
+    callbacks: sfnTaskCallbacks(sfnClient()),
+    automations: ssmAutomations(ssmClient()),
+    documentName: requireEnv(ENV.automationDocumentName),
   };
 }
 

@@ -12,7 +12,7 @@ import {
   SSM_EVENT_SOURCE,
   STEP_STATUS_DETAIL_TYPE,
   type FinalStepStatus,
-} from "../shared/ssm-automation";
+} from "../../channels/iam/automation-contract";
 
 export type ParsedStepEvent =
   | { kind: "stepEnded"; executionId: string; documentName: string; status: FinalStepStatus }

@@ -7,11 +7,13 @@
  * request store). SSM accepts at most 512 characters per value, so the message is built to fit:
  * the subject and deadline always, the review link only whole, the details as far as they go.
  */
-import type { ApproverRef, RequestSummary } from "../shared/model";
-import { AUTOMATION_PARAMETER as P, MAX_PARAMETER_VALUE_LENGTH } from "../shared/ssm-automation";
+import type { RequestSummary } from "../../core/model";
+import type { ApproverRef, StageRef } from "../../core/payloads";
+import { AUTOMATION_PARAMETER as P, MAX_PARAMETER_VALUE_LENGTH } from "../../channels/iam/automation-contract";
 
 export interface MessageInput {
   request: RequestSummary;
+  stage: StageRef;
   approver: string;
   /** ISO time by which the approver must decide. */
   deadline: string;
@@ -37,9 +39,10 @@ export function fitText(text: string, budget: number): string {
   return out + ellipsis;
 }
 
-export function approvalMessage({ request, approver, deadline }: MessageInput): string {
+export function approvalMessage({ request, stage, approver, deadline }: MessageInput): string {
   const limit = MAX_PARAMETER_VALUE_LENGTH;
-  const footer = `Decide by ${deadline} (approver: ${approver}): Systems Manager console > Automation > Approve/Deny, or aws ssm send-automation-signal.`;
+  const inStage = stage.count > 1 ? `, stage ${stage.index + 1} of ${stage.count}: ${stage.name}` : "";
+  const footer = `Decide by ${deadline} (approver: ${approver}${inStage}): Systems Manager console > Automation > Approve/Deny, or aws ssm send-automation-signal.`;
   const lines = [fitText(`Approval requested: ${request.subject}`, 220)];
   if (request.requestedBy) lines.push(fitText(`Requested by: ${request.requestedBy}`, 100));
 
@@ -73,7 +76,7 @@ export function automationParameters({
   const parameters: Record<string, string[]> = {
     [P.approvers]: [approver.address],
     [P.message]: [message],
-    [P.notificationArn]: [approver.topicArn],
+    [P.notificationArn]: [approver.topicArn ?? ""],
     [P.minRequiredApprovals]: ["1"],
     [P.correlationId]: [correlationId],
     [P.assumeRole]: [automationRoleArn],

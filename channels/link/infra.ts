@@ -1,0 +1,45 @@
+/**
+ * The link channel's resources: the approval page (its function behind the HTTPS endpoint) and
+ * the notify function that emails each approver their link. Both read the request store; the
+ * page answers waiting tasks; notify may publish to, and list the subscriptions of, exactly the
+ * link approvers' topics.
+ */
+import { ENV } from "../../core/environment";
+import { ApprovalEndpoint } from "../../components/approval-endpoint";
+import type { ChannelInfra } from "../infra";
+import { LINK_GRANT, linkChannel } from "./spec";
+
+const [notifySpec, pageSpec] = linkChannel.functions;
+
+/** The page's default throttle: steady requests per second across the API, and the burst above it. */
+export const DEFAULT_PAGE_THROTTLE = { rateLimit: 10, burstLimit: 20 };
+
+export const linkInfra: ChannelInfra = {
+  prepare(ctx) {
+    const topicArns = ctx.approvers.map((approver) => ctx.topics.get(approver.name)!.arn);
+    ctx.grants.expose(LINK_GRANT.publish, { sid: "PublishToApproverTopics", actions: ["sns:Publish"], resources: topicArns });
+    // Notify checks that the approver's subscription is confirmed before asking them.
+    ctx.grants.expose(LINK_GRANT.listSubscriptions, {
+      sid: "ReadApproverSubscriptions",
+      actions: ["sns:ListSubscriptionsByTopic"],
+      resources: topicArns,
+    });
+  },
+
+  create(ctx) {
+    const page = ctx.functions.create(pageSpec, ctx.parent);
+    const endpoint = new ApprovalEndpoint(
+      `${ctx.name}-page`,
+      {
+        functionArn: page.arn,
+        functionName: page.name,
+        throttle: ctx.options.pageThrottle ?? DEFAULT_PAGE_THROTTLE,
+        logRetentionDays: ctx.logRetentionDays,
+      },
+      { parent: ctx.parent },
+    );
+    ctx.functions.provide(ENV.approvalPageUrl, endpoint.url);
+    ctx.functions.create(notifySpec, ctx.parent);
+    return { outputs: { approvalPageUrl: endpoint.url } };
+  },
+};

@@ -1,0 +1,296 @@
+/**
+ * The approval state machine's definition (Amazon States Language, JSONPath, Standard workflow),
+ * built from the stages, the channels' branch shapes and the function ARNs. Pure, so the deployed
+ * machine, the sandbox, the bench and the tests run the very same definition.
+ *
+ *   Open request ──→ Stage 1 (Parallel) ──→ Stage 2 (Parallel) ──→ … ──→ Close request (End)
+ *     (fails the execution       │  one branch per approver:
+ *      with Approval.InvalidInput│    Ask <approver> in stage <n>   (through the approver's channel)
+ *      on bad input)             │      └ no verdict (timeout, unreachable, channel failure)
+ *                                │          → No decision <approver> in stage <n>
+ *                                ├ Approval.QuorumReached → the next stage (or Close request)
+ *                                ├ Approval.Rejected | Approval.Expired → Close request
+ *                                └ any other error → Close after failure → Workflow failed (Fail)
+ *
+ * A decision ends a branch from outside (SendTaskSuccess, or SendTaskFailure with a signal error
+ * that fails the branch and so ends the stage at once); the no-decision task raises the signal
+ * error itself when the missed decision settles the stage. A stage that ends normally (every
+ * branch done: a stage of advisors only) moves on; close-request decides the outcome from the
+ * stored counts, so no path of the machine can approve what the votes did not.
+ *
+ * Every state entered is a billed transition: one stage of N approvers who all approve costs
+ * N + 3 (open, the Parallel, N asks, close); S stages cost Σ(Nₛ + 1) + 2. Tasks shape their
+ * output with ResultSelector / ResultPath / OutputPath instead of extra Pass states.
+ */
+import {
+  LAMBDA_INVOKE,
+  LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN,
+  MAX_STATE_NAME_LENGTH,
+  type AslBranch,
+  type AslDefinition,
+  type AslRetrier,
+  type AslState,
+  type AslTaskState,
+  type JsonValue,
+  type Payload,
+} from "./asl";
+import type { ChannelBranch } from "./channel-spec";
+import { SIGNAL_ERRORS, WORKFLOW_FAILED_ERROR } from "./errors";
+import { NAME_PATTERN } from "./limits";
+import type { ApproverMode } from "./model";
+import type { AskEvent, CloseRequestEvent, OpenRequestEvent, RecordExpiryEvent, StageLayout } from "./payloads";
+
+export interface DefinitionApprover {
+  name: string;
+  channel: string;
+  mode: ApproverMode;
+  address: string;
+  topicArn?: string;
+  options: { [key: string]: JsonValue };
+}
+
+export interface DefinitionStage {
+  name: string;
+  quorum: number;
+  timeoutSeconds: number;
+  approvers: DefinitionApprover[];
+}
+
+export interface DefinitionArgs {
+  stages: DefinitionStage[];
+  /** Function ARN by topology key; must hold the lifecycle functions and every ask function used. */
+  functions: Record<string, string>;
+  /** The branch shape of each channel in use. */
+  branches: Record<string, ChannelBranch>;
+}
+
+/** Transient Lambda service errors: AWS's recommended retry for every Lambda task. */
+export const LAMBDA_SERVICE_ERRORS = [
+  "Lambda.ServiceException",
+  "Lambda.AWSLambdaException",
+  "Lambda.SdkClientException",
+];
+export const LAMBDA_THROTTLED_ERROR = "Lambda.TooManyRequestsException";
+
+/**
+ * https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html: service
+ * errors a few times quickly; throttling (the account's concurrency is shared) longer, with full
+ * jitter so that 50 branches throttled at once do not retry in lockstep.
+ */
+export const LAMBDA_RETRY: AslRetrier[] = [
+  { ErrorEquals: LAMBDA_SERVICE_ERRORS, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: "FULL" },
+  {
+    ErrorEquals: [LAMBDA_THROTTLED_ERROR],
+    IntervalSeconds: 1,
+    MaxAttempts: 8,
+    BackoffRate: 2,
+    MaxDelaySeconds: 30,
+    JitterStrategy: "FULL",
+  },
+];
+
+export const STATE = {
+  openRequest: "Open request",
+  closeRequest: "Close request",
+  closeAfterFailure: "Close after failure",
+  workflowFailed: "Workflow failed",
+} as const;
+
+/** Stage and branch state names; approver and stage names have no spaces, so none can collide. */
+export const stageStateName = (index: number, stage: string) => `Stage ${index + 1} ${stage}`;
+export const branchStateNames = (stageIndex: number, approver: string) => ({
+  ask: `Ask ${approver} in stage ${stageIndex + 1}`,
+  noDecision: `No decision ${approver} in stage ${stageIndex + 1}`,
+});
+
+/** The layout open-request stores: who counts in each stage. */
+export function stageLayoutsOf(stages: DefinitionStage[]): StageLayout[] {
+  return stages.map((stage) => ({
+    name: stage.name,
+    quorum: stage.quorum,
+    timeoutSeconds: stage.timeoutSeconds,
+    approvers: stage.approvers.filter((a) => a.mode === "vote").map((a) => a.name),
+    advisors: stage.approvers.filter((a) => a.mode === "advice").map((a) => a.name),
+  }));
+}
+
+function functionArn(args: DefinitionArgs, key: string): string {
+  const arn = args.functions[key];
+  if (arn === undefined) throw new Error(`buildDefinition: no ARN for function "${key}"`);
+  return arn;
+}
+
+function lambdaTask(
+  functionName: string,
+  payload: { [key: string]: JsonValue },
+  rest: Partial<AslTaskState>,
+): AslTaskState {
+  return {
+    Type: "Task",
+    Resource: LAMBDA_INVOKE,
+    Parameters: { FunctionName: functionName, Payload: payload },
+    Retry: LAMBDA_RETRY,
+    ...rest,
+  };
+}
+
+function approverBranch(
+  args: DefinitionArgs,
+  stages: DefinitionStage[],
+  index: number,
+  approver: DefinitionApprover,
+): AslBranch {
+  const stage = stages[index];
+  const names = branchStateNames(index, approver.name);
+  const branch = args.branches[approver.channel];
+  if (branch === undefined) throw new Error(`buildDefinition: no branch shape for channel "${approver.channel}"`);
+  const waits = branch.wait === "taskToken";
+  const askPayload: Payload<AskEvent> = {
+    ...(waits ? { "taskToken.$": "$$.Task.Token" } : {}),
+    "requestId.$": "$.requestId",
+    "request.$": "$.request",
+    stage: { index, name: stage.name, count: stages.length },
+    approver: {
+      name: approver.name,
+      mode: approver.mode,
+      address: approver.address,
+      ...(approver.topicArn === undefined ? {} : { topicArn: approver.topicArn }),
+      options: approver.options,
+    },
+    timeoutSeconds: stage.timeoutSeconds,
+  };
+  const noDecisionPayload: Payload<RecordExpiryEvent> = {
+    "requestId.$": "$.requestId",
+    stage: index,
+    approver: approver.name,
+    channel: approver.channel,
+    // The whole error object: Cause is not always present, and a missing path fails the state.
+    "error.$": "$.noDecision",
+    ...(branch.noVerdictAs === undefined ? {} : { as: branch.noVerdictAs }),
+  };
+  const ask: AslTaskState = {
+    Type: "Task",
+    Comment: `Asks ${approver.name} through the ${approver.channel} channel${waits ? " and waits for the decision" : ""}.`,
+    Resource: waits ? LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN : LAMBDA_INVOKE,
+    Parameters: { FunctionName: functionArn(args, branch.askFunction), Payload: askPayload },
+    TimeoutSeconds: stage.timeoutSeconds,
+    ResultPath: null,
+    Retry: [...LAMBDA_RETRY, ...(branch.retry ?? [])],
+    Catch: [{ ErrorEquals: [...branch.noVerdictErrors], ResultPath: "$.noDecision", Next: names.noDecision }],
+    End: true,
+  };
+  const noDecision = lambdaTask(functionArn(args, "record-expiry"), noDecisionPayload, {
+    Comment: `${approver.name}'s part ended without a decision: record it, and end the stage if that settles it.`,
+    ResultPath: null,
+    End: true,
+  });
+  return { StartAt: names.ask, States: { [names.ask]: ask, [names.noDecision]: noDecision } };
+}
+
+function stageState(args: DefinitionArgs, index: number): AslState {
+  const stages = args.stages;
+  const next = index + 1 < stages.length ? stageStateName(index + 1, stages[index + 1].name) : STATE.closeRequest;
+  return {
+    Type: "Parallel",
+    Comment: `Stage ${index + 1} of ${stages.length}: quorum ${stages[index].quorum}; a signal error from any branch ends the stage at once.`,
+    Branches: stages[index].approvers.map((approver) => approverBranch(args, stages, index, approver)),
+    // The decisions live in the request store; the branches' results are not needed.
+    ResultPath: null,
+    Catch: [
+      { ErrorEquals: [SIGNAL_ERRORS.quorumReached], ResultPath: "$.signal", Next: next },
+      {
+        ErrorEquals: [SIGNAL_ERRORS.rejected, SIGNAL_ERRORS.expired],
+        ResultPath: "$.signal",
+        Next: STATE.closeRequest,
+      },
+      { ErrorEquals: ["States.ALL"], ResultPath: "$.failure", Next: STATE.closeAfterFailure },
+    ],
+    Next: next,
+  };
+}
+
+function lifecycleStates(args: DefinitionArgs): Record<string, AslState> {
+  const first = stageStateName(0, args.stages[0].name);
+  const openPayload: Payload<OpenRequestEvent> = {
+    "input.$": "$",
+    "executionArn.$": "$$.Execution.Id",
+    "startedAt.$": "$$.Execution.StartTime",
+    stages: stageLayoutsOf(args.stages) as unknown as JsonValue,
+  };
+  const closePayload: Payload<CloseRequestEvent> = { "requestId.$": "$.requestId" };
+  const closeAfterFailurePayload: Payload<CloseRequestEvent> = { "requestId.$": "$.requestId", reason: "failed" };
+  const close = functionArn(args, "close-request");
+  return {
+    [STATE.openRequest]: lambdaTask(functionArn(args, "open-request"), openPayload, {
+      Comment: "Validates the input (failing the execution with Approval.InvalidInput) and stores the request record.",
+      ResultSelector: { "requestId.$": "$.Payload.requestId", "request.$": "$.Payload.request" },
+      Next: first,
+    }),
+    [STATE.closeRequest]: lambdaTask(close, closePayload, {
+      Comment: "Closes the record and returns the execution output {outcome, stages, decisions, request}.",
+      OutputPath: "$.Payload",
+      End: true,
+    }),
+    [STATE.closeAfterFailure]: lambdaTask(close, closeAfterFailurePayload, {
+      Comment: "Closes the record so pending links and automations stop, then fails the execution.",
+      ResultPath: null,
+      Next: STATE.workflowFailed,
+    }),
+    [STATE.workflowFailed]: {
+      Type: "Fail",
+      Error: WORKFLOW_FAILED_ERROR,
+      // The cause of the stage's failure, so the execution history says what went wrong.
+      CausePath: "$.failure.Cause",
+    },
+  };
+}
+
+function checkArgs({ stages }: DefinitionArgs): void {
+  if (stages.length === 0) throw new Error("buildDefinition: at least one stage is required");
+  const stageNames = new Set<string>();
+  stages.forEach((stage, index) => {
+    // State names embed stage and approver names: the pattern keeps them valid and unambiguous.
+    if (!NAME_PATTERN.test(stage.name) || stageNames.has(stage.name))
+      throw new Error(`buildDefinition: stage name "${stage.name}" is invalid or listed twice`);
+    stageNames.add(stage.name);
+    if (stage.approvers.length === 0) throw new Error(`buildDefinition: stage "${stage.name}" has no approvers`);
+    const names = new Set<string>();
+    for (const approver of stage.approvers) {
+      if (!NAME_PATTERN.test(approver.name) || names.has(approver.name)) {
+        throw new Error(
+          `buildDefinition: approver "${approver.name}" of stage "${stage.name}" is invalid or listed twice`,
+        );
+      }
+      names.add(approver.name);
+      if (branchStateNames(index, approver.name).noDecision.length > MAX_STATE_NAME_LENGTH) {
+        throw new Error(
+          `buildDefinition: state names for "${approver.name}" exceed ${MAX_STATE_NAME_LENGTH} characters`,
+        );
+      }
+    }
+    const voters = stage.approvers.filter((a) => a.mode === "vote").length;
+    const quorumOk =
+      voters === 0 ? stage.quorum === 0 : Number.isInteger(stage.quorum) && stage.quorum >= 1 && stage.quorum <= voters;
+    if (!quorumOk)
+      throw new Error(`buildDefinition: quorum ${stage.quorum} of stage "${stage.name}" must be from 1 to ${voters}`);
+    if (!Number.isInteger(stage.timeoutSeconds) || stage.timeoutSeconds < 1) {
+      throw new Error(
+        `buildDefinition: timeoutSeconds ${stage.timeoutSeconds} of stage "${stage.name}" must be a positive integer`,
+      );
+    }
+  });
+}
+
+export function buildDefinition(args: DefinitionArgs): AslDefinition {
+  checkArgs(args);
+  const stageStates = Object.fromEntries(
+    args.stages.map((stage, index) => [stageStateName(index, stage.name), stageState(args, index)]),
+  );
+  const total = args.stages.reduce((sum, stage) => sum + stage.approvers.length, 0);
+  return {
+    Comment: `Approval in ${args.stages.length} stage(s), ${total} approver(s): ${args.stages.map((s) => `${s.name} (quorum ${s.quorum})`).join(", ")}.`,
+    QueryLanguage: "JSONPath",
+    StartAt: STATE.openRequest,
+    States: { ...lifecycleStates(args), ...stageStates },
+  };
+}

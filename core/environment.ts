@@ -1,0 +1,26 @@
+/**
+ * The environment variables the workflow's functions read, named once. Each function's entry in
+ * the topology lists the ones it needs; the component and the sandbox supply exactly those.
+ */
+
+export const ENV = {
+  /** The request store's table. */
+  tableName: "TABLE_NAME",
+  /** Days a closed request (and its asks) is kept before DynamoDB's TTL removes it. */
+  recordRetentionDays: "RECORD_RETENTION_DAYS",
+  /** The approval page's base URL (with a trailing slash). */
+  approvalPageUrl: "APPROVAL_PAGE_URL",
+  /** iam channel: the approval Automation document. */
+  automationDocumentName: "AUTOMATION_DOCUMENT_NAME",
+  /** iam channel: the role Automation assumes to notify the approver. */
+  automationRoleArn: "AUTOMATION_ROLE_ARN",
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+/** A required variable's value; a missing one is a deployment bug, named in the error. */
+export function requireEnv(name: EnvName, env: Record<string, string | undefined> = process.env): string {
+  const value = env[name];
+  if (value === undefined || value === "") throw new Error(`${name} is not set`);
+  return value;
+}

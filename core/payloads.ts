@@ -1,0 +1,84 @@
+/**
+ * The payload contracts between the state machine and its functions, built by definition.ts and
+ * read by the handlers. Typed on both sides, so a template cannot name a field a handler does not
+ * expect.
+ */
+import type { JsonValue } from "./asl";
+import type { ApproverMode, NoVerdict, RequestSummary } from "./model";
+import type { CloseOutput } from "./views";
+
+/** A stage as open-request stores it: the layout comes from config, through the definition. */
+export interface StageLayout {
+  name: string;
+  quorum: number;
+  timeoutSeconds: number;
+  approvers: string[];
+  advisors: string[];
+}
+
+/** open-request: validates the execution input and writes the request record. */
+export interface OpenRequestEvent {
+  input: unknown;
+  executionArn: string;
+  startedAt: string;
+  stages: StageLayout[];
+}
+export interface OpenRequestResult {
+  requestId: string;
+  request: RequestSummary;
+}
+
+/** The approver as the definition passes it to their channel's ask function. */
+export interface ApproverRef {
+  name: string;
+  mode: ApproverMode;
+  /** Email (link), IAM principal ARN (iam), reviewer (automated). */
+  address: string;
+  /** The approver's SNS topic, for channels that notify by email. */
+  topicArn?: string;
+  /** The channel's own settings for this approver. */
+  options: { [key: string]: JsonValue };
+}
+
+export interface StageRef {
+  index: number;
+  name: string;
+  /** How many stages the request has ("stage 2 of 3"). */
+  count: number;
+}
+
+/** A channel's ask function: `lambda:invoke.waitForTaskToken` (taskToken set) or `lambda:invoke`. */
+export interface AskEvent {
+  taskToken?: string;
+  requestId: string;
+  request: RequestSummary;
+  stage: StageRef;
+  approver: ApproverRef;
+  timeoutSeconds: number;
+}
+
+/** record-expiry: the approver's ask ended with `error` (States.Timeout, a channel error, ...). */
+export interface RecordExpiryEvent {
+  requestId: string;
+  stage: number;
+  approver: string;
+  channel: string;
+  /** The error the ask task failed with, as Step Functions' Catch passes it. */
+  error: { Error: string; Cause?: string };
+  /** Set when the channel records every no-verdict end as one kind (ChannelBranch.noVerdictAs). */
+  as?: NoVerdict;
+}
+/** What record-expiry returns when the stage goes on (a stage-ending signal is thrown instead). */
+export interface RecordExpiryResult {
+  signal: "none";
+  approver: string;
+  decision: string;
+}
+
+/** close-request from the state machine: after the last stage, or after a technical failure. */
+export interface CloseRequestEvent {
+  requestId: string;
+  /** "failed": a stage's Parallel failed for a technical reason. Default "completed". */
+  reason?: "completed" | "failed";
+}
+export type CloseRequestResult = CloseOutput;

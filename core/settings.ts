@@ -1,0 +1,49 @@
+/**
+ * The validated stack config: what the component, the definition builder and the sandbox build
+ * from. Produced by core/config.ts from the raw config and the channel registry.
+ */
+import type { JsonValue } from "./asl";
+import type { ApproverMode, ChannelKind } from "./model";
+
+export interface ApproverSettings {
+  /** Unique within its stage; the approver's stable identity (it names their resources). */
+  name: string;
+  channel: ChannelKind;
+  mode: ApproverMode;
+  /** Where the question goes and who a decision is attributed to by default. */
+  address: string;
+  /** The person's email, for channels that notify by email (one SNS topic per approver name). */
+  email?: string;
+  /** The channel's own settings for this approver, passed to its ask function as they are. */
+  options: { [key: string]: JsonValue };
+}
+
+export interface StageSettings {
+  name: string;
+  /** Approvals of voting approvers that approve the stage. */
+  quorum: number;
+  /** How long each approver of the stage has, in seconds. */
+  timeoutSeconds: number;
+  approvers: ApproverSettings[];
+}
+
+export interface WorkflowSettings {
+  stages: StageSettings[];
+  /** True when the config used the flat keys (approvers / quorum / approvalTimeout): one stage. */
+  flat: boolean;
+}
+
+/** The voting approvers of a stage (those whose decision counts toward its quorum). */
+export const votersOf = (stage: StageSettings): ApproverSettings[] => stage.approvers.filter((a) => a.mode === "vote");
+
+/** Every approver of every stage, each name once, in order of first appearance. */
+export function distinctApprovers(settings: WorkflowSettings): ApproverSettings[] {
+  const seen = new Map<string, ApproverSettings>();
+  for (const stage of settings.stages)
+    for (const approver of stage.approvers) if (!seen.has(approver.name)) seen.set(approver.name, approver);
+  return [...seen.values()];
+}
+
+export const channelsInUse = (settings: WorkflowSettings): ChannelKind[] => [
+  ...new Set(settings.stages.flatMap((stage) => stage.approvers.map((a) => a.channel))),
+];
