@@ -9,9 +9,9 @@
  * and no vote lost. That is checked from what the handlers did, not assumed.
  */
 import { performance } from "node:perf_hooks";
-import { STATE, branchStateNames } from "../components/definition";
+import { STATE, branchStateNames } from "../core/definition";
 import type { ExecutionEvent } from "../local/state-machine-runner";
-import { SIGNAL_ERRORS, type ExecutionOutput } from "../lambdas/shared/model";
+import { SIGNAL_ERRORS, type ExecutionOutput } from "../core/model";
 import { approveAll } from "./cost-workload";
 import type { LocalWorkflow, PageAnswer, RunningRequest } from "./local-workflow";
 import { summarize, type Summary } from "./stats";

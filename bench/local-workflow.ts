@@ -10,7 +10,7 @@ import { createServer } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { MAX_APPROVERS } from "../components/config";
-import { buildDefinition, type AslDefinition } from "../components/definition";
+import { buildDefinition, type AslDefinition } from "../core/definition";
 import { startFakeSns } from "../local/fake-sns";
 import { startFakeStepFunctions } from "../local/fake-stepfunctions";
 import { serveThroughGateway, type GatewayIdentity } from "../local/http-gateway";

@@ -96,7 +96,11 @@ export class ApprovalStateMachine extends pulumi.ComponentResource {
     const definition = pulumi
       .all([pulumi.output(args.stages), pulumi.output(args.functions)])
       .apply(([stages, functions]) =>
-        JSON.stringify(buildDefinition({ stages: stages as DefinitionStage[], functions, branches: args.branches }), null, 2),
+        JSON.stringify(
+          buildDefinition({ stages: stages as DefinitionStage[], functions, branches: args.branches }),
+          null,
+          2,
+        ),
       );
 
     this.stateMachine = new aws.sfn.StateMachine(

@@ -60,7 +60,9 @@ export interface ApprovalWorkflowArgs {
 /** The config keys of the args, as the validator reads them (undefined ones left out). */
 function configOf(args: ApprovalWorkflowArgs): Record<string, unknown> {
   const { stages, approvers, quorum, approvalTimeout } = args;
-  return Object.fromEntries(Object.entries({ stages, approvers, quorum, approvalTimeout }).filter(([, value]) => value !== undefined));
+  return Object.fromEntries(
+    Object.entries({ stages, approvers, quorum, approvalTimeout }).filter(([, value]) => value !== undefined),
+  );
 }
 
 export class ApprovalWorkflow extends pulumi.ComponentResource {
@@ -83,7 +85,12 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
     const table = createRequestTable(`${name}-requests`, this);
     const deadLetters = createLifecycleDeadLetters(name, this);
     const grants = lifecycleGrants(deadLetters);
-    const functions = new FunctionFactory({ name, grants, tableAccess: (actions) => tableAccess(table, actions), logRetentionDays });
+    const functions = new FunctionFactory({
+      name,
+      grants,
+      tableAccess: (actions) => tableAccess(table, actions),
+      logRetentionDays,
+    });
     functions.provide(ENV.tableName, table.name);
     functions.provide(ENV.recordRetentionDays, String(args.recordRetentionDays ?? DEFAULT_RECORD_RETENTION_DAYS));
 
@@ -103,7 +110,10 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
       } satisfies ChannelInfraContext,
     }));
     for (const { kind, ctx } of contexts) CHANNEL_INFRA[kind].prepare(ctx);
-    const channelOutputs = Object.assign({}, ...contexts.map(({ kind, ctx }) => CHANNEL_INFRA[kind].create(ctx).outputs));
+    const channelOutputs = Object.assign(
+      {},
+      ...contexts.map(({ kind, ctx }) => CHANNEL_INFRA[kind].create(ctx).outputs),
+    );
     for (const spec of LIFECYCLE_FUNCTIONS) functions.create(spec, this);
 
     const stateMachine = new ApprovalStateMachine(
@@ -117,12 +127,18 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    createExecutionEndRule(name, { stateMachineArn: stateMachine.arn, closeFunction: functions.get("close-request"), deadLetters }, this);
+    createExecutionEndRule(
+      name,
+      { stateMachineArn: stateMachine.arn, closeFunction: functions.get("close-request"), deadLetters },
+      this,
+    );
 
     this.stateMachineArn = stateMachine.arn;
     this.approvalPageUrl = pulumi.output(channelOutputs.approvalPageUrl as pulumi.Output<string> | undefined);
     this.requestTableName = table.name;
-    this.approverTopicArns = pulumi.all(Object.fromEntries([...topics].map(([approver, topic]) => [approver, topic.arn])));
+    this.approverTopicArns = pulumi.all(
+      Object.fromEntries([...topics].map(([approver, topic]) => [approver, topic.arn])),
+    );
     this.registerOutputs({
       stateMachineArn: this.stateMachineArn,
       approvalPageUrl: this.approvalPageUrl,
@@ -143,7 +159,11 @@ function lifecycleGrants(deadLetters: aws.sqs.Queue): GrantCatalog {
   });
   grants.expose(GRANT.releaseAsks);
   // Lambda sends an async invocation that failed every retry to its on-failure destination as the function's role.
-  grants.expose(GRANT.lifecycleDeadLetters, { sid: "DeadLetterFailedCloses", actions: ["sqs:SendMessage"], resources: [deadLetters.arn] });
+  grants.expose(GRANT.lifecycleDeadLetters, {
+    sid: "DeadLetterFailedCloses",
+    actions: ["sqs:SendMessage"],
+    resources: [deadLetters.arn],
+  });
   return grants;
 }
 
@@ -155,11 +175,18 @@ function stateMachineInvokes(settings: WorkflowSettings): string[] {
     .map((fn) => fn.key);
 }
 
-function definitionStagesOf(settings: WorkflowSettings, topics: ReadonlyMap<string, aws.sns.Topic>): pulumi.Output<DefinitionStage[]> {
+function definitionStagesOf(
+  settings: WorkflowSettings,
+  topics: ReadonlyMap<string, aws.sns.Topic>,
+): pulumi.Output<DefinitionStage[]> {
   return pulumi.all(
     settings.stages.map((stage) =>
       pulumi
-        .all(stage.approvers.map((approver) => (topics.has(approver.name) ? topics.get(approver.name)!.arn : pulumi.output(undefined))))
+        .all(
+          stage.approvers.map((approver) =>
+            topics.has(approver.name) ? topics.get(approver.name)!.arn : pulumi.output(undefined),
+          ),
+        )
         .apply((topicArns) => ({
           name: stage.name,
           quorum: stage.quorum,

@@ -10,14 +10,22 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { ApproverSettings } from "../core/settings";
 
-export function createApproverTopics(name: string, approvers: ApproverSettings[], parent: pulumi.Resource): Map<string, aws.sns.Topic> {
+export function createApproverTopics(
+  name: string,
+  approvers: ApproverSettings[],
+  parent: pulumi.Resource,
+): Map<string, aws.sns.Topic> {
   return new Map(
     approvers
       .filter((approver) => approver.email !== undefined)
       .map((approver) => {
         const topic = new aws.sns.Topic(
           `${name}-${approver.name}`,
-          { namePrefix: `Automation-${approver.name}-`, kmsMasterKeyId: "alias/aws/sns", displayName: "Approval request" },
+          {
+            namePrefix: `Automation-${approver.name}-`,
+            kmsMasterKeyId: "alias/aws/sns",
+            displayName: "Approval request",
+          },
           { parent },
         );
         new aws.sns.TopicSubscription(

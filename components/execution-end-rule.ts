@@ -28,7 +28,11 @@ export function createLifecycleDeadLetters(name: string, parent: pulumi.Resource
   );
 }
 
-export function createExecutionEndRule(name: string, args: ExecutionEndRuleArgs, parent: pulumi.Resource): aws.cloudwatch.EventRule {
+export function createExecutionEndRule(
+  name: string,
+  args: ExecutionEndRuleArgs,
+  parent: pulumi.Resource,
+): aws.cloudwatch.EventRule {
   const rule = new aws.cloudwatch.EventRule(
     `${name}-execution-ended`,
     {
@@ -61,17 +65,31 @@ export function createExecutionEndRule(name: string, args: ExecutionEndRuleArgs,
   );
   const invoke = new aws.lambda.Permission(
     `${name}-close-request-invoke`,
-    { action: "lambda:InvokeFunction", function: args.closeFunction.name, principal: "events.amazonaws.com", sourceArn: rule.arn },
+    {
+      action: "lambda:InvokeFunction",
+      function: args.closeFunction.name,
+      principal: "events.amazonaws.com",
+      sourceArn: rule.arn,
+    },
     { parent },
   );
   new aws.lambda.FunctionEventInvokeConfig(
     `${name}-close-request-retries`,
-    { functionName: args.closeFunction.name, ...INVOCATION_RETRY, destinationConfig: { onFailure: { destination: args.deadLetters.arn } } },
+    {
+      functionName: args.closeFunction.name,
+      ...INVOCATION_RETRY,
+      destinationConfig: { onFailure: { destination: args.deadLetters.arn } },
+    },
     { parent },
   );
   new aws.cloudwatch.EventTarget(
     `${name}-execution-ended-target`,
-    { rule: rule.name, arn: args.closeFunction.arn, retryPolicy: DELIVERY_RETRY, deadLetterConfig: { arn: args.deadLetters.arn } },
+    {
+      rule: rule.name,
+      arn: args.closeFunction.arn,
+      retryPolicy: DELIVERY_RETRY,
+      deadLetterConfig: { arn: args.deadLetters.arn },
+    },
     { parent, dependsOn: [invoke, queuePolicy] },
   );
   return rule;

@@ -18,7 +18,8 @@ export class GrantCatalog {
   resolve(names: readonly string[], owner: string): Permission[] {
     return names.flatMap((name) => {
       const permissions = this.grants.get(name);
-      if (permissions === undefined) throw new Error(`${owner} needs grant "${name}", which nothing in this stack exposes`);
+      if (permissions === undefined)
+        throw new Error(`${owner} needs grant "${name}", which nothing in this stack exposes`);
       return permissions;
     });
   }

@@ -56,14 +56,19 @@ const firstLine = (cause: string | undefined, fallback: string) => {
  * reached, or the channel broke (the error's cause says how). A channel may record all of them as
  * one kind (`as`), keeping the reason.
  */
-export function noVerdictOf(error: string, cause: string | undefined, as?: NoVerdict): { decision: NoVerdict; reason: string } {
+export function noVerdictOf(
+  error: string,
+  cause: string | undefined,
+  as?: NoVerdict,
+): { decision: NoVerdict; reason: string } {
   const usual = usualNoVerdict(error, cause);
   return as === undefined ? usual : { decision: as, reason: usual.reason };
 }
 
 function usualNoVerdict(error: string, cause: string | undefined): { decision: NoVerdict; reason: string } {
   if (error === TASK_TIMEOUT_ERROR) return { decision: "expired", reason: "the deadline passed without a decision" };
-  if (error === UNREACHABLE_ERROR) return { decision: "unreachable", reason: firstLine(cause, "the approver could not be sent the request") };
+  if (error === UNREACHABLE_ERROR)
+    return { decision: "unreachable", reason: firstLine(cause, "the approver could not be sent the request") };
   if (error === CHANNEL_THROTTLED_ERROR) {
     return { decision: "failed", reason: `the channel stayed throttled after every retry: ${firstLine(cause, error)}` };
   }
@@ -71,7 +76,12 @@ function usualNoVerdict(error: string, cause: string | undefined): { decision: N
 }
 
 /** The errors a waiting channel's ask may end with besides a decision. */
-export const USUAL_NO_VERDICT_ERRORS = [TASK_TIMEOUT_ERROR, UNREACHABLE_ERROR, CHANNEL_FAILED_ERROR, CHANNEL_THROTTLED_ERROR];
+export const USUAL_NO_VERDICT_ERRORS = [
+  TASK_TIMEOUT_ERROR,
+  UNREACHABLE_ERROR,
+  CHANNEL_FAILED_ERROR,
+  CHANNEL_THROTTLED_ERROR,
+];
 
 /** A throttled or limited channel backs off for up to ~10 minutes before its approver counts as failed. */
 export const CHANNEL_THROTTLED_RETRY: AslRetrier = {

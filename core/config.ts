@@ -264,7 +264,10 @@ function checkTotals(stages: StageSettings[], problems: Problems): void {
   }
 }
 
-function rawStages(raw: Record<string, unknown>, problems: Problems): { stages: RawStage[]; flat: boolean } | undefined {
+function rawStages(
+  raw: Record<string, unknown>,
+  problems: Problems,
+): { stages: RawStage[]; flat: boolean } | undefined {
   if (raw.stages !== undefined) {
     for (const key of ["approvers", "quorum"].filter((k) => raw[k] !== undefined)) {
       problems.add(
@@ -275,13 +278,21 @@ function rawStages(raw: Record<string, unknown>, problems: Problems): { stages: 
       );
     }
     if (!Array.isArray(raw.stages) || raw.stages.length === 0) {
-      problems.add(`${CONFIG_NAMESPACE}:stages`, "stages must be a list of at least one { name, approvers, quorum?, approvalTimeout? }");
+      problems.add(
+        `${CONFIG_NAMESPACE}:stages`,
+        "stages must be a list of at least one { name, approvers, quorum?, approvalTimeout? }",
+      );
       return undefined;
     }
-    if (raw.stages.length > MAX_STAGES) problems.add(`${CONFIG_NAMESPACE}:stages`, `at most ${MAX_STAGES} stages are supported`);
+    if (raw.stages.length > MAX_STAGES)
+      problems.add(`${CONFIG_NAMESPACE}:stages`, `at most ${MAX_STAGES} stages are supported`);
     // The flat approvalTimeout is the default of every stage that sets none.
     const stages = (raw.stages as unknown[]).map((stage) =>
-      typeof stage === "object" && stage !== null && !Array.isArray(stage) && (stage as RawStage).approvalTimeout === undefined && raw.approvalTimeout !== undefined
+      typeof stage === "object" &&
+      stage !== null &&
+      !Array.isArray(stage) &&
+      (stage as RawStage).approvalTimeout === undefined &&
+      raw.approvalTimeout !== undefined
         ? { ...(stage as RawStage), approvalTimeout: raw.approvalTimeout }
         : (stage as RawStage),
     );
@@ -291,7 +302,12 @@ function rawStages(raw: Record<string, unknown>, problems: Problems): { stages: 
     problems.add(CONFIG_NAMESPACE, "set stages (a list of { name, approvers, ... }) or approvers (one stage)");
     return undefined;
   }
-  return { stages: [{ name: FLAT_STAGE_NAME, approvers: raw.approvers, quorum: raw.quorum, approvalTimeout: raw.approvalTimeout }], flat: true };
+  return {
+    stages: [
+      { name: FLAT_STAGE_NAME, approvers: raw.approvers, quorum: raw.quorum, approvalTimeout: raw.approvalTimeout },
+    ],
+    flat: true,
+  };
 }
 
 /**
@@ -303,7 +319,9 @@ export const UNSET_BY_DEFAULT: Readonly<Record<string, unknown>> = { stages: [],
 
 export function withoutUnsetDefaults(raw: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(raw).filter(([key, value]) => !(key in UNSET_BY_DEFAULT) || JSON.stringify(value) !== JSON.stringify(UNSET_BY_DEFAULT[key])),
+    Object.entries(raw).filter(
+      ([key, value]) => !(key in UNSET_BY_DEFAULT) || JSON.stringify(value) !== JSON.stringify(UNSET_BY_DEFAULT[key]),
+    ),
   );
 }
 

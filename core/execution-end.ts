@@ -12,10 +12,11 @@ export const STATES_EVENT_SOURCE = "aws.states";
 export const EXECUTION_STATUS_CHANGE = "Step Functions Execution Status Change";
 
 /** The statuses that end an execution without a completed close, and how the request is closed. */
-export const UNFINISHED_ENDS = { ABORTED: "aborted", TIMED_OUT: "timedOut", FAILED: "failed" } as const satisfies Record<
-  string,
-  CloseReason
->;
+export const UNFINISHED_ENDS = {
+  ABORTED: "aborted",
+  TIMED_OUT: "timedOut",
+  FAILED: "failed",
+} as const satisfies Record<string, CloseReason>;
 
 export function executionEndPattern(stateMachineArn: string) {
   return {
@@ -40,8 +41,10 @@ export function executionEndOf(event: unknown): ExecutionEnd | undefined {
   }
   const detail = isRecord(event.detail) ? event.detail : {};
   const { executionArn, status } = detail;
-  if (typeof executionArn !== "string" || !executionArn.startsWith("arn:")) return { kind: "ignored", reason: "detail.executionArn is missing" };
-  if (typeof status !== "string" || !(status in UNFINISHED_ENDS)) return { kind: "ignored", reason: `status ${String(status)} needs no close` };
+  if (typeof executionArn !== "string" || !executionArn.startsWith("arn:"))
+    return { kind: "ignored", reason: "detail.executionArn is missing" };
+  if (typeof status !== "string" || !(status in UNFINISHED_ENDS))
+    return { kind: "ignored", reason: `status ${String(status)} needs no close` };
   const ended = status as keyof typeof UNFINISHED_ENDS;
   return { kind: "ended", executionArn, status: ended, reason: UNFINISHED_ENDS[ended] };
 }

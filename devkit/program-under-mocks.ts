@@ -115,20 +115,30 @@ export async function runProgram(config: StackConfig): Promise<ProgramRun> {
  * monitor's own URNs keep only the nearest parent type).
  */
 function captureUrns(): () => RegisteredUrn[] {
-  const seen = new Map<pulumi.Resource, { type: string; name: string; parent?: pulumi.Resource; opts: pulumi.ResourceOptions }>();
-  const root = new pulumi.ComponentResource("pulumi:pulumi:Stack", "parallel-approval-dev", {}, {
-    transformations: [
-      (args) => {
-        if (args.type !== "pulumi:pulumi:Stack") seen.set(args.resource, { type: args.type, name: args.name, parent: args.opts.parent, opts: args.opts });
-        return undefined;
-      },
-    ],
-  });
+  const seen = new Map<
+    pulumi.Resource,
+    { type: string; name: string; parent?: pulumi.Resource; opts: pulumi.ResourceOptions }
+  >();
+  const root = new pulumi.ComponentResource(
+    "pulumi:pulumi:Stack",
+    "parallel-approval-dev",
+    {},
+    {
+      transformations: [
+        (args) => {
+          if (args.type !== "pulumi:pulumi:Stack")
+            seen.set(args.resource, { type: args.type, name: args.name, parent: args.opts.parent, opts: args.opts });
+          return undefined;
+        },
+      ],
+    },
+  );
   (state as unknown as { setStackResource(resource: pulumi.Resource): void }).setStackResource(root);
   return () =>
     [...seen.values()].map((entry) => {
       const types = [entry.type];
-      for (let parent = entry.parent; parent !== undefined && seen.has(parent); parent = seen.get(parent)!.parent) types.unshift(seen.get(parent)!.type);
+      for (let parent = entry.parent; parent !== undefined && seen.has(parent); parent = seen.get(parent)!.parent)
+        types.unshift(seen.get(parent)!.type);
       return {
         urn: `urn:pulumi:dev::parallel-approval::${types.join("$")}::${entry.name}`,
         type: entry.type,
@@ -147,7 +157,10 @@ export interface EvaluateOptions {
 }
 
 /** Like runProgram, but returns the error with whatever was registered before it. */
-export async function evaluateProgram(config: StackConfig, options: EvaluateOptions = {}): Promise<ProgramRun & { error?: unknown }> {
+export async function evaluateProgram(
+  config: StackConfig,
+  options: EvaluateOptions = {},
+): Promise<ProgramRun & { error?: unknown }> {
   const resources: RegisteredResource[] = [];
   await pulumi.runtime.setMocks(
     {
@@ -159,10 +172,16 @@ export async function evaluateProgram(config: StackConfig, options: EvaluateOpti
       },
       call(args) {
         if (args.token === "aws:index/getCallerIdentity:getCallerIdentity") {
-          return { accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/ci`, userId: "AIDATEST", id: ACCOUNT_ID };
+          return {
+            accountId: ACCOUNT_ID,
+            arn: `arn:aws:iam::${ACCOUNT_ID}:user/ci`,
+            userId: "AIDATEST",
+            id: ACCOUNT_ID,
+          };
         }
         if (args.token === "aws:index/getRegion:getRegion") return { name: REGION, region: REGION, id: REGION };
-        if (args.token === "aws:index/getPartition:getPartition") return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+        if (args.token === "aws:index/getPartition:getPartition")
+          return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
         return args.inputs;
       },
     },
@@ -172,7 +191,8 @@ export async function evaluateProgram(config: StackConfig, options: EvaluateOpti
   );
   const urns = captureUrns();
   const stackValues: Record<string, unknown> = { "aws:region": REGION, ...options.extra };
-  for (const [key, value] of Object.entries(config)) if (value !== undefined) stackValues[`parallel-approval:${key}`] = value;
+  for (const [key, value] of Object.entries(config))
+    if (value !== undefined) stackValues[`parallel-approval:${key}`] = value;
   const values = options.projectDefaults === false ? stackValues : withProjectDefaults(readProjectFile(), stackValues);
   pulumi.runtime.setAllConfig(asProgramConfig(values));
 

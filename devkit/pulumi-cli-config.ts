@@ -29,13 +29,18 @@ export interface ProjectFile {
 export const PROJECT_DIR = join(__dirname, "..");
 
 export function readProjectFile(dir = PROJECT_DIR): ProjectFile {
-  const project = parse(readFileSync(join(dir, "Pulumi.yaml"), "utf8")) as { name: string; config?: Record<string, ConfigDeclaration> };
+  const project = parse(readFileSync(join(dir, "Pulumi.yaml"), "utf8")) as {
+    name: string;
+    config?: Record<string, ConfigDeclaration>;
+  };
   return { name: project.name, config: project.config ?? {} };
 }
 
 /** A stack file's `config:` map (e.g. Pulumi.dev.yaml), as YAML types. */
 export function readStackFile(stack: string, dir = PROJECT_DIR): Record<string, unknown> {
-  const file = parse(readFileSync(join(dir, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> } | null;
+  const file = parse(readFileSync(join(dir, `Pulumi.${stack}.yaml`), "utf8")) as {
+    config?: Record<string, unknown>;
+  } | null;
   return file?.config ?? {};
 }
 
@@ -69,21 +74,27 @@ export function cliConfigProblems(project: ProjectFile, stack: string, values: R
       problems.push(`Configuration key '${declared}' is not namespaced by the project and should not define a type`);
     }
     if (declaration.type === "array" && declaration.items === undefined) {
-      problems.push(`The configuration key '${declared}' declares an array but does not specify the underlying type via the 'items' attribute`);
+      problems.push(
+        `The configuration key '${declared}' declares an array but does not specify the underlying type via the 'items' attribute`,
+      );
     }
     const value = values[key];
     if (value === undefined) {
-      if (namespaced && declaration.default === undefined && declaration.value === undefined) missing.push(key.slice(project.name.length + 1));
+      if (namespaced && declaration.default === undefined && declaration.value === undefined)
+        missing.push(key.slice(project.name.length + 1));
       continue;
     }
-    const itemsOk = declaration.type !== "array" || (value as unknown[]).every((item) => typeMatches(item, declaration.items?.type));
+    const itemsOk =
+      declaration.type !== "array" || (value as unknown[]).every((item) => typeMatches(item, declaration.items?.type));
     if (!typeMatches(value, declaration.type) || (Array.isArray(value) && !itemsOk)) {
       problems.push(`Stack '${stack}' with configuration key '${key}' must be of type '${declaration.type}'`);
     }
   }
   if (missing.length > 0) {
     const list = missing.map((key) => `'${key}'`);
-    problems.push(`Stack '${stack}' is missing configuration ${missing.length === 1 ? "value" : "values"} ${list.length === 1 ? list[0] : `${list.slice(0, -1).join(", ")} and ${list.at(-1)}`}`);
+    problems.push(
+      `Stack '${stack}' is missing configuration ${missing.length === 1 ? "value" : "values"} ${list.length === 1 ? list[0] : `${list.slice(0, -1).join(", ")} and ${list.at(-1)}`}`,
+    );
   }
   return problems;
 }
@@ -100,5 +111,7 @@ export function withProjectDefaults(project: ProjectFile, values: Record<string,
 
 /** Config values as the language host hands them to the program: strings, structured ones as JSON. */
 export function asProgramConfig(values: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
+  return Object.fromEntries(
+    Object.entries(values).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]),
+  );
 }

@@ -3,8 +3,8 @@
  * error, so the CLI and its tests agree on one set of rules.
  */
 import { parseArgs } from "node:util";
-import { parseDuration } from "../components/config";
-import type { ExecutionInput } from "../lambdas/shared/model";
+import { parseDuration } from "../core/durations";
+import type { ExecutionInput } from "../core/model";
 import { DEFAULT_STACK } from "./stack-config";
 
 export const DEFAULT_PORT = 8787;

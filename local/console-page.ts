@@ -9,7 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { AUTOMATION_PARAMETER as P } from "../lambdas/shared/ssm-automation";
+import { AUTOMATION_PARAMETER as P } from "../channels/iam/automation-contract";
 import type { LocalAutomation } from "./fake-ssm";
 import { BodyTooLargeError, readBody } from "./request-body";
 

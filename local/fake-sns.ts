@@ -1,8 +1,9 @@
 /**
- * A local SNS endpoint for the one call the handlers make: `Publish`, in the AWS query protocol
- * that @aws-sdk/client-sns speaks (form-encoded POST, XML answer). A published message goes to
- * the outbox instead of an email, with the checks SNS itself makes on it, so a message that SNS
- * would refuse is refused here too.
+ * A local SNS endpoint for the calls the handlers make, `Publish` and `ListSubscriptionsByTopic`,
+ * in the AWS query protocol that @aws-sdk/client-sns speaks (form-encoded POST, XML answer). A
+ * published message goes to the outbox instead of an email, with the checks SNS itself makes on
+ * it, so a message that SNS would refuse is refused here too. Each topic has its approver's email
+ * subscription, confirmed unless the sandbox is told otherwise (a pending one has no ARN yet).
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -24,9 +25,16 @@ export interface PublishedMessage {
   publishedAt: string;
 }
 
+export interface LocalSubscription {
+  email: string;
+  confirmed: boolean;
+}
+
 export interface FakeSnsOptions {
   /** Topics that exist; publishing elsewhere answers NotFound, as SNS does. */
   topicArns: string[];
+  /** The email subscription of each topic. */
+  subscriptions?: Record<string, LocalSubscription>;
   /** Called for each accepted message, after it is in the outbox. */
   onPublish?: (message: PublishedMessage) => void;
 }
@@ -34,6 +42,8 @@ export interface FakeSnsOptions {
 export interface FakeSns {
   endpoint: string;
   outbox: PublishedMessage[];
+  /** Confirms or unconfirms a topic's subscription (a scanner that unsubscribed, a lapsed confirmation). */
+  setSubscription(topicArn: string, subscription: LocalSubscription | undefined): void;
   /** A publish from inside AWS (e.g. SSM's approval notice), with the same checks as the API's. */
   publishFromService(topicArn: string, subject: string | undefined, message: string): PublishedMessage;
   stop(): Promise<void>;
@@ -81,8 +91,22 @@ function errorXml(error: LocalAwsError): string {
   );
 }
 
+function subscriptionsXml(topicArn: string, subscription: LocalSubscription | undefined): string {
+  const members =
+    subscription === undefined
+      ? ""
+      : `<member><TopicArn>${escapeXml(topicArn)}</TopicArn><Protocol>email</Protocol>` +
+        `<SubscriptionArn>${subscription.confirmed ? `${escapeXml(topicArn)}:${randomUUID()}` : "PendingConfirmation"}</SubscriptionArn>` +
+        `<Owner>000000000000</Owner><Endpoint>${escapeXml(subscription.email)}</Endpoint></member>`;
+  return (
+    `<ListSubscriptionsByTopicResponse xmlns="${XMLNS}"><ListSubscriptionsByTopicResult><Subscriptions>${members}</Subscriptions>` +
+    `</ListSubscriptionsByTopicResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></ListSubscriptionsByTopicResponse>`
+  );
+}
+
 export async function startFakeSns(options: FakeSnsOptions): Promise<FakeSns> {
   const topics = new Set(options.topicArns);
+  const subscriptions = new Map(Object.entries(options.subscriptions ?? {}));
   const outbox: PublishedMessage[] = [];
 
   function accept(params: URLSearchParams): PublishedMessage {
@@ -109,8 +133,17 @@ export async function startFakeSns(options: FakeSnsOptions): Promise<FakeSns> {
       }
       const params = new URLSearchParams((await readBody(req, MAX_REQUEST_BYTES)).toString("utf8"));
       const action = params.get("Action");
+      if (action === "ListSubscriptionsByTopic") {
+        const topicArn = params.get("TopicArn") ?? "";
+        if (!topics.has(topicArn)) throw new LocalAwsError("NotFound", "Topic does not exist", 404);
+        answer(res, 200, subscriptionsXml(topicArn, subscriptions.get(topicArn)));
+        return;
+      }
       if (action !== "Publish")
-        throw new LocalAwsError("InvalidAction", `The local SNS endpoint implements Publish only, not ${action}`);
+        throw new LocalAwsError(
+          "InvalidAction",
+          `The local SNS endpoint implements Publish and ListSubscriptionsByTopic only, not ${action}`,
+        );
       const accepted = accept(params);
       answer(
         res,
@@ -134,6 +167,10 @@ export async function startFakeSns(options: FakeSnsOptions): Promise<FakeSns> {
   return {
     endpoint: loopbackUrl(port),
     outbox,
+    setSubscription(topicArn, subscription) {
+      if (subscription === undefined) subscriptions.delete(topicArn);
+      else subscriptions.set(topicArn, subscription);
+    },
     publishFromService(topicArn, subject, message) {
       const params = new URLSearchParams({ TopicArn: topicArn, Message: message });
       if (subject !== undefined) params.set("Subject", subject);

@@ -24,7 +24,7 @@ import {
   type ApproverDecision,
   type AutomationStepStatusEvent,
   type FinalStepStatus,
-} from "../lambdas/shared/ssm-automation";
+} from "../channels/iam/automation-contract";
 import { closeServer, listenOnLoopback, loopbackUrl } from "./loopback";
 import { longTimeout, type LongTimeout } from "./long-timeout";
 import { BodyTooLargeError, readBody } from "./request-body";

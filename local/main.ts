@@ -5,10 +5,19 @@
  */
 import { userInfo } from "node:os";
 import { resolve } from "node:path";
-import { ConfigError } from "../components/config";
+import { ConfigError } from "../core/config";
 import { HELP, parseCliOptions, UsageError, type CliOptions } from "./cli-options";
 import { PortInUseError } from "./loopback";
-import { decisionLine, emailText, linkList, logLine, outcomeText, roundHeader } from "./report";
+import {
+  decisionLine,
+  emailText,
+  linkList,
+  logLine,
+  outcomeText,
+  roundHeader,
+  stageEndedLine,
+  stageOpenedLine,
+} from "./report";
 import { startSandbox, type Sandbox, type SandboxEvent } from "./sandbox";
 import { readStackSettings, StackConfigError, type StackSettings } from "./stack-config";
 
@@ -52,7 +61,7 @@ function readOptions(): { options: CliOptions; stack: StackSettings } {
  * Prints the sandbox's events. The round starts inside startSandbox(), so events that come
  * before the header is printed wait for it.
  */
-function printer(options: CliOptions) {
+function printer(options: CliOptions, stackStages: number) {
   const out = (text: string) => process.stdout.write(`${text}\n`);
   let held: SandboxEvent[] | undefined = [];
   const print = (event: SandboxEvent) => {
@@ -62,6 +71,15 @@ function printer(options: CliOptions) {
         break;
       case "decision":
         out(decisionLine(event));
+        break;
+      case "stageOpened":
+        out(stageOpenedLine(event));
+        break;
+      case "stageAsked":
+        if (event.asked.length > 0) out(linkList(event.asked, event.stage, stackStages));
+        break;
+      case "stageEnded":
+        out(stageEndedLine(event));
         break;
       case "warning":
         out(`  warning: ${event.message}`);
@@ -108,7 +126,7 @@ async function main(): Promise<number> {
   const { options, stack } = readOptions();
   const interrupted = interruption();
 
-  const events = printer(options);
+  const events = printer(options, stack.settings.stages.length);
   let sandbox: Sandbox;
   try {
     sandbox = await startSandbox({
@@ -124,14 +142,13 @@ async function main(): Promise<number> {
     if (error instanceof PortInUseError) fail(error.message, EXIT.failed);
     fail(`the sandbox could not start: ${error instanceof Error ? error.message : String(error)}`, EXIT.failed);
   }
-  process.stdout.write(`${roundHeader(stack, options.request, sandbox.timeoutSeconds, sandbox.pageUrl)}\n`);
+  process.stdout.write(
+    `${roundHeader(stack, options.request, sandbox.settings, sandbox.pageUrl, options.timeoutSeconds !== undefined)}\n`,
+  );
   events.release();
 
   const ended = await Promise.race([
-    sandbox.allAsked.then(async (asked) => {
-      if (asked.length > 0) process.stdout.write(`${linkList(asked)}\n`);
-      return { result: await sandbox.result };
-    }),
+    sandbox.result.then((result) => ({ result })),
     interrupted.then((signal) => ({ signal })),
   ]);
 

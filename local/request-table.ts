@@ -1,11 +1,11 @@
 /**
  * The request store, locally: dynalite (a DynamoDB-compatible server, in memory) on loopback,
- * with the table created from the program's own key schema (lambdas/shared/table-schema.ts).
+ * with the table created from the program's own key schema (lambdas/adapters/table-schema.ts).
  */
 import type { Server } from "node:http";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { requestTableDefinition } from "../lambdas/shared/table-schema";
+import { requestTableDefinition } from "../lambdas/adapters/table-schema";
 import { closeServer, listenOnLoopback, loopbackUrl } from "./loopback";
 
 // dynalite ships no type declarations.

@@ -1,14 +1,18 @@
 /**
- * Reads a stack's settings from `Pulumi.<stack>.yaml` for the sandbox, through the program's own
- * validation (components/config.ts), so the sandbox refuses exactly the config `pulumi up`
- * would refuse, with the same messages.
+ * Reads a stack's settings from `Pulumi.<stack>.yaml` for the sandbox as `pulumi up` would: the
+ * CLI's config rules first (declared types, defaults from Pulumi.yaml), then the program's own
+ * validation, so the sandbox refuses exactly the config `pulumi up` would refuse, with the same
+ * messages (typos in keys included).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { ConfigError, parseWorkflowConfig, type WorkflowSettings } from "../components/config";
+import { ConfigError, CONFIG_NAMESPACE, withoutUnsetDefaults } from "../core/config";
+import type { WorkflowSettings } from "../core/settings";
+import { parseStackConfig } from "../channels/registry";
+import { cliConfigProblems, readProjectFile, withProjectDefaults } from "../devkit/pulumi-cli-config";
 
-export const PROJECT = "parallel-approval";
+export const PROJECT = CONFIG_NAMESPACE;
 export const DEFAULT_STACK = "dev";
 export const DEFAULT_REGION = "eu-west-1";
 
@@ -29,7 +33,12 @@ export class StackConfigError extends Error {
 }
 
 /** The settings of a stack file's text. Throws ConfigError (invalid settings) or StackConfigError. */
-export function stackSettingsFromYaml(text: string, stack: string, file = `Pulumi.${stack}.yaml`): StackSettings {
+export function stackSettingsFromYaml(
+  text: string,
+  stack: string,
+  file = `Pulumi.${stack}.yaml`,
+  projectDir?: string,
+): StackSettings {
   let document: unknown;
   try {
     document = parse(text);
@@ -40,17 +49,22 @@ export function stackSettingsFromYaml(text: string, stack: string, file = `Pulum
   if (typeof config !== "object" || config === null || Array.isArray(config)) {
     throw new StackConfigError(`${file}: "config" must be a map of settings`);
   }
-  const values = config as Record<string, unknown>;
-  const setting = (key: string) => values[`${PROJECT}:${key}`];
-  const raw: Record<string, unknown> = { approvers: setting("approvers") };
-  if (setting("quorum") !== undefined) raw.quorum = setting("quorum");
-  if (setting("approvalTimeout") !== undefined) raw.approvalTimeout = setting("approvalTimeout");
+  const project = readProjectFile(projectDir);
+  const cliProblems = cliConfigProblems(project, stack, config as Record<string, unknown>);
+  if (cliProblems.length > 0) throw new StackConfigError(`${file}: ${cliProblems.join("; ")}`);
+  const values = withProjectDefaults(project, config as Record<string, unknown>);
+  const prefix = `${PROJECT}:`;
+  const raw = Object.fromEntries(
+    Object.entries(values)
+      .filter(([key]) => key.startsWith(prefix))
+      .map(([key, value]) => [key.slice(prefix.length), value]),
+  );
   const region = values["aws:region"];
   return {
     stack,
     file,
     region: typeof region === "string" && region !== "" ? region : DEFAULT_REGION,
-    settings: parseWorkflowConfig(raw),
+    settings: parseStackConfig(withoutUnsetDefaults(raw)),
   };
 }
 
@@ -69,7 +83,7 @@ export function readStackSettings(projectDir: string, stack = DEFAULT_STACK): St
         : `cannot read ${file}: ${(error as Error).message}`,
     );
   }
-  return stackSettingsFromYaml(text, stack, file);
+  return stackSettingsFromYaml(text, stack, file, projectDir);
 }
 
 export { ConfigError };

@@ -57,7 +57,8 @@ function checkArgs(name: string, args: SsmApprovalChannelArgs): void {
   if (args.approvers.length === 0) problems.push("at least one iam approver is required");
   if (args.approvers.length > MAX_APPROVERS) problems.push(`at most ${MAX_APPROVERS} approvers`);
   for (const approver of args.approvers) {
-    if (!IAM_PRINCIPAL.test(approver.principalArn)) problems.push(`approver "${approver.name}": "${approver.principalArn}" is not an IAM user or role ARN`);
+    if (!IAM_PRINCIPAL.test(approver.principalArn))
+      problems.push(`approver "${approver.name}": "${approver.principalArn}" is not an IAM user or role ARN`);
   }
   if (problems.length > 0) throw new Error(`SsmApprovalChannel ${name}: ${problems.join("; ")}`);
 }
@@ -105,9 +106,14 @@ export class SsmApprovalChannel extends pulumi.ComponentResource {
       {
         description: "SSM Automation: notifies iam approvers of parallel-approval requests",
         // Only automations of this account may assume it (confused-deputy protection).
-        assumeRolePolicy: pulumi.all([account, this.executionsArn]).apply(([accountId, executions]) =>
-          trustPolicy("ssm.amazonaws.com", { StringEquals: { "aws:SourceAccount": accountId }, ArnLike: { "aws:SourceArn": executions } }),
-        ),
+        assumeRolePolicy: pulumi
+          .all([account, this.executionsArn])
+          .apply(([accountId, executions]) =>
+            trustPolicy("ssm.amazonaws.com", {
+              StringEquals: { "aws:SourceAccount": accountId },
+              ArnLike: { "aws:SourceArn": executions },
+            }),
+          ),
       },
       { parent: this },
     );
@@ -115,7 +121,9 @@ export class SsmApprovalChannel extends pulumi.ComponentResource {
       `${name}-automation-policy`,
       {
         role: automationRole.id,
-        policy: policyDocument([{ sid: "NotifyIamApprovers", actions: ["sns:Publish"], resources: args.approvers.map((a) => a.topicArn) }]),
+        policy: policyDocument([
+          { sid: "NotifyIamApprovers", actions: ["sns:Publish"], resources: args.approvers.map((a) => a.topicArn) },
+        ]),
       },
       { parent: this },
     );
@@ -180,7 +188,9 @@ export class SsmApprovalChannel extends pulumi.ComponentResource {
         },
       ],
       // Lambda sends an invocation that failed every retry to the on-failure destination as the function's role.
-      [IAM_GRANT.deadLetters]: [{ sid: "DeadLetterFailedInvocations", actions: ["sqs:SendMessage"], resources: [this.deadLetters.arn] }],
+      [IAM_GRANT.deadLetters]: [
+        { sid: "DeadLetterFailedInvocations", actions: ["sqs:SendMessage"], resources: [this.deadLetters.arn] },
+      ],
       [GRANT.releaseAsks]: [stop],
     };
   }
@@ -220,17 +230,31 @@ export class SsmApprovalChannel extends pulumi.ComponentResource {
     );
     const invokePermission = new aws.lambda.Permission(
       `${name}-result-invoke`,
-      { action: "lambda:InvokeFunction", function: result.name, principal: "events.amazonaws.com", sourceArn: rule.arn },
+      {
+        action: "lambda:InvokeFunction",
+        function: result.name,
+        principal: "events.amazonaws.com",
+        sourceArn: rule.arn,
+      },
       { parent: this },
     );
     new aws.lambda.FunctionEventInvokeConfig(
       `${name}-result-retries`,
-      { functionName: result.name, ...RESULT_INVOCATION_RETRY, destinationConfig: { onFailure: { destination: this.deadLetters.arn } } },
+      {
+        functionName: result.name,
+        ...RESULT_INVOCATION_RETRY,
+        destinationConfig: { onFailure: { destination: this.deadLetters.arn } },
+      },
       { parent: this },
     );
     new aws.cloudwatch.EventTarget(
       `${name}-step-ended-target`,
-      { rule: rule.name, arn: result.arn, retryPolicy: RESULT_DELIVERY_RETRY, deadLetterConfig: { arn: this.deadLetters.arn } },
+      {
+        rule: rule.name,
+        arn: result.arn,
+        retryPolicy: RESULT_DELIVERY_RETRY,
+        deadLetterConfig: { arn: this.deadLetters.arn },
+      },
       { parent: this, dependsOn: [invokePermission, queuePolicy] },
     );
     return rule;
@@ -241,7 +265,9 @@ const channels = new WeakMap<ChannelInfraContext, SsmApprovalChannel>();
 
 /** The longest stage deadline among stages with an iam approver: the approve step's own timeout (a backstop). */
 function longestIamWait(ctx: ChannelInfraContext): number {
-  const waits = ctx.settings.stages.filter((stage) => stage.approvers.some((a) => a.channel === IAM)).map((stage) => stage.timeoutSeconds);
+  const waits = ctx.settings.stages
+    .filter((stage) => stage.approvers.some((a) => a.channel === IAM))
+    .map((stage) => stage.timeoutSeconds);
   return Math.max(...waits);
 }
 
@@ -250,9 +276,15 @@ export const iamInfra: ChannelInfra = {
     const channel = new SsmApprovalChannel(
       `${ctx.name}-ssm`,
       {
-        approvers: ctx.approvers.map((approver) => ({ name: approver.name, principalArn: approver.address, topicArn: ctx.topics.get(approver.name)!.arn })),
+        approvers: ctx.approvers.map((approver) => ({
+          name: approver.name,
+          principalArn: approver.address,
+          topicArn: ctx.topics.get(approver.name)!.arn,
+        })),
         approvalTimeoutSeconds: longestIamWait(ctx),
-        documentNameSuffix: ctx.table.name.apply((tableName) => createHash("sha256").update(tableName).digest("hex").slice(0, 8)),
+        documentNameSuffix: ctx.table.name.apply((tableName) =>
+          createHash("sha256").update(tableName).digest("hex").slice(0, 8),
+        ),
       },
       { parent: ctx.parent },
     );

@@ -17,7 +17,11 @@ export const DEFAULT_PAGE_THROTTLE = { rateLimit: 10, burstLimit: 20 };
 export const linkInfra: ChannelInfra = {
   prepare(ctx) {
     const topicArns = ctx.approvers.map((approver) => ctx.topics.get(approver.name)!.arn);
-    ctx.grants.expose(LINK_GRANT.publish, { sid: "PublishToApproverTopics", actions: ["sns:Publish"], resources: topicArns });
+    ctx.grants.expose(LINK_GRANT.publish, {
+      sid: "PublishToApproverTopics",
+      actions: ["sns:Publish"],
+      resources: topicArns,
+    });
     // Notify checks that the approver's subscription is confirmed before asking them.
     ctx.grants.expose(LINK_GRANT.listSubscriptions, {
       sid: "ReadApproverSubscriptions",

@@ -29,7 +29,8 @@ export type LinkEntry = z.infer<typeof linkEntrySchema>;
 export const linkChannel: ChannelSpec<LinkEntry> = {
   kind: LINK,
   markerKeys: [],
-  fields: "a link approver has name and email (add iamPrincipal to decide in the AWS console, or reviewer for an automated review)",
+  fields:
+    "a link approver has name and email (add iamPrincipal to decide in the AWS console, or reviewer for an automated review)",
   schema: linkEntrySchema,
   toApprover: ({ name, email }) => ({ name, channel: LINK, mode: "vote", address: email, email, options: {} }),
   maxTimeoutSeconds: MAX_EXECUTION_WAIT_SECONDS,

@@ -31,7 +31,10 @@ interface MaybeAwsError {
 export function isThrottling(error: unknown): boolean {
   const candidate = error as MaybeAwsError | undefined;
   if (candidate === undefined || candidate === null) return false;
-  return (typeof candidate.name === "string" && THROTTLING_ERROR_NAMES.has(candidate.name)) || candidate.$metadata?.httpStatusCode === 429;
+  return (
+    (typeof candidate.name === "string" && THROTTLING_ERROR_NAMES.has(candidate.name)) ||
+    candidate.$metadata?.httpStatusCode === 429
+  );
 }
 
 /** "Name: message" of an error, for causes and log lines. */

@@ -19,7 +19,9 @@ const SECONDS_PER_DAY = 86_400;
 /** A record written by version 0.1 (one round, no stages): this version cannot decide it. */
 export class LegacyRecordError extends Error {
   constructor(requestId: string) {
-    super(`request ${requestId} was opened by an earlier version of the workflow (no stages); close it and start it again`);
+    super(
+      `request ${requestId} was opened by an earlier version of the workflow (no stages); close it and start it again`,
+    );
     this.name = "Approval.LegacyRequest";
   }
 }
@@ -98,7 +100,11 @@ export function createRequestStore(options: StoreOptions): RequestStore {
   }
 
   /** Updates a vote that must exist; returns the whole record after the update. */
-  async function updateVote(target: VoteTarget, expression: string, values?: Record<string, unknown>): Promise<RequestRecord> {
+  async function updateVote(
+    target: VoteTarget,
+    expression: string,
+    values?: Record<string, unknown>,
+  ): Promise<RequestRecord> {
     const votes = `${stagePath(target.stage)}.votes.#approver`;
     const out = await update(requestKey(target.requestId), {
       UpdateExpression: expression.replace(/VOTE/g, votes),
@@ -117,7 +123,9 @@ export function createRequestStore(options: StoreOptions): RequestStore {
     async openRequest(record) {
       const item: RequestRecord = { pk: requestKey(record.requestId), ...record };
       const written = await conditionally(() =>
-        client.send(new PutCommand({ TableName: tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" })),
+        client.send(
+          new PutCommand({ TableName: tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }),
+        ),
       );
       if (written) return { kind: "opened", request: item };
       const existing = await getRequest(record.requestId);
@@ -179,7 +187,8 @@ export function createRequestStore(options: StoreOptions): RequestStore {
       const sets = [`${stage}.votes.#approver = :vote`];
       let condition = `#status = :open AND attribute_not_exists(${stage}.votes.#approver)`;
       if (counting.counted) {
-        const counter = vote.decision === "approve" ? "approvals" : vote.decision === "reject" ? "rejections" : "misses";
+        const counter =
+          vote.decision === "approve" ? "approvals" : vote.decision === "reject" ? "rejections" : "misses";
         sets.push(`${stage}.${counter} = ${stage}.${counter} + :one`);
         if (vote.decision !== "approve") sets.push(`${stage}.declined = ${stage}.declined + :one`);
         // The stage's outcome is not certain yet: fewer approvals than the quorum, fewer declines than make it unreachable.
@@ -274,5 +283,9 @@ export function createRequestStore(options: StoreOptions): RequestStore {
 export function requestStoreFromEnv(client: DynamoDBDocumentClient = documentClient()): RequestStore {
   const tableName = process.env[ENV.tableName];
   if (!tableName) throw new Error(`${ENV.tableName} is not set`);
-  return createRequestStore({ client, tableName, retentionDays: retentionDaysFrom(process.env[ENV.recordRetentionDays]) });
+  return createRequestStore({
+    client,
+    tableName,
+    retentionDays: retentionDaysFrom(process.env[ENV.recordRetentionDays]),
+  });
 }

@@ -47,7 +47,20 @@ export function safeReviewUrl(raw: string | undefined): string | undefined {
 }
 
 const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
-const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
 
 /** "Sunday 13 January 2030 at 09:00 UTC": spelled out by hand so it never depends on the runtime's ICU data. */
 export function humanUtc(at: Date): string {

@@ -81,7 +81,14 @@ export type Delivery = "delivered" | "closed" | "pending";
 
 export type PageView =
   | { kind: "form"; request: RequestView; approver: ApproverView; now: Date }
-  | { kind: "recorded"; request: RequestView; approver: ApproverView; vote: VoteView; signal: Signal; delivery: Delivery }
+  | {
+      kind: "recorded";
+      request: RequestView;
+      approver: ApproverView;
+      vote: VoteView;
+      signal: Signal;
+      delivery: Delivery;
+    }
   | { kind: "alreadyDecided"; request: RequestView; approver: ApproverView; vote: VoteView; attempted?: Attempted }
   /** Their part ended without a verdict (recorded as expired, unreachable, failed). */
   | { kind: "noLongerAsked"; request: RequestView; approver: ApproverView; vote: VoteView; attempted?: Attempted }
@@ -124,20 +131,29 @@ const OUTCOME_WORDS: Record<Outcome, string> = {
 };
 
 function stateText(request: RequestView): string {
-  if (request.status === "open") return request.stage.outcome ? `Open; this stage is ${OUTCOME_WORDS[request.stage.outcome]}` : "Open, waiting for decisions";
-  return request.outcome ? `Closed: ${OUTCOME_WORDS[request.outcome]}` : "Closed without an outcome (the workflow stopped)";
+  if (request.status === "open")
+    return request.stage.outcome
+      ? `Open; this stage is ${OUTCOME_WORDS[request.stage.outcome]}`
+      : "Open, waiting for decisions";
+  return request.outcome
+    ? `Closed: ${OUTCOME_WORDS[request.outcome]}`
+    : "Closed without an outcome (the workflow stopped)";
 }
 
 function progressText(stage: StageView): string {
   if (stage.voters === 0) return "this stage asks for advice only";
-  const needed = stage.quorum === stage.voters ? `all ${stage.voters} approvers must approve` : `${stage.quorum} of ${stage.voters} approvals needed`;
+  const needed =
+    stage.quorum === stage.voters
+      ? `all ${stage.voters} approvers must approve`
+      : `${stage.quorum} of ${stage.voters} approvals needed`;
   const parts = [`${stage.approvals} approved`];
   if (stage.rejections > 0) parts.push(`${stage.rejections} rejected`);
   if (stage.misses > 0) parts.push(`${stage.misses} did not decide`);
   return `${needed}; so far ${parts.join(", ")}`;
 }
 
-const stageKicker = (stage: StageView) => (stage.count > 1 ? `Approval request · stage ${stage.index + 1} of ${stage.count}: ${stage.name}` : "Approval request");
+const stageKicker = (stage: StageView) =>
+  stage.count > 1 ? `Approval request · stage ${stage.index + 1} of ${stage.count}: ${stage.name}` : "Approval request";
 
 function othersHtml(stage: StageView): string {
   if (stage.others.length === 0 && stage.waitingFor.length === 0) return "";
@@ -147,7 +163,10 @@ function othersHtml(stage: StageView): string {
     const reason = other.reason && !other.comment ? `<p class="hint">${showText(other.reason)}</p>` : "";
     return `<li><span class="who">${escapeHtml(other.approver)}</span>${tag}: <strong>${escapeHtml(DECISION_WORDS[other.decision])}</strong>, ${timeHtml(other.decidedAt)}${comment}${reason}</li>`;
   });
-  const waiting = stage.waitingFor.length > 0 ? `<p class="hint">Waiting for: ${stage.waitingFor.map(escapeHtml).join(", ")}</p>` : "";
+  const waiting =
+    stage.waitingFor.length > 0
+      ? `<p class="hint">Waiting for: ${stage.waitingFor.map(escapeHtml).join(", ")}</p>`
+      : "";
   const title = stage.count > 1 ? "Decisions in this stage" : "Decisions so far";
   return `<h2>${title}</h2>${items.length > 0 ? `<ul class="others">${items.join("\n")}</ul>` : "<p>Nobody else has decided yet.</p>"}${waiting}`;
 }
@@ -156,10 +175,15 @@ function requestSection(request: RequestView, approver: ApproverView): string {
   const review = safeReviewUrl(request.reviewUrl);
   const rows: string[] = [];
   if (request.requestedBy) rows.push(`<dt>Requested by</dt><dd>${showText(request.requestedBy)}</dd>`);
-  if (review) rows.push(`<dt>Review</dt><dd><a href="${escapeHtml(review)}" rel="noreferrer noopener" target="_blank">${showText(review)}</a></dd>`);
+  if (review)
+    rows.push(
+      `<dt>Review</dt><dd><a href="${escapeHtml(review)}" rel="noreferrer noopener" target="_blank">${showText(review)}</a></dd>`,
+    );
   if (request.change) rows.push(`<dt>Change</dt><dd><code>${showText(request.change)}</code></dd>`);
   const advice = approver.advice ? ` <span class="tag">advice: does not count</span>` : "";
-  rows.push(`<dt>Approver</dt><dd>${escapeHtml(approver.name)} <span class="hint">(${escapeHtml(approver.address)})</span>${advice}</dd>`);
+  rows.push(
+    `<dt>Approver</dt><dd>${escapeHtml(approver.name)} <span class="hint">(${escapeHtml(approver.address)})</span>${advice}</dd>`,
+  );
   rows.push(`<dt>Your deadline</dt><dd>${timeHtml(approver.deadline)}</dd>`);
   rows.push(`<dt>State</dt><dd>${escapeHtml(stateText(request))}</dd>`);
   rows.push(`<dt>Quorum</dt><dd>${escapeHtml(progressText(request.stage))}</dd>`);
@@ -182,7 +206,8 @@ function notice(tone: "ok" | "no" | "warn" | "info", headline: string, bodyHtml 
   return `<div class="${cls}" role="status"><p class="headline">${escapeHtml(headline)}</p>${bodyHtml}</div>`;
 }
 
-const toneOf = (outcome: Outcome | undefined): "ok" | "no" | "info" => (outcome === undefined ? "info" : outcome === "approved" ? "ok" : "no");
+const toneOf = (outcome: Outcome | undefined): "ok" | "no" | "info" =>
+  outcome === undefined ? "info" : outcome === "approved" ? "ok" : "no";
 
 function notRecorded(attempted: Attempted | undefined): string {
   if (!attempted) return "";
@@ -216,7 +241,8 @@ function pendingHtml(decision: Decision): string {
 /** What the stage's end means for the request, for the notice that follows a decisive vote. */
 function afterStage(request: RequestView): string {
   const { stage } = request;
-  if (stage.outcome !== "approved") return request.outcome ? `the request is ${OUTCOME_WORDS[request.outcome]}` : "the request is decided";
+  if (stage.outcome !== "approved")
+    return request.outcome ? `the request is ${OUTCOME_WORDS[request.outcome]}` : "the request is decided";
   if (stage.index + 1 < stage.count) return `the request moves on to stage ${stage.index + 2} of ${stage.count}`;
   return "the request is approved";
 }
@@ -224,8 +250,14 @@ function afterStage(request: RequestView): string {
 function recordedNotice(view: Extract<PageView, { kind: "recorded" }>): string {
   const { signal, delivery, vote, request, approver } = view;
   const word = vote.decision === "approve" ? "approval" : "rejection";
-  if (delivery === "pending") return notice("warn", `Your ${word} was recorded. The workflow will pick it up.`, pendingHtml(vote.decision));
-  if (approver.advice) return notice("info", `Your ${word} was recorded as advice.`, "<p>It is shown to the approvers; it does not count toward the quorum.</p>");
+  if (delivery === "pending")
+    return notice("warn", `Your ${word} was recorded. The workflow will pick it up.`, pendingHtml(vote.decision));
+  if (approver.advice)
+    return notice(
+      "info",
+      `Your ${word} was recorded as advice.`,
+      "<p>It is shown to the approvers; it does not count toward the quorum.</p>",
+    );
   switch (signal) {
     case "quorumReached":
       return notice("ok", `Recorded. This completed the quorum: the stage is approved and ${afterStage(request)}.`);
@@ -237,10 +269,18 @@ function recordedNotice(view: Extract<PageView, { kind: "recorded" }>): string {
   if (delivery === "closed") {
     // Counted, but another decision ended the stage (or the workflow stopped) just as it arrived.
     if (request.stage.outcome !== undefined) {
-      return notice(toneOf(request.stage.outcome), `Your ${word} was recorded and counted. The stage was decided with it: ${OUTCOME_WORDS[request.stage.outcome]}.`, `<p>Another decision recorded at the same moment completed it; ${escapeHtml(afterStage(request))}.</p>`);
+      return notice(
+        toneOf(request.stage.outcome),
+        `Your ${word} was recorded and counted. The stage was decided with it: ${OUTCOME_WORDS[request.stage.outcome]}.`,
+        `<p>Another decision recorded at the same moment completed it; ${escapeHtml(afterStage(request))}.</p>`,
+      );
     }
     if (request.status === "closed" && request.outcome === undefined) {
-      return notice("warn", `Your ${word} was recorded, but the workflow had stopped.`, "<p>The request was closed without an outcome; your decision did not change that.</p>");
+      return notice(
+        "warn",
+        `Your ${word} was recorded, but the workflow had stopped.`,
+        "<p>The request was closed without an outcome; your decision did not change that.</p>",
+      );
     }
   }
   // A rejection is recorded fine but is no green light: keep its notice neutral.
@@ -248,7 +288,10 @@ function recordedNotice(view: Extract<PageView, { kind: "recorded" }>): string {
 }
 
 function pageDocument(title: string, content: string): string {
-  return htmlDocument(title, `${content}\n<footer>This page is your personal approval link. Do not forward it.</footer>`);
+  return htmlDocument(
+    title,
+    `${content}\n<footer>This page is your personal approval link. Do not forward it.</footer>`,
+  );
 }
 
 function errorDocument(title: string, message: string): string {
@@ -287,26 +330,41 @@ function requestPage(view: RequestPageView): string {
   switch (view.kind) {
     case "form": {
       const left = timeLeft(view.approver.deadline, view.now);
-      return pageDocument(`Approval: ${subject}`, `${section}\n${notice("info", "Your decision is needed", left ? `<p>Your deadline is ${escapeHtml(left)}.</p>` : "")}\n${formHtml()}`);
+      return pageDocument(
+        `Approval: ${subject}`,
+        `${section}\n${notice("info", "Your decision is needed", left ? `<p>Your deadline is ${escapeHtml(left)}.</p>` : "")}\n${formHtml()}`,
+      );
     }
     case "recorded":
       return pageDocument(`Recorded: ${subject}`, `${recordedNotice(view)}\n${voteHtml(view.vote)}\n${section}`);
     case "alreadyDecided": {
       const pending = view.vote.pending && view.request.status === "open" ? pendingHtml(view.vote.decision) : "";
-      return pageDocument(`Already decided: ${subject}`, `${notice("info", "You already decided on this request.", `${notRecorded(view.attempted)}${voteHtml(view.vote)}${pending}`)}\n${section}`);
+      return pageDocument(
+        `Already decided: ${subject}`,
+        `${notice("info", "You already decided on this request.", `${notRecorded(view.attempted)}${voteHtml(view.vote)}${pending}`)}\n${section}`,
+      );
     }
     case "noLongerAsked":
-      return pageDocument(`No longer asked: ${subject}`, `${notice("warn", "Your part in this stage has ended.", `${notRecorded(view.attempted)}${voteHtml(view.vote)}`)}\n${section}`);
+      return pageDocument(
+        `No longer asked: ${subject}`,
+        `${notice("warn", "Your part in this stage has ended.", `${notRecorded(view.attempted)}${voteHtml(view.vote)}`)}\n${section}`,
+      );
     case "stageEnded": {
       const outcome = view.request.stage.outcome;
       const headline = outcome ? `This stage has ended: ${OUTCOME_WORDS[outcome]}.` : "This stage has ended.";
-      return pageDocument(`Stage ended: ${subject}`, `${notice(toneOf(outcome), headline, `${notRecorded(view.attempted)}<p>The other approvers' decisions settled it before yours; ${escapeHtml(afterStage(view.request))}.</p>`)}\n${section}`);
+      return pageDocument(
+        `Stage ended: ${subject}`,
+        `${notice(toneOf(outcome), headline, `${notRecorded(view.attempted)}<p>The other approvers' decisions settled it before yours; ${escapeHtml(afterStage(view.request))}.</p>`)}\n${section}`,
+      );
     }
     case "closed": {
       const outcome = view.request.outcome ? `: ${OUTCOME_WORDS[view.request.outcome]}` : "";
       const closedAt = view.request.closedAt ? `<p>Closed on ${timeHtml(view.request.closedAt)}.</p>` : "";
       const yours = view.vote ? voteHtml(view.vote) : "<p>You did not decide on it.</p>";
-      return pageDocument(`Closed: ${subject}`, `${notice(toneOf(view.request.outcome), `This request is closed${outcome}.`, `${notRecorded(view.attempted)}${closedAt}${yours}`)}\n${section}`);
+      return pageDocument(
+        `Closed: ${subject}`,
+        `${notice(toneOf(view.request.outcome), `This request is closed${outcome}.`, `${notRecorded(view.attempted)}${closedAt}${yours}`)}\n${section}`,
+      );
     }
     case "deadlinePassed":
       return pageDocument(
@@ -324,11 +382,20 @@ function errorPage(view: PageView): string {
         "<p>This approval link is not valid. Check that you opened the complete link from the email; links also stop working some time after their request has ended.</p>",
       );
     case "legacy":
-      return errorDocument("This request can no longer be decided here", "<p>It was opened by an earlier version of the approval workflow. Ask the requester to start it again.</p><p>Nothing was recorded.</p>");
+      return errorDocument(
+        "This request can no longer be decided here",
+        "<p>It was opened by an earlier version of the approval workflow. Ask the requester to start it again.</p><p>Nothing was recorded.</p>",
+      );
     case "badRequest":
-      return errorDocument("Your decision could not be read", `<p>${escapeHtml(view.problem)}</p><p>Nothing was recorded.</p>${BACK_TO_PAGE}`);
+      return errorDocument(
+        "Your decision could not be read",
+        `<p>${escapeHtml(view.problem)}</p><p>Nothing was recorded.</p>${BACK_TO_PAGE}`,
+      );
     case "unsupportedMediaType":
-      return errorDocument("Your decision could not be read", `<p>Decisions must be sent with the form on the approval page.</p><p>Nothing was recorded.</p>${BACK_TO_PAGE}`);
+      return errorDocument(
+        "Your decision could not be read",
+        `<p>Decisions must be sent with the form on the approval page.</p><p>Nothing was recorded.</p>${BACK_TO_PAGE}`,
+      );
     case "methodNotAllowed":
       return errorDocument("Method not allowed", `<p>This page only answers GET, HEAD and POST.</p>`);
     case "payloadTooLarge":

@@ -105,7 +105,10 @@ export function parseDecisionForm(text: string): FormResult {
   const control = comment.search(CONTROL_EXCEPT_NEWLINE);
   if (control >= 0) {
     const code = comment.codePointAt(control)!.toString(16).toUpperCase().padStart(4, "0");
-    return { ok: false, problem: `The comment contains a control character (U+${code}) at position ${control + 1}. Remove it and send again.` };
+    return {
+      ok: false,
+      problem: `The comment contains a control character (U+${code}) at position ${control + 1}. Remove it and send again.`,
+    };
   }
   const trimmed = comment.trim();
   return trimmed === "" ? { ok: true, decision } : { ok: true, decision, comment: trimmed };

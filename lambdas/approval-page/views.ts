@@ -32,7 +32,8 @@ function stageViewOf(record: RequestRecord, index: number, viewer: string): Stag
     rejections: stage.rejections,
     misses: stage.misses,
     others,
-    waitingFor: record.status === "open" ? stage.approvers.filter((a) => a !== viewer && stage.votes[a] === undefined) : [],
+    waitingFor:
+      record.status === "open" ? stage.approvers.filter((a) => a !== viewer && stage.votes[a] === undefined) : [],
   };
   const outcome = stageOutcomeOf(stage);
   if (outcome !== undefined) view.outcome = outcome;
@@ -40,7 +41,11 @@ function stageViewOf(record: RequestRecord, index: number, viewer: string): Stag
 }
 
 export function requestViewOf(record: RequestRecord, ask: AskRecord): RequestView {
-  const view: RequestView = { subject: record.subject, status: record.status, stage: stageViewOf(record, ask.stage, ask.approver) };
+  const view: RequestView = {
+    subject: record.subject,
+    status: record.status,
+    stage: stageViewOf(record, ask.stage, ask.approver),
+  };
   for (const field of ["details", "reviewUrl", "requestedBy", "change", "outcome", "closedAt"] as const) {
     if (record[field] !== undefined) (view as unknown as Record<string, unknown>)[field] = record[field];
   }
@@ -62,7 +67,12 @@ export function voteViewOf(vote: Vote): VoteView {
 }
 
 /** The page for a person who may not decide (or no longer), from the rule that said so. */
-function refusedView(why: Exclude<Eligibility, { kind: "eligible" }>, request: RequestView, approver: ApproverView, attempted?: Attempted): PageView {
+function refusedView(
+  why: Exclude<Eligibility, { kind: "eligible" }>,
+  request: RequestView,
+  approver: ApproverView,
+  attempted?: Attempted,
+): PageView {
   const base = attempted === undefined ? { request, approver } : { request, approver, attempted };
   switch (why.kind) {
     case "alreadyDecided":
@@ -70,7 +80,9 @@ function refusedView(why: Exclude<Eligibility, { kind: "eligible" }>, request: R
     case "noLongerAsked":
       return { kind: "noLongerAsked", ...base, vote: voteViewOf(why.vote) };
     case "requestClosed":
-      return why.vote === undefined ? { kind: "closed", ...base } : { kind: "closed", ...base, vote: voteViewOf(why.vote) };
+      return why.vote === undefined
+        ? { kind: "closed", ...base }
+        : { kind: "closed", ...base, vote: voteViewOf(why.vote) };
     case "stageEnded":
       return { kind: "stageEnded", ...base };
     case "deadlinePassed":
@@ -92,5 +104,12 @@ export function decisionView(outcome: RecordOutcome, attempted: Attempted): Page
   const request = requestViewOf(outcome.request, outcome.ask);
   const approver = approverViewOf(outcome.ask, outcome.request);
   if (outcome.kind === "refused") return refusedView(outcome.why, request, approver, attempted);
-  return { kind: "recorded", request, approver, vote: voteViewOf(outcome.vote), signal: outcome.signal, delivery: outcome.delivery };
+  return {
+    kind: "recorded",
+    request,
+    approver,
+    vote: voteViewOf(outcome.vote),
+    signal: outcome.signal,
+    delivery: outcome.delivery,
+  };
 }

@@ -53,8 +53,14 @@ export async function closeRequest(deps: CloseDeps, requestId: string, reason: C
   if (request === undefined) throw new RequestNotFoundError(requestId);
   if (request.status === "open") {
     const { outcome, endedInStage, inconsistent } = outcomeAtClose(request, reason);
-    if (inconsistent) log.error("workflow completed but the votes decide nothing; reporting expired", { requestId, endedInStage });
-    const closed = await deps.store.closeRequest(requestId, { outcome, endedInStage, reason, closedAt: deps.now?.() ?? new Date() });
+    if (inconsistent)
+      log.error("workflow completed but the votes decide nothing; reporting expired", { requestId, endedInStage });
+    const closed = await deps.store.closeRequest(requestId, {
+      outcome,
+      endedInStage,
+      reason,
+      closedAt: deps.now?.() ?? new Date(),
+    });
     if (closed.kind === "notFound") throw new RequestNotFoundError(requestId);
     request = closed.request; // alreadyClosed: a concurrent close won; its result stands
   }
@@ -65,7 +71,10 @@ export async function closeRequest(deps: CloseDeps, requestId: string, reason: C
 }
 
 /** The state machine's call, or EventBridge's "Step Functions Execution Status Change". */
-export async function handleClose(deps: CloseDeps, event: CloseRequestEvent | unknown): Promise<CloseOutput | { ignored: string }> {
+export async function handleClose(
+  deps: CloseDeps,
+  event: CloseRequestEvent | unknown,
+): Promise<CloseOutput | { ignored: string }> {
   const ended = executionEndOf(event);
   if (ended === undefined) {
     const { requestId, reason } = event as CloseRequestEvent;
@@ -78,7 +87,10 @@ export async function handleClose(deps: CloseDeps, event: CloseRequestEvent | un
   const requestId = requestIdFor(ended.executionArn);
   // An execution that failed before its record opened (invalid input) has nothing to close.
   if ((await deps.store.getRequest(requestId)) === undefined) {
-    log.info("execution ended before its request opened; nothing to close", { executionArn: ended.executionArn, status: ended.status });
+    log.info("execution ended before its request opened; nothing to close", {
+      executionArn: ended.executionArn,
+      status: ended.status,
+    });
     return { ignored: "no request record for this execution" };
   }
   return closeRequest(deps, requestId, ended.reason);

@@ -65,7 +65,8 @@ async function checkReachable(deps: NotifyDeps, event: AskEvent, topicArn: strin
 export async function notifyApprover(deps: NotifyDeps, event: AskEvent): Promise<NotifyResult> {
   const { requestId, request, approver, stage, timeoutSeconds, taskToken } = event;
   const topicArn = approver.topicArn;
-  if (topicArn === undefined || taskToken === undefined) throw new Error(`notify-approver: ${approver.name} has no topic or task token`);
+  if (topicArn === undefined || taskToken === undefined)
+    throw new Error(`notify-approver: ${approver.name} has no topic or task token`);
   const fields = { requestId, stage: stage.name, approver: approver.name };
   await checkReachable(deps, event, topicArn);
 
@@ -87,13 +88,23 @@ export async function notifyApprover(deps: NotifyDeps, event: AskEvent): Promise
     log.warn("request no longer open; approver not notified", fields);
     return { notified: false, reason: "requestNotOpen" };
   }
-  const email = composeApprovalEmail({ request, stage, approver: approver.name, askId: stored.askId, deadline, approvalPageUrl: deps.approvalPageUrl });
+  const email = composeApprovalEmail({
+    request,
+    stage,
+    approver: approver.name,
+    askId: stored.askId,
+    deadline,
+    approvalPageUrl: deps.approvalPageUrl,
+  });
   try {
     await deps.publish(topicArn, email);
   } catch (error) {
     throw channelError(approver.name, "publish the approval request", error);
   }
-  log.info(stored.previous ? "approver notified again (retried ask, same link)" : "approver notified", { ...fields, deadline });
+  log.info(stored.previous ? "approver notified again (retried ask, same link)" : "approver notified", {
+    ...fields,
+    deadline,
+  });
   return { notified: true };
 }
 
@@ -101,10 +112,16 @@ export const snsPublish: Publish = async (topicArn, email) => {
   await snsClient().send(new PublishCommand({ TopicArn: topicArn, Subject: email.subject, Message: email.body }));
 };
 
-export const snsIsReachable: IsReachable = (topicArn, email) => hasConfirmedEmailSubscription(snsClient(), topicArn, email);
+export const snsIsReachable: IsReachable = (topicArn, email) =>
+  hasConfirmedEmailSubscription(snsClient(), topicArn, email);
 
 export const handler = (event: AskEvent): Promise<NotifyResult> =>
   notifyApprover(
-    { store: requestStoreFromEnv(), publish: snsPublish, isReachable: snsIsReachable, approvalPageUrl: requireEnv(ENV.approvalPageUrl) },
+    {
+      store: requestStoreFromEnv(),
+      publish: snsPublish,
+      isReachable: snsIsReachable,
+      approvalPageUrl: requireEnv(ENV.approvalPageUrl),
+    },
     event,
   );

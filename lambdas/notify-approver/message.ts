@@ -39,7 +39,11 @@ function quorumLine(request: RequestSummary, stage: StageRef): string {
   const layout = request.stages[stage.index];
   const voters = layout?.approvers.length ?? 0;
   const who = stage.count > 1 ? "approvers of this stage" : "approvers";
-  return layout === undefined ? "" : layout.quorum === voters ? `All ${voters} ${who} must approve.` : `${layout.quorum} of ${voters} ${who} must approve.`;
+  return layout === undefined
+    ? ""
+    : layout.quorum === voters
+      ? `All ${voters} ${who} must approve.`
+      : `${layout.quorum} of ${voters} ${who} must approve.`;
 }
 
 /** An SNS-safe one-line subject: accents dropped, other non-ASCII as "?", whitespace collapsed, cut with "...". */
@@ -64,7 +68,11 @@ export function readableDeadline(deadline: string): string {
 
 export function composeApprovalEmail(input: ApprovalEmailInput): ApprovalEmail {
   const { request, stage, approver, askId, deadline, approvalPageUrl } = input;
-  const lines: string[] = [`Your approval is requested, as approver "${approver}".`, "", `Subject:      ${request.subject}`];
+  const lines: string[] = [
+    `Your approval is requested, as approver "${approver}".`,
+    "",
+    `Subject:      ${request.subject}`,
+  ];
   const inStage = stageLine(stage);
   if (inStage !== undefined) lines.push(`Stage:        ${inStage.replace(/^Stage /, "")}`);
   if (request.requestedBy !== undefined) lines.push(`Requested by: ${request.requestedBy}`);

@@ -15,12 +15,19 @@ export interface SubscriptionsClient {
 }
 
 /** True when the topic has a confirmed email subscription for `email` (case-insensitive). */
-export async function hasConfirmedEmailSubscription(client: SubscriptionsClient, topicArn: string, email: string): Promise<boolean> {
+export async function hasConfirmedEmailSubscription(
+  client: SubscriptionsClient,
+  topicArn: string,
+  email: string,
+): Promise<boolean> {
   let nextToken: string | undefined;
   do {
     const page = await client.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken: nextToken }));
     const confirmed = (page.Subscriptions ?? []).some(
-      (s) => s.Protocol === "email" && s.Endpoint?.toLowerCase() === email.toLowerCase() && (s.SubscriptionArn ?? "").startsWith("arn:"),
+      (s) =>
+        s.Protocol === "email" &&
+        s.Endpoint?.toLowerCase() === email.toLowerCase() &&
+        (s.SubscriptionArn ?? "").startsWith("arn:"),
     );
     if (confirmed) return true;
     nextToken = page.NextToken;

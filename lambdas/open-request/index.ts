@@ -13,7 +13,11 @@ import { ENV } from "../../core/environment";
 import { requestStoreFromEnv, retentionDaysFrom } from "../adapters/store";
 import { newRequestRecord } from "./request-record";
 
-export async function openRequest(store: RequestStore, event: OpenRequestEvent, retentionDays: number): Promise<OpenRequestResult> {
+export async function openRequest(
+  store: RequestStore,
+  event: OpenRequestEvent,
+  retentionDays: number,
+): Promise<OpenRequestResult> {
   let input;
   try {
     input = validateExecutionInput(event.input);
@@ -26,7 +30,11 @@ export async function openRequest(store: RequestStore, event: OpenRequestEvent, 
   log.info(opened.kind === "opened" ? "request opened" : "request already open (retried invocation)", {
     requestId,
     executionArn: event.executionArn,
-    stages: opened.request.stages.map((stage) => ({ name: stage.name, quorum: stage.quorum, approvers: stage.approvers.length + stage.advisors.length })),
+    stages: opened.request.stages.map((stage) => ({
+      name: stage.name,
+      quorum: stage.quorum,
+      approvers: stage.approvers.length + stage.advisors.length,
+    })),
   });
   return { requestId, request: requestSummaryOf(opened.request) };
 }

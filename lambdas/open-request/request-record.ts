@@ -9,8 +9,12 @@ function stageRecordOf(layout: StageLayout): StageRecord {
   const voters = layout.approvers.length;
   // The definition builder passes these from validated config; a mismatch is a deployment bug.
   if (voters + layout.advisors.length === 0) throw new Error(`open-request: stage ${layout.name} has no approvers`);
-  const quorumOk = voters === 0 ? layout.quorum === 0 : Number.isInteger(layout.quorum) && layout.quorum >= 1 && layout.quorum <= voters;
-  if (!quorumOk) throw new Error(`open-request: quorum ${layout.quorum} of stage ${layout.name} must be from 1 to ${voters}`);
+  const quorumOk =
+    voters === 0
+      ? layout.quorum === 0
+      : Number.isInteger(layout.quorum) && layout.quorum >= 1 && layout.quorum <= voters;
+  if (!quorumOk)
+    throw new Error(`open-request: quorum ${layout.quorum} of stage ${layout.name} must be from 1 to ${voters}`);
   return {
     name: layout.name,
     quorum: layout.quorum,
@@ -35,8 +39,14 @@ export function initialExpiry(event: OpenRequestEvent, retentionDays: number): n
   return Math.floor(Date.parse(event.startedAt) / 1000) + waits + SECONDS_PER_DAY + retentionDays * SECONDS_PER_DAY;
 }
 
-export function newRequestRecord(requestId: string, input: ExecutionInput, event: OpenRequestEvent, retentionDays: number): NewRequestRecord {
-  if (!Array.isArray(event.stages) || event.stages.length === 0) throw new Error("open-request: stages must be a non-empty list");
+export function newRequestRecord(
+  requestId: string,
+  input: ExecutionInput,
+  event: OpenRequestEvent,
+  retentionDays: number,
+): NewRequestRecord {
+  if (!Array.isArray(event.stages) || event.stages.length === 0)
+    throw new Error("open-request: stages must be a non-empty list");
   return {
     requestId,
     status: "open",

@@ -29,7 +29,10 @@ export async function recordExpiry(deps: StoreDeps, event: RecordExpiryEvent): P
     channel: decision === "expired" ? "deadline" : event.channel,
   });
   if (result.signal !== "none") {
-    throw new WorkflowError(SIGNAL_ERRORS[result.signal], `${event.approver} ${decision === "expired" ? "missed the deadline" : `is ${decision}`}; ${CAUSES[result.signal]}`);
+    throw new WorkflowError(
+      SIGNAL_ERRORS[result.signal],
+      `${event.approver} ${decision === "expired" ? "missed the deadline" : `is ${decision}`}; ${CAUSES[result.signal]}`,
+    );
   }
   return { signal: "none", approver: event.approver, decision: result.vote?.decision ?? "none" };
 }

@@ -48,7 +48,11 @@ export class RetryLaterError extends Error {
 }
 
 /** The ask this event is about, or why it is ignored. */
-async function askOf(deps: SsmResultDeps, executionId: string, execution: AutomationExecutionView): Promise<AskRecord | string> {
+async function askOf(
+  deps: SsmResultDeps,
+  executionId: string,
+  execution: AutomationExecutionView,
+): Promise<AskRecord | string> {
   if (execution.DocumentName !== deps.documentName) return "automation of another document";
   const correlationId = correlationIdOf(execution);
   if (!isWellFormedId(correlationId)) return "the automation has no correlation id";
@@ -58,35 +62,72 @@ async function askOf(deps: SsmResultDeps, executionId: string, execution: Automa
   if (ask.automationExecutionId === undefined) {
     const request = await deps.store.getRequest(ask.requestId);
     // ssm-start records the execution right after starting it; an approver is rarely faster.
-    if (request?.status === "open") throw new RetryLaterError(`automation ${executionId} ended before it was recorded for its ask`);
+    if (request?.status === "open")
+      throw new RetryLaterError(`automation ${executionId} ended before it was recorded for its ask`);
     return "the automation was never recorded and the request is closed";
   }
-  return ask.automationExecutionId === executionId ? ask : "not the automation started for this ask (an earlier attempt, or a copy)";
+  return ask.automationExecutionId === executionId
+    ? ask
+    : "not the automation started for this ask (an earlier attempt, or a copy)";
 }
 
-async function apply(deps: SsmResultDeps, ask: AskRecord, outcome: Exclude<StepOutcome, { kind: "notFinal" | "unknownShape" }>): Promise<SsmResultOutcome> {
+async function apply(
+  deps: SsmResultDeps,
+  ask: AskRecord,
+  outcome: Exclude<StepOutcome, { kind: "notFinal" | "unknownShape" }>,
+): Promise<SsmResultOutcome> {
   if (outcome.kind === "decided") {
     const { decidedAt } = outcome;
     // Judged at the moment the approver decided, not when this event arrived (it may be a retry).
     const result = await recordDecision(
       { ...deps, now: decidedAt ? () => decidedAt : deps.now },
-      { askId: ask.askId, decision: outcome.decision, comment: outcome.comment, decidedBy: outcome.decidedBy ?? ask.address, channel: "iam" },
+      {
+        askId: ask.askId,
+        decision: outcome.decision,
+        comment: outcome.comment,
+        decidedBy: outcome.decidedBy ?? ask.address,
+        channel: "iam",
+      },
     );
     const pending =
       (result.kind === "recorded" && result.delivery === "pending") ||
-      (result.kind === "refused" && result.request.status === "open" && result.request.stages[ask.stage].votes[ask.approver]?.pendingSignal !== undefined);
-    if (pending) throw new RetryLaterError(`callback for ${ask.approver} not delivered yet`, "Approval.CallbackPending");
+      (result.kind === "refused" &&
+        result.request.status === "open" &&
+        result.request.stages[ask.stage].votes[ask.approver]?.pendingSignal !== undefined);
+    if (pending)
+      throw new RetryLaterError(`callback for ${ask.approver} not delivered yet`, "Approval.CallbackPending");
     return { handled: "decision", outcome: result.kind === "refused" ? `refused: ${result.why.kind}` : result.kind };
   }
   const noVerdict =
     outcome.kind === "timedOut"
-      ? { decision: "expired" as const, reason: "the SSM approval timed out", decidedBy: "deadline", channel: "deadline" }
+      ? {
+          decision: "expired" as const,
+          reason: "the SSM approval timed out",
+          decidedBy: "deadline",
+          channel: "deadline",
+        }
       : outcome.kind === "cancelled"
-        ? { decision: "failed" as const, reason: "the SSM automation was cancelled before a decision", decidedBy: "workflow", channel: "iam" }
-        : { decision: "failed" as const, reason: `the SSM approval failed: ${outcome.reason}`, decidedBy: "workflow", channel: "iam" };
+        ? {
+            decision: "failed" as const,
+            reason: "the SSM automation was cancelled before a decision",
+            decidedBy: "workflow",
+            channel: "iam",
+          }
+        : {
+            decision: "failed" as const,
+            reason: `the SSM approval failed: ${outcome.reason}`,
+            decidedBy: "workflow",
+            channel: "iam",
+          };
   const result = await recordNoVerdictForAsk(deps, ask, noVerdict);
-  if (result.delivery === "pending") throw new RetryLaterError(`callback for ${ask.approver} not delivered yet`, "Approval.CallbackPending");
-  if (noVerdict.decision === "failed" && result.recorded) log.error("iam approval ended without a decision", { requestId: ask.requestId, approver: ask.approver, reason: noVerdict.reason });
+  if (result.delivery === "pending")
+    throw new RetryLaterError(`callback for ${ask.approver} not delivered yet`, "Approval.CallbackPending");
+  if (noVerdict.decision === "failed" && result.recorded)
+    log.error("iam approval ended without a decision", {
+      requestId: ask.requestId,
+      approver: ask.approver,
+      reason: noVerdict.reason,
+    });
   return { handled: "noVerdict", decision: noVerdict.decision, recorded: result.recorded };
 }
 
@@ -98,7 +139,8 @@ export async function recordAutomationResult(deps: SsmResultDeps, event: unknown
   const parsed = parseStepStatusEvent(event);
   if (parsed.kind === "ignored") return ignore(parsed.reason);
   const { executionId, status } = parsed;
-  if (parsed.documentName !== deps.documentName) return ignore("automation of another document", { executionId, document: parsed.documentName });
+  if (parsed.documentName !== deps.documentName)
+    return ignore("automation of another document", { executionId, document: parsed.documentName });
   const execution = await deps.automations.get(executionId);
   if (execution === undefined) return ignore("unknown automation execution", { executionId });
   const ask = await askOf(deps, executionId, execution);
@@ -108,7 +150,10 @@ export async function recordAutomationResult(deps: SsmResultDeps, event: unknown
   const outcome = stepOutcomeOf(execution, status);
   if (outcome.kind === "notFinal") throw new RetryLaterError(`automation ${executionId}: ${outcome.reason}`);
   if (outcome.kind === "unknownShape") {
-    log.error("automation result of an unknown shape; sent to the dead-letter queue after retries, nothing recorded", { ...fields, reason: outcome.reason });
+    log.error("automation result of an unknown shape; sent to the dead-letter queue after retries, nothing recorded", {
+      ...fields,
+      reason: outcome.reason,
+    });
     throw new RetryLaterError(`automation ${executionId}: ${outcome.reason}`, "Approval.UnknownAutomationResult");
   }
   const result = await apply(deps, ask, outcome);

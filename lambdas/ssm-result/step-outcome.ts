@@ -22,7 +22,12 @@
  *  - Failed with no sign of a decision: the channel broke (recorded as `failed`, never as a vote);
  *  - TimedOut: the deadline passed; Cancelled: someone cancelled the automation before a decision.
  */
-import { APPROVE_OUTPUT, APPROVE_STEP_NAME, AUTOMATION_PARAMETER, type FinalStepStatus } from "../../channels/iam/automation-contract";
+import {
+  APPROVE_OUTPUT,
+  APPROVE_STEP_NAME,
+  AUTOMATION_PARAMETER,
+  type FinalStepStatus,
+} from "../../channels/iam/automation-contract";
 
 export interface StepExecutionView {
   StepName?: string;
@@ -97,7 +102,11 @@ export function approverDecisionsOf(values: string[] | undefined): ApproverDecis
 const REJECTION_MESSAGE = /\b(reject|denied|deny)/i;
 const KNOWN_APPROVAL_STATUSES = new Set(["Approved", "Rejected", "Waiting"]);
 
-function decided(decision: "approve" | "reject", entries: ApproverDecisionEntry[], step: StepExecutionView): StepOutcome {
+function decided(
+  decision: "approve" | "reject",
+  entries: ApproverDecisionEntry[],
+  step: StepExecutionView,
+): StepOutcome {
   // The decision that settled it: the last one in that direction.
   const deciding = entries.filter((entry) => entry.decision === decision).at(-1);
   const outcome: StepOutcome = { kind: "decided", decision };
@@ -114,20 +123,30 @@ export function stepOutcomeOf(execution: AutomationExecutionView, status: FinalS
   if (status === "Cancelled") return { kind: "cancelled" };
   if (step === undefined) return { kind: "notFinal", reason: `the execution shows no ${APPROVE_STEP_NAME} step yet` };
   if (step.StepStatus !== status) {
-    return { kind: "notFinal", reason: `the event says ${status} but the execution shows the step ${String(step.StepStatus)}` };
+    return {
+      kind: "notFinal",
+      reason: `the event says ${status} but the execution shows the step ${String(step.StepStatus)}`,
+    };
   }
   const approvalStatus = step.Outputs?.[APPROVE_OUTPUT.approvalStatus]?.[0];
   if (approvalStatus !== undefined && !KNOWN_APPROVAL_STATUSES.has(approvalStatus)) {
-    return { kind: "unknownShape", reason: `ApprovalStatus "${approvalStatus}" is none of Approved, Rejected, Waiting` };
+    return {
+      kind: "unknownShape",
+      reason: `ApprovalStatus "${approvalStatus}" is none of Approved, Rejected, Waiting`,
+    };
   }
   const entries = approverDecisionsOf(step.Outputs?.[APPROVE_OUTPUT.approverDecisions]);
-  const approved = status === "Success" || approvalStatus === "Approved" || entries.some((e) => e.decision === "approve");
+  const approved =
+    status === "Success" || approvalStatus === "Approved" || entries.some((e) => e.decision === "approve");
   const rejected =
     approvalStatus === "Rejected" ||
     entries.some((e) => e.decision === "reject") ||
     (status === "Failed" && REJECTION_MESSAGE.test(step.FailureMessage ?? ""));
   if (approved && rejected) {
-    return { kind: "unknownShape", reason: `the step ended ${status} with both an approval and a rejection (ApprovalStatus ${String(approvalStatus)})` };
+    return {
+      kind: "unknownShape",
+      reason: `the step ended ${status} with both an approval and a rejection (ApprovalStatus ${String(approvalStatus)})`,
+    };
   }
   if (approved) return decided("approve", entries, step);
   if (rejected) return decided("reject", entries, step);

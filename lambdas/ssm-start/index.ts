@@ -34,9 +34,15 @@ export interface SsmStartDeps {
   now?: () => Date;
 }
 
-export type SsmStartResult = { started: true; automationExecutionId: string } | { started: false; reason: "requestNotOpen" };
+export type SsmStartResult =
+  { started: true; automationExecutionId: string } | { started: false; reason: "requestNotOpen" };
 
-async function stopQuietly(deps: SsmStartDeps, automationExecutionId: string, fields: Record<string, unknown>, why: string): Promise<void> {
+async function stopQuietly(
+  deps: SsmStartDeps,
+  automationExecutionId: string,
+  fields: Record<string, unknown>,
+  why: string,
+): Promise<void> {
   try {
     log.info(why, { ...fields, automationExecutionId, result: await deps.automations.stop(automationExecutionId) });
   } catch (error) {
@@ -55,7 +61,10 @@ async function startAutomation(deps: SsmStartDeps, event: AskEvent, askId: strin
     return await deps.automations.start(deps.documentName, parameters, { [STACK_TAG_KEY]: deps.documentName });
   } catch (error) {
     const name = isThrottling(error) ? CHANNEL_THROTTLED_ERROR : CHANNEL_FAILED_ERROR;
-    throw new WorkflowError(name, `SSM could not start the approval of ${event.approver.name}: ${describeError(error)}`);
+    throw new WorkflowError(
+      name,
+      `SSM could not start the approval of ${event.approver.name}: ${describeError(error)}`,
+    );
   }
 }
 
@@ -69,7 +78,14 @@ export async function startIamApproval(deps: SsmStartDeps, event: AskEvent): Pro
   const deadline = new Date(now.getTime() + timeoutSeconds * 1000).toISOString();
   const target = { requestId, stage: stage.index, approver: approver.name };
 
-  const stored = await deps.store.putAsk({ ...target, address: approver.address, channel: "iam", taskToken, deadline, createdAt: now.toISOString() });
+  const stored = await deps.store.putAsk({
+    ...target,
+    address: approver.address,
+    channel: "iam",
+    taskToken,
+    deadline,
+    createdAt: now.toISOString(),
+  });
   if (stored.kind === "requestNotOpen") {
     log.warn("request no longer open; approval not started", fields);
     return { started: false, reason: "requestNotOpen" };
@@ -88,7 +104,12 @@ export async function startIamApproval(deps: SsmStartDeps, event: AskEvent): Pro
   }
   if (recorded === "requestNotOpen") {
     // The request closed while this automation started; the close could not see it.
-    await stopQuietly(deps, automationExecutionId, fields, "request closed while the approval started; automation stopped");
+    await stopQuietly(
+      deps,
+      automationExecutionId,
+      fields,
+      "request closed while the approval started; automation stopped",
+    );
     return { started: false, reason: "requestNotOpen" };
   }
   log.info("iam approval started", { ...fields, automationExecutionId, deadline });
