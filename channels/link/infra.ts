@@ -16,17 +16,13 @@ export const DEFAULT_PAGE_THROTTLE = { rateLimit: 10, burstLimit: 20 };
 
 export const linkInfra: ChannelInfra = {
   prepare(ctx) {
-    const topicArns = ctx.approvers.map((approver) => ctx.topics.get(approver.name)!.arn);
-    ctx.grants.expose(LINK_GRANT.publish, {
-      sid: "PublishToApproverTopics",
-      actions: ["sns:Publish"],
-      resources: topicArns,
-    });
-    // Notify checks that the approver's subscription is confirmed before asking them.
-    ctx.grants.expose(LINK_GRANT.listSubscriptions, {
-      sid: "ReadApproverSubscriptions",
-      actions: ["sns:ListSubscriptionsByTopic"],
-      resources: topicArns,
+    // One statement for both actions: each topic ARN is listed once, which keeps the notify role's
+    // policy under IAM's 10,240-character limit for inline policies at MAX_APPROVERS topics.
+    ctx.grants.expose(LINK_GRANT.approverTopics, {
+      sid: "ReachApproverTopics",
+      // ListSubscriptionsByTopic: notify checks the approver's subscription is confirmed before asking.
+      actions: ["sns:ListSubscriptionsByTopic", "sns:Publish"],
+      resources: ctx.approvers.map((approver) => ctx.topics.get(approver.name)!.arn),
     });
   },
 

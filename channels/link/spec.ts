@@ -13,10 +13,10 @@ import { GRANT } from "../../core/topology";
 
 export const LINK = "link";
 
-/** Grants the link channel exposes (components/channels: link infra). */
+/** Grants the link channel exposes (channels/link/infra.ts). */
 export const LINK_GRANT = {
-  publish: "link.publishToApproverTopics",
-  listSubscriptions: "link.listApproverSubscriptions",
+  /** Publish to, and check the subscriptions of, exactly the link approvers' topics. */
+  approverTopics: "link.approverTopics",
 } as const;
 
 export const linkEntrySchema = z.strictObject({
@@ -44,7 +44,7 @@ export const linkChannel: ChannelSpec<LinkEntry> = {
       description: "Stores an approver's task token and emails the approval link",
       env: [ENV.tableName, ENV.recordRetentionDays, ENV.approvalPageUrl],
       table: ["GetItem", "PutItem", "UpdateItem"],
-      grants: [LINK_GRANT.publish, LINK_GRANT.listSubscriptions],
+      grants: [LINK_GRANT.approverTopics],
       invokedBy: ["stateMachine"],
       channel: LINK,
     },
