@@ -5,10 +5,12 @@
 
 /**
  * Approver entries across all stages of one stack (the same person in two stages counts twice).
- * Why 50: each one is a branch of a Parallel state and a line of the execution output, and the
- * output must stay under Step Functions' 256 KiB limit in the worst case (every comment at its
- * byte cap; proven by the output-size test). The roles that list approver topics one by one stay
- * far below IAM's 10,240-character inline-policy limit at 50 topic ARNs (~85 characters each).
+ * Why 50: the notify role lists every link approver's topic ARN (~90 characters) one by one, and
+ * the SSM automation role every iam approver's; IAM limits a role's inline policies to 10,240
+ * characters (white space not counted), and 50 topics take about half of it, leaving room for
+ * longer Region names (tests/iam-policy-size.spec.ts). Each entry is also a branch of a Parallel
+ * state and a line of the execution output, which must stay under Step Functions' 256 KiB in the
+ * worst case (every comment at its byte cap; tests prove it).
  */
 export const MAX_APPROVERS = 50;
 
