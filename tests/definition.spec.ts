@@ -1,32 +1,41 @@
 /**
- * The state-machine definition: valid ASL for any approver list, and, run by the local runner
- * against in-memory fake Lambdas, the request lifecycle of DESIGN.md end to end.
+ * The state machine definition as built from stages: valid for AWS's own ASL validator (the AWS
+ * Toolkit's amazon-states-language-service) and for asl-validator, laid out as DESIGN.md says
+ * (open, one Parallel per stage, close; no Choice state), with the retries and catches every task
+ * needs. Executing it is in workflow-*.spec.ts.
  */
 import { strict as assert } from "node:assert";
+import { getLanguageService, TextDocument } from "amazon-states-language-service";
+import { iamChannel } from "../channels/iam/spec";
+import { linkChannel } from "../channels/link/spec";
+import type { AslBranch, AslDefinition, AslParallelState, AslState, AslTaskState } from "../core/asl";
+import { MAX_STATE_NAME_LENGTH } from "../core/asl";
 import {
   buildDefinition,
-  WORKFLOW_FAILED_ERROR,
-  type AslBranch,
-  type AslDefinition,
+  LAMBDA_THROTTLED_ERROR,
+  STATE,
+  branchStateNames,
+  stageStateName,
   type DefinitionApprover,
-} from "../components/definition";
-import { createTaskRegistry, runLocally, type LocalExecution } from "../local/state-machine-runner";
+  type DefinitionArgs,
+  type DefinitionStage,
+} from "../core/definition";
 import {
-  INVALID_INPUT_ERROR,
-  type AskApproverEvent,
-  type Channel,
-  type ExecutionOutput,
-} from "../lambdas/shared/model";
-import { FAKE_FUNCTIONS, FakeApprovalLambdas } from "./helpers/fake-approval-lambdas";
-
-function approver(name: string, channel: Channel = "link"): DefinitionApprover {
-  return {
-    name,
-    channel,
-    address: channel === "iam" ? `arn:aws:iam::123456789012:role/${name}` : `${name}@example.com`,
-    topicArn: `arn:aws:sns:eu-west-1:123456789012:Automation-approval-${name}`,
-  };
-}
+  CHANNEL_FAILED_ERROR,
+  CHANNEL_THROTTLED_ERROR,
+  SIGNAL_ERRORS,
+  TASK_TIMEOUT_ERROR,
+  UNREACHABLE_ERROR,
+  WORKFLOW_FAILED_ERROR,
+} from "../core/errors";
+import { MAX_APPROVERS, MAX_STAGES } from "../core/limits";
+import {
+  FUNCTION_ARNS,
+  functionArn,
+  linkApprover,
+  linkStage,
+  workflowDefinition,
+} from "./helpers/local-approval-workflow";
 
 // asl-validator ships no type declarations.
 const validateAsl: (definition: unknown) => {
@@ -34,372 +43,351 @@ const validateAsl: (definition: unknown) => {
   errorsText: (separator?: string) => string;
 } = require("asl-validator");
 
-const names = (count: number) => Array.from({ length: count }, (_, i) => `approver-${i + 1}`);
+const aslService = getLanguageService({});
 
-function allStateNames(branch: AslBranch): string[] {
-  return Object.entries(branch.States).flatMap(([name, state]) => [
-    name,
-    ...(state.Type === "Parallel" ? state.Branches.flatMap(allStateNames) : []),
+/** Every diagnostic AWS's validator reports for the definition (errors and warnings alike). */
+async function awsDiagnostics(definition: AslDefinition): Promise<string[]> {
+  const document = TextDocument.create("file:///definition.asl.json", "json", 1, JSON.stringify(definition, null, 2));
+  const diagnostics = await aslService.doValidation(document, aslService.parseJSONDocument(document));
+  return diagnostics.map((d) => `line ${d.range.start.line + 1}: ${d.message}`);
+}
+
+const iamApprover = (name: string): DefinitionApprover => ({
+  name,
+  channel: "iam",
+  mode: "vote",
+  address: `arn:aws:iam::123456789012:role/${name}`,
+  topicArn: `arn:aws:sns:eu-west-1:123456789012:Automation-approval-${name}`,
+  options: {},
+});
+
+const names = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}-${i + 1}`);
+
+function mixedArgs(stages: DefinitionStage[]): DefinitionArgs {
+  return {
+    stages,
+    functions: { ...FUNCTION_ARNS, "ssm-start": functionArn("ssm-start") },
+    branches: { link: linkChannel.branch, iam: iamChannel.branch },
+  };
+}
+
+/** Every state of the definition with the names of its parents, branches included. */
+function allStates(branch: AslBranch): [string, AslState][] {
+  return Object.entries(branch.States).flatMap(([name, state]): [string, AslState][] => [
+    [name, state],
+    ...(state.Type === "Parallel" ? state.Branches.flatMap(allStates) : []),
   ]);
 }
 
-// Executions started by a test; aborted afterwards in case an assertion failed mid-run, so no
-// task timer outlives its test.
-const started: LocalExecution[] = [];
+const tasks = (definition: AslDefinition) =>
+  allStates(definition).filter((entry): entry is [string, AslTaskState] => entry[1].Type === "Task");
 
-interface Scenario {
-  approvers: DefinitionApprover[];
-  quorum: number;
-  timeoutSeconds?: number;
-  input?: unknown;
+function stageState(definition: AslDefinition, index: number, name: string): AslParallelState {
+  const state = definition.States[stageStateName(index, name)];
+  assert.ok(state?.Type === "Parallel", `${stageStateName(index, name)} is a Parallel state`);
+  return state;
 }
 
-function start({
-  approvers,
-  quorum,
-  timeoutSeconds = 3600,
-  input = { subject: "Deploy v2", details: "to prod" },
-}: Scenario) {
-  const registry = createTaskRegistry();
-  const lambdas = new FakeApprovalLambdas(registry);
-  const definition = buildDefinition({ approvers, quorum, timeoutSeconds, functions: FAKE_FUNCTIONS });
-  const execution = runLocally(definition, input, { invoke: lambdas.invoke, registry, retryDelayMs: 0 });
-  started.push(execution);
-  return { lambdas, execution, registry };
-}
+/** The longest names config allows: 32 characters, and the most stages and approvers. */
+const longest = (prefix: string, i: number) => `${prefix}${String(i).padStart(2, "0")}`.padEnd(32, "x");
 
-async function succeeded(execution: LocalExecution): Promise<ExecutionOutput> {
-  const result = await execution.result;
-  assert.equal(result.status, "SUCCEEDED", `execution ended ${result.status}: ${result.error} ${result.cause}`);
-  const output = result.output as ExecutionOutput;
-  assert.deepEqual(Object.keys(output).sort(), ["decisions", "outcome", "request"]);
-  return output;
-}
-
-const decisionsOf = (output: ExecutionOutput) => output.decisions.map((d) => [d.approver, d.decision]);
-
-function assertTokenRefused(
-  lambdas: FakeApprovalLambdas,
-  registry: ReturnType<typeof createTaskRegistry>,
-  name: string,
-) {
-  assert.throws(() => registry.sendTaskSuccess(lambdas.tokenOf(name), { approver: name, decision: "approve" }), {
-    name: "TaskTimedOut",
-  });
-}
-
-afterEach(() => {
-  for (const execution of started.splice(0)) execution.abort();
-});
+const SHAPES: [string, DefinitionStage[]][] = [
+  ["one stage of one approver", [linkStage("approval", ["finance"])]],
+  ["one stage of 25 approvers", [linkStage("approval", names("approver", 25), 13)]],
+  [
+    "three stages (1 + 3 + 2)",
+    [linkStage("pre-review", ["risk"]), linkStage("owners", ["a", "b", "c"], 2), linkStage("board", ["d", "e"])],
+  ],
+  [
+    `${MAX_STAGES} stages holding ${MAX_APPROVERS} approvers, every name 32 characters long`,
+    Array.from({ length: MAX_STAGES }, (_, s) =>
+      linkStage(
+        longest("stage", s),
+        Array.from({ length: MAX_APPROVERS / MAX_STAGES }, (_, a) => longest(`s${s}a`, a)),
+        1,
+      ),
+    ),
+  ],
+];
 
 describe("state machine definition", () => {
-  describe("structure", () => {
-    const cases: [string, DefinitionApprover[]][] = [
-      ["1 approver", [approver("finance")]],
-      ["3 approvers", names(3).map((n) => approver(n))],
-      ["25 approvers", names(25).map((n) => approver(n))],
-      ["mixed link and iam approvers", [approver("finance"), approver("security", "iam"), approver("legal")]],
-    ];
-    for (const [label, approvers] of cases) {
-      it(`is valid ASL with unique state names for ${label}`, () => {
-        const definition = buildDefinition({ approvers, quorum: 1, timeoutSeconds: 259200, functions: FAKE_FUNCTIONS });
+  describe("validity", () => {
+    for (const [label, stages] of SHAPES) {
+      it(`is valid for AWS's ASL validator and asl-validator, with unique names of at most 80 characters: ${label}`, async () => {
+        const definition = workflowDefinition(stages);
+        assert.deepEqual(await awsDiagnostics(definition), []);
         // asl-validator mutates its input: validate a copy.
         const { isValid, errorsText } = validateAsl(structuredClone(definition));
         assert.ok(isValid, errorsText("\n"));
-        const stateNames = allStateNames(definition);
+        const stateNames = allStates(definition).map(([name]) => name);
         assert.equal(new Set(stateNames).size, stateNames.length, "state names repeat");
-        const parallel = Object.values(definition.States).find((state) => state.Type === "Parallel");
-        assert.equal(parallel?.Type === "Parallel" && parallel.Branches.length, approvers.length);
+        assert.ok(stateNames.every((name) => name.length <= MAX_STATE_NAME_LENGTH));
       });
     }
 
-    it("asks iam approvers through ssmStart and link approvers through notifyApprover, in config order", () => {
-      const definition: AslDefinition = buildDefinition({
-        approvers: [approver("finance"), approver("security", "iam")],
-        quorum: 2,
-        timeoutSeconds: 60,
-        functions: FAKE_FUNCTIONS,
-      });
-      const parallel = Object.values(definition.States).find((state) => state.Type === "Parallel");
-      assert.ok(parallel?.Type === "Parallel");
-      const askFunctions = parallel.Branches.map((branch) => {
-        const ask = branch.States[branch.StartAt];
-        assert.ok(ask.Type === "Task");
-        assert.equal(ask.Resource, "arn:aws:states:::lambda:invoke.waitForTaskToken");
-        assert.equal(ask.TimeoutSeconds, 60);
-        return [branch.StartAt, ask.Parameters?.FunctionName];
-      });
-      assert.deepEqual(askFunctions, [
-        ["Ask finance", FAKE_FUNCTIONS.notifyApprover],
-        ["Ask security", FAKE_FUNCTIONS.ssmStart],
-      ]);
-    });
-
-    it("refuses an iam approver when no ssmStart function is given", () => {
-      const { ssmStart: _omitted, ...withoutSsm } = FAKE_FUNCTIONS;
-      assert.throws(
-        () =>
-          buildDefinition({
-            approvers: [approver("security", "iam")],
-            quorum: 1,
-            timeoutSeconds: 60,
-            functions: withoutSsm,
-          }),
-        /security.*ssmStart/,
+    it("is valid for AWS's validator with link and iam approvers in one stage", async () => {
+      const definition = buildDefinition(
+        mixedArgs([
+          { name: "owners", quorum: 2, timeoutSeconds: 3600, approvers: [linkApprover("finance"), iamApprover("sec")] },
+        ]),
       );
+      assert.deepEqual(await awsDiagnostics(definition), []);
     });
 
-    it("refuses approver lists that would break state names or the quorum", () => {
-      const build =
-        (approvers: DefinitionApprover[], quorum = 1) =>
-        () =>
-          buildDefinition({ approvers, quorum, timeoutSeconds: 60, functions: FAKE_FUNCTIONS });
-      assert.throws(build([]), /at least one approver/);
-      assert.throws(build([approver("finance"), approver("finance")]), /listed twice/);
-      assert.throws(build([approver("Finance Team")]), /must match/);
-      assert.throws(build([approver("finance")], 2), /quorum 2/);
+    it("AWS's validator is no rubber stamp: it reports a state nothing reaches and a missing Next", async () => {
+      const definition = workflowDefinition([linkStage("approval", ["finance"])]);
+      const broken = { ...definition, States: { ...definition.States, Orphan: { Type: "Pass" } } };
+      assert.notDeepEqual(await awsDiagnostics(broken as unknown as AslDefinition), []);
     });
   });
 
-  describe("executed locally", () => {
-    it("approves when every approver approves, in 4 + N state transitions", async () => {
-      const approvers = ["finance", "security", "legal"].map((n) => approver(n));
-      const { lambdas, execution } = start({ approvers, quorum: 3 });
-      await lambdas.untilAsked(3);
-      assert.equal(lambdas.decide("finance", "approve").signal, "none");
-      assert.equal(lambdas.decide("security", "approve").signal, "none");
-      assert.deepEqual(lambdas.decide("legal", "approve"), { signal: "quorumReached", delivery: "delivered" });
-
-      const output = await succeeded(execution);
-      assert.equal(output.outcome, "approved");
-      assert.deepEqual(decisionsOf(output), [
-        ["finance", "approve"],
-        ["security", "approve"],
-        ["legal", "approve"],
+  describe("layout", () => {
+    it("opens the request, runs one Parallel per stage in order, then closes; no Choice or Pass state", () => {
+      const definition = workflowDefinition([
+        linkStage("pre-review", ["risk"]),
+        linkStage("owners", ["a", "b"], 1),
+        linkStage("board", ["c"]),
       ]);
-      assert.equal(output.request.subject, "Deploy v2");
-      assert.deepEqual(output.request.approvers, ["finance", "security", "legal"]);
-      assert.ok(output.request.closedAt);
-      // Validate input, Open request, Collect decisions, 3 x Ask, Close request.
-      assert.equal((await execution.result).transitions, 4 + 3);
+      assert.equal(definition.StartAt, STATE.openRequest);
+      const open = definition.States[STATE.openRequest];
+      assert.ok(open.Type === "Task");
+      assert.equal(open.Next, "Stage 1 pre-review");
+      assert.deepEqual(Object.keys(definition.States).sort(), [
+        STATE.closeAfterFailure,
+        STATE.closeRequest,
+        STATE.openRequest,
+        "Stage 1 pre-review",
+        "Stage 2 owners",
+        "Stage 3 board",
+        STATE.workflowFailed,
+      ]);
+      assert.deepEqual(
+        allStates(definition)
+          .map(([, state]) => state.Type)
+          .filter((type) => !["Task", "Parallel", "Fail"].includes(type)),
+        [],
+      );
+      const close = definition.States[STATE.closeRequest];
+      assert.ok(close.Type === "Task" && close.End === true && close.OutputPath === "$.Payload");
+      const failed = definition.States[STATE.workflowFailed];
+      assert.ok(failed.Type === "Fail");
+      assert.equal(failed.Error, WORKFLOW_FAILED_ERROR);
+      const afterFailure = definition.States[STATE.closeAfterFailure];
+      assert.ok(afterFailure.Type === "Task");
+      assert.equal(afterFailure.Next, STATE.workflowFailed);
+      assert.deepEqual(afterFailure.Parameters?.Payload, { "requestId.$": "$.requestId", reason: "failed" });
     });
 
-    it("passes each approver the request, its own token and its deadline", async () => {
-      const approvers = ["finance", "security"].map((n) => approver(n));
-      const { lambdas, execution } = start({ approvers, quorum: 1, timeoutSeconds: 120 });
-      await lambdas.untilAsked(2);
-      const asks = lambdas.invocationsOf("notifyApprover").map((i) => i.payload as AskApproverEvent);
+    it("an approved stage moves on to the next stage (the last to Close request); rejected or expired closes; any other error closes after failure", () => {
+      const definition = workflowDefinition([linkStage("owners", ["a", "b"], 1), linkStage("board", ["c"])]);
+      const catchesOf = (state: AslParallelState) => state.Catch?.map((c) => [c.ErrorEquals, c.Next]);
+      assert.deepEqual(catchesOf(stageState(definition, 0, "owners")), [
+        [[SIGNAL_ERRORS.quorumReached], "Stage 2 board"],
+        [[SIGNAL_ERRORS.rejected, SIGNAL_ERRORS.expired], STATE.closeRequest],
+        [["States.ALL"], STATE.closeAfterFailure],
+      ]);
+      assert.deepEqual(catchesOf(stageState(definition, 1, "board")), [
+        [[SIGNAL_ERRORS.quorumReached], STATE.closeRequest],
+        [[SIGNAL_ERRORS.rejected, SIGNAL_ERRORS.expired], STATE.closeRequest],
+        [["States.ALL"], STATE.closeAfterFailure],
+      ]);
+      // A stage whose branches all end normally (advisors only) moves on too.
+      assert.equal(stageState(definition, 0, "owners").Next, "Stage 2 board");
+      assert.equal(stageState(definition, 0, "owners").ResultPath, null, "branch results are not kept");
+    });
+
+    it("gives open-request the execution, its start and each stage's voters, advisors, quorum and timeout", () => {
+      const stage: DefinitionStage = {
+        name: "owners",
+        quorum: 1,
+        timeoutSeconds: 600,
+        approvers: [linkApprover("finance"), { ...linkApprover("model"), mode: "advice" }],
+      };
+      const open = workflowDefinition([stage]).States[STATE.openRequest];
+      assert.ok(open.Type === "Task");
+      assert.deepEqual(open.Parameters?.Payload, {
+        "input.$": "$",
+        "executionArn.$": "$$.Execution.Id",
+        "startedAt.$": "$$.Execution.StartTime",
+        stages: [{ name: "owners", quorum: 1, timeoutSeconds: 600, approvers: ["finance"], advisors: ["model"] }],
+      });
+      assert.deepEqual(open.ResultSelector, { "requestId.$": "$.Payload.requestId", "request.$": "$.Payload.request" });
+    });
+
+    it("asks each approver of a stage in its own branch, through their channel, waiting at most the stage's timeout", () => {
+      const definition = buildDefinition(
+        mixedArgs([
+          { name: "owners", quorum: 2, timeoutSeconds: 7200, approvers: [linkApprover("finance"), iamApprover("sec")] },
+        ]),
+      );
+      const branches = stageState(definition, 0, "owners").Branches;
       assert.deepEqual(
-        asks.map((a) => a.approver).sort((a, b) => a.name.localeCompare(b.name)),
+        branches.map((branch) => {
+          const ask = branch.States[branch.StartAt];
+          assert.ok(ask.Type === "Task");
+          return [branch.StartAt, ask.Resource, ask.TimeoutSeconds, ask.Parameters?.FunctionName];
+        }),
         [
-          { name: "finance", address: "finance@example.com", topicArn: approvers[0].topicArn },
-          { name: "security", address: "security@example.com", topicArn: approvers[1].topicArn },
+          [
+            "Ask finance in stage 1",
+            "arn:aws:states:::lambda:invoke.waitForTaskToken",
+            7200,
+            functionArn("notify-approver"),
+          ],
+          ["Ask sec in stage 1", "arn:aws:states:::lambda:invoke.waitForTaskToken", 7200, functionArn("ssm-start")],
         ],
       );
-      assert.ok(
-        asks.every((a) => a.timeoutSeconds === 120 && a.request.subject === "Deploy v2" && a.requestId === "req-1"),
-      );
-      assert.notEqual(asks[0].taskToken, asks[1].taskToken);
-
-      const open = lambdas.invocationsOf("openRequest")[0].payload;
-      assert.deepEqual(open.approvers, ["finance", "security"]);
-      assert.equal(open.quorum, 1);
-      assert.equal(open.executionArn, execution.executionArn);
-      assert.deepEqual(open.input, { subject: "Deploy v2", details: "to prod" });
-
-      lambdas.decide("security", "approve");
-      assert.equal((await succeeded(execution)).outcome, "approved");
     });
 
-    it("rejects at once when one approver rejects and all must approve; the other tasks stop waiting", async () => {
-      const approvers = ["finance", "security", "legal"].map((n) => approver(n));
-      const { lambdas, execution, registry } = start({ approvers, quorum: 3 });
-      await lambdas.untilAsked(3);
-      assert.deepEqual(lambdas.decide("security", "reject"), { signal: "rejected", delivery: "delivered" });
-
-      const output = await succeeded(execution);
-      assert.equal(output.outcome, "rejected");
-      assert.deepEqual(decisionsOf(output), [
-        ["finance", "none"],
-        ["security", "reject"],
-        ["legal", "none"],
-      ]);
-      assertTokenRefused(lambdas, registry, "finance");
-      assertTokenRefused(lambdas, registry, "legal");
-      assert.deepEqual(registry.waiting(), []);
-      assert.equal(lambdas.invocationsOf("recordExpiry").length, 0);
-    });
-
-    it("approves as soon as 2 of 3 approve, without the third", async () => {
-      const approvers = ["finance", "security", "legal"].map((n) => approver(n));
-      const { lambdas, execution, registry } = start({ approvers, quorum: 2 });
-      await lambdas.untilAsked(3);
-      lambdas.decide("finance", "approve");
-      assert.equal(lambdas.decide("legal", "approve").signal, "quorumReached");
-
-      const output = await succeeded(execution);
-      assert.equal(output.outcome, "approved");
-      assert.deepEqual(decisionsOf(output), [
-        ["finance", "approve"],
-        ["security", "none"],
-        ["legal", "approve"],
-      ]);
-      assertTokenRefused(lambdas, registry, "security");
-    });
-
-    it("rejects once the quorum can no longer be reached", async () => {
-      const approvers = ["finance", "security", "legal"].map((n) => approver(n));
-      const { lambdas, execution } = start({ approvers, quorum: 2 });
-      await lambdas.untilAsked(3);
-      assert.equal(lambdas.decide("finance", "reject").signal, "none");
-      assert.equal(lambdas.decide("security", "approve").signal, "none");
-      assert.equal(lambdas.decide("legal", "reject").signal, "rejected");
-
-      const output = await succeeded(execution);
-      assert.equal(output.outcome, "rejected");
-      assert.deepEqual(decisionsOf(output), [
-        ["finance", "reject"],
-        ["security", "approve"],
-        ["legal", "reject"],
-      ]);
-    });
-
-    it("expires through the expiry path when a deadline passes and the quorum becomes unreachable", async () => {
-      const approvers = ["finance", "security"].map((n) => approver(n));
-      const { lambdas, execution } = start({ approvers, quorum: 2, timeoutSeconds: 1 });
-      await lambdas.untilAsked(2);
-      lambdas.decide("finance", "approve");
-
-      const output = await succeeded(execution);
-      assert.equal(output.outcome, "expired");
-      assert.deepEqual(decisionsOf(output), [
-        ["finance", "approve"],
-        ["security", "expired"],
-      ]);
-      assert.deepEqual(
-        lambdas.expiryResultsOf("security").map((r) => r.signal),
-        ["expired"],
-      );
-      assert.equal(output.decisions[1].channel, "deadline");
-      assert.equal(lambdas.invocationsOf("recordExpiry").length, 1, "only the silent approver expires");
-    });
-
-    it("ends a branch with the recorded expiry when it leaves the quorum reachable", async () => {
-      const approvers = ["finance", "security", "legal"].map((n) => approver(n));
-      const { lambdas, execution } = start({ approvers, quorum: 1, timeoutSeconds: 1 });
-
-      const output = await succeeded(execution);
-      assert.equal(output.outcome, "expired");
-      const signals = ["finance", "security", "legal"].flatMap((n) => lambdas.expiryResultsOf(n).map((r) => r.signal));
-      assert.deepEqual(signals.sort(), ["expired", "none", "none"]);
-      const recorded = execution.events.filter(
-        (e) => e.type === "StateEntered" && e.state.name.startsWith("Expiry recorded "),
-      );
-      assert.equal(recorded.length, 2, "the two expiries that changed nothing ended their branches normally");
-    });
-
-    it("stays approved when a deadline passes after the quorum was reached", async () => {
-      const approvers = ["finance", "security"].map((n) => approver(n));
-      const { lambdas, execution } = start({ approvers, quorum: 1, timeoutSeconds: 1 });
-      await lambdas.untilAsked(2);
-      // The approval reaches the quorum but its callback is lost, so both deadlines pass.
-      assert.deepEqual(lambdas.decide("finance", "approve", { callbackLost: true }), {
-        signal: "quorumReached",
-        delivery: "lost",
+    it('passes the ask function its own task token, the request, the stage ("2 of 2") and the approver', () => {
+      const definition = workflowDefinition([linkStage("pre", ["risk"]), linkStage("owners", ["finance"], 1, 900)]);
+      const branch = stageState(definition, 1, "owners").Branches[0];
+      const ask = branch.States["Ask finance in stage 2"];
+      assert.ok(ask.Type === "Task");
+      assert.deepEqual(ask.Parameters?.Payload, {
+        "taskToken.$": "$$.Task.Token",
+        "requestId.$": "$.requestId",
+        "request.$": "$.request",
+        stage: { index: 1, name: "owners", count: 2 },
+        approver: {
+          name: "finance",
+          mode: "vote",
+          address: "finance@example.com",
+          topicArn: linkApprover("finance").topicArn!,
+          options: {},
+        },
+        timeoutSeconds: 900,
       });
-
-      const output = await succeeded(execution);
-      assert.equal(output.outcome, "approved");
-      assert.equal(output.decisions[0].approver, "finance");
-      assert.equal(output.decisions[0].decision, "approve");
-      // The approver's own expiry hands the workflow the lost signal ...
-      assert.deepEqual(
-        lambdas.expiryResultsOf("finance").map((r) => [r.signal, r.decision.decision]),
-        [["quorumReached", "approve"]],
-      );
-      // ... and the late approver's deadline changes nothing.
-      assert.ok(lambdas.expiryResultsOf("security").every((r) => r.signal === "none"));
-      assert.notEqual(output.decisions[1].decision, "approve");
-      assert.notEqual(output.decisions[1].decision, "reject");
+      assert.equal(ask.ResultPath, null);
     });
 
-    for (const [label, input] of [
-      ["missing", { details: "no subject" }],
-      ["not a string", { subject: 42 }],
-    ] as const) {
-      it(`fails with ${INVALID_INPUT_ERROR} and notifies nobody when the subject is ${label}`, async () => {
-        const { lambdas, execution } = start({ approvers: [approver("finance")], quorum: 1, input });
-        const result = await execution.result;
-        assert.equal(result.status, "FAILED");
-        assert.equal(result.error, INVALID_INPUT_ERROR);
-        assert.match(result.cause ?? "", /"subject" string/);
-        assert.deepEqual(lambdas.invocations, [], "no Lambda ran");
+    it("a deadline, an unreachable approver or a failed or throttled channel ends the branch in its no-decision task, which gets the error", () => {
+      const definition = workflowDefinition([linkStage("owners", ["finance"])]);
+      const branch = stageState(definition, 0, "owners").Branches[0];
+      const names = branchStateNames(0, "finance");
+      const ask = branch.States[names.ask];
+      assert.ok(ask.Type === "Task");
+      assert.deepEqual(ask.Catch, [
+        {
+          ErrorEquals: [TASK_TIMEOUT_ERROR, UNREACHABLE_ERROR, CHANNEL_FAILED_ERROR, CHANNEL_THROTTLED_ERROR],
+          ResultPath: "$.noDecision",
+          Next: names.noDecision,
+        },
+      ]);
+      const noDecision = branch.States[names.noDecision];
+      assert.ok(noDecision.Type === "Task");
+      assert.equal(noDecision.Parameters?.FunctionName, functionArn("record-expiry"));
+      assert.deepEqual(noDecision.Parameters?.Payload, {
+        "requestId.$": "$.requestId",
+        stage: 0,
+        approver: "finance",
+        channel: "link",
+        "error.$": "$.noDecision",
       });
-    }
-
-    it(`fails with ${INVALID_INPUT_ERROR}, without retrying, when open-request rejects the input`, async () => {
-      const { lambdas, execution } = start({ approvers: [approver("finance")], quorum: 1, input: { subject: "  " } });
-      const result = await execution.result;
-      assert.equal(result.status, "FAILED");
-      assert.equal(result.error, INVALID_INPUT_ERROR);
-      assert.equal(lambdas.invocationsOf("openRequest").length, 1);
-      assert.equal(lambdas.invocationsOf("notifyApprover").length, 0);
+      assert.equal(noDecision.End, true);
+      assert.equal(noDecision.Catch, undefined, "its signal error ends the stage");
     });
 
-    it("asks iam approvers through ssm-start and link approvers through notify-approver", async () => {
-      const approvers = [approver("finance"), approver("security", "iam"), approver("legal")];
-      const { lambdas, execution } = start({ approvers, quorum: 3 });
-      await lambdas.untilAsked(3);
+    it("the same approver in two stages gets a branch of their own in each", () => {
+      const definition = workflowDefinition([linkStage("first", ["alice", "bob"]), linkStage("second", ["alice"])]);
       assert.deepEqual(
-        lambdas.invocationsOf("ssmStart").map((i) => i.payload.approver.name),
-        ["security"],
+        stageState(definition, 0, "first").Branches.map((b) => b.StartAt),
+        ["Ask alice in stage 1", "Ask bob in stage 1"],
       );
       assert.deepEqual(
-        lambdas
-          .invocationsOf("notifyApprover")
-          .map((i) => i.payload.approver.name)
-          .sort(),
-        ["finance", "legal"],
-      );
-      assert.equal(
-        lambdas.invocationsOf("ssmStart")[0].payload.approver.address,
-        "arn:aws:iam::123456789012:role/security",
-      );
-      for (const name of ["finance", "security", "legal"]) lambdas.decide(name, "approve");
-
-      const output = await succeeded(execution);
-      assert.equal(output.outcome, "approved");
-      assert.deepEqual(
-        output.decisions.map((d) => d.channel),
-        ["link", "iam", "link"],
+        stageState(definition, 1, "second").Branches.map((b) => b.StartAt),
+        ["Ask alice in stage 2"],
       );
     });
+  });
 
-    it("retries a throttled Lambda and counts the retry as a transition", async () => {
-      const { lambdas, execution, registry } = start({ approvers: [approver("finance")], quorum: 1 });
-      lambdas.failNext("notifyApprover", "Lambda.TooManyRequestsException");
-      await lambdas.untilAsked(1);
-      assert.equal(lambdas.invocationsOf("notifyApprover").length, 2);
-      lambdas.decide("finance", "approve");
+  describe("retries", () => {
+    const definition = buildDefinition(
+      mixedArgs([
+        { name: "owners", quorum: 1, timeoutSeconds: 3600, approvers: [linkApprover("finance"), iamApprover("sec")] },
+        linkStage("board", ["chair"]),
+      ]),
+    );
 
-      assert.equal((await succeeded(execution)).outcome, "approved");
-      assert.equal((await execution.result).transitions, 4 + 1 + 1);
-      // The failed attempt's token was never stored and is not accepted.
-      const firstToken = lambdas.invocationsOf("notifyApprover")[0].payload.taskToken;
-      assert.throws(() => registry.sendTaskSuccess(firstToken, {}), { name: "TaskTimedOut" });
+    it("every Lambda task retries Lambda.TooManyRequestsException with exponential backoff and full jitter", () => {
+      const lambdaTasks = tasks(definition);
+      assert.equal(lambdaTasks.length, 3 + 3 * 2, "open, close, close after failure, ask + no decision per approver");
+      for (const [name, task] of lambdaTasks) {
+        const throttled = task.Retry?.find((r) => r.ErrorEquals.includes(LAMBDA_THROTTLED_ERROR));
+        assert.ok(throttled, `${name} retries ${LAMBDA_THROTTLED_ERROR}`);
+        assert.ok((throttled.BackoffRate ?? 2) > 1, `${name}: backoff`);
+        assert.equal(throttled.JitterStrategy, "FULL", `${name}: jitter`);
+        assert.ok((throttled.MaxAttempts ?? 3) >= 5, `${name}: more attempts than the default 3`);
+        assert.ok(throttled.MaxDelaySeconds !== undefined, `${name}: capped delay`);
+        assert.ok(
+          task.Retry?.some((r) => r.ErrorEquals.includes("Lambda.ServiceException")),
+          `${name} retries Lambda service errors`,
+        );
+      }
     });
 
-    it(`closes the request and fails with ${WORKFLOW_FAILED_ERROR} when a branch fails for a technical reason`, async () => {
-      const { lambdas, execution } = start({ approvers: [approver("finance")], quorum: 1, timeoutSeconds: 1 });
-      lambdas.failNext("recordExpiry", "Approval.RequestNotFound");
-
-      const result = await execution.result;
-      assert.equal(result.status, "FAILED");
-      assert.equal(result.error, WORKFLOW_FAILED_ERROR);
-      assert.match(result.cause ?? "", /Approval\.RequestNotFound/);
+    it("every channel's ask task retries its channel's throttling with backoff and jitter before counting the approver as failed", () => {
+      const asks = tasks(definition).filter(([name]) => name.startsWith("Ask "));
       assert.deepEqual(
-        lambdas.invocationsOf("closeRequest").map((i) => i.payload),
-        [{ requestId: "req-1", failed: true }],
+        asks.map(([name]) => name),
+        ["Ask finance in stage 1", "Ask sec in stage 1", "Ask chair in stage 2"],
+      );
+      for (const [name, ask] of asks) {
+        const throttled = ask.Retry?.find((r) => r.ErrorEquals.includes(CHANNEL_THROTTLED_ERROR));
+        assert.ok(throttled, `${name} retries ${CHANNEL_THROTTLED_ERROR}`);
+        assert.ok((throttled.BackoffRate ?? 2) > 1 && throttled.JitterStrategy === "FULL", name);
+        assert.ok((throttled.MaxAttempts ?? 3) > 1, name);
+      }
+    });
+
+    it("no task outside a channel's ask retries a signal or input error", () => {
+      const retried = tasks(definition).flatMap(([, task]) => (task.Retry ?? []).flatMap((r) => r.ErrorEquals));
+      for (const error of [...Object.values(SIGNAL_ERRORS), "Approval.InvalidInput", "States.ALL", "States.Timeout"]) {
+        assert.ok(!retried.includes(error), `${error} is not retried`);
+      }
+    });
+  });
+
+  describe("refused arguments", () => {
+    const build =
+      (stages: DefinitionStage[], overrides: Partial<DefinitionArgs> = {}) =>
+      () =>
+        buildDefinition({ ...mixedArgs(stages), ...overrides });
+
+    it("refuses no stage, an empty stage, and stage or approver names that would break state names", () => {
+      assert.throws(build([]), /at least one stage/);
+      assert.throws(build([{ ...linkStage("owners", ["a"]), approvers: [] }]), /stage "owners" has no approvers/);
+      assert.throws(
+        build([linkStage("owners", ["a"]), linkStage("owners", ["b"])]),
+        /"owners" is invalid or listed twice/,
+      );
+      assert.throws(build([linkStage("Owners Team", ["a"])]), /"Owners Team" is invalid/);
+      assert.throws(
+        build([linkStage("owners", ["a", "a"])]),
+        /approver "a" of stage "owners" is invalid or listed twice/,
+      );
+      assert.throws(build([linkStage("owners", ["Finance Team"])]), /approver "Finance Team"/);
+    });
+
+    it("refuses a quorum outside 1..voters and a timeout that is not a positive whole number of seconds", () => {
+      assert.throws(build([linkStage("owners", ["a", "b"], 3)]), /quorum 3 of stage "owners" must be from 1 to 2/);
+      assert.throws(build([linkStage("owners", ["a"], 0)]), /quorum 0 of stage "owners"/);
+      assert.throws(build([linkStage("owners", ["a"], 1, 0)]), /timeoutSeconds 0 of stage "owners"/);
+      assert.throws(build([linkStage("owners", ["a"], 1, 1.5)]), /timeoutSeconds 1.5/);
+    });
+
+    it("refuses an approver whose channel has no branch shape or no ask function ARN", () => {
+      assert.throws(
+        build([{ name: "owners", quorum: 1, timeoutSeconds: 60, approvers: [iamApprover("sec")] }], {
+          branches: { link: linkChannel.branch },
+        }),
+        /no branch shape for channel "iam"/,
+      );
+      assert.throws(
+        build([{ name: "owners", quorum: 1, timeoutSeconds: 60, approvers: [iamApprover("sec")] }], {
+          functions: FUNCTION_ARNS,
+        }),
+        /no ARN for function "ssm-start"/,
       );
     });
   });

@@ -5,7 +5,7 @@
  * shape and functions.
  */
 import { z } from "zod";
-import { USUAL_NO_VERDICT_ERRORS, type ChannelSpec } from "../../core/channel-spec";
+import { CHANNEL_THROTTLED_RETRY, USUAL_NO_VERDICT_ERRORS, type ChannelSpec } from "../../core/channel-spec";
 import { approverNameSchema } from "../../core/config";
 import { ENV } from "../../core/environment";
 import { MAX_EXECUTION_WAIT_SECONDS } from "../../core/limits";
@@ -36,7 +36,13 @@ export const linkChannel: ChannelSpec<LinkEntry> = {
   maxTimeoutSeconds: MAX_EXECUTION_WAIT_SECONDS,
   maxTimeoutReason: "whose wait must fit in a Step Functions execution",
   notifiesByEmail: true,
-  branch: { wait: "taskToken", askFunction: "notify-approver", noVerdictErrors: USUAL_NO_VERDICT_ERRORS },
+  branch: {
+    wait: "taskToken",
+    askFunction: "notify-approver",
+    noVerdictErrors: USUAL_NO_VERDICT_ERRORS,
+    // notify-approver turns SNS throttling into Approval.ChannelThrottled: back off before counting them as failed.
+    retry: [CHANNEL_THROTTLED_RETRY],
+  },
   functions: [
     {
       key: "notify-approver",
