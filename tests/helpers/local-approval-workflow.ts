@@ -79,10 +79,17 @@ export interface SentEmail extends ApprovalEmail {
   askId: string;
 }
 
-/** The Step Functions callback API, answered by the runner's registry (TaskTimedOut for a task that no longer waits). */
-function registryClient(registry: TaskTokenRegistry): TaskCallbackClient {
+/**
+ * The Step Functions callback API, answered by the runner's registry (TaskTimedOut for a task that
+ * no longer waits). While `outage.calls` is above zero, calls fail as an unreachable service would.
+ */
+function registryClient(registry: TaskTokenRegistry, outage: { calls: number }): TaskCallbackClient {
   return {
     async send(command) {
+      if (outage.calls > 0) {
+        outage.calls--;
+        throw namedError("ServiceUnavailable", "Step Functions is unavailable (local outage)");
+      }
       if (command instanceof SendTaskSuccessCommand) {
         registry.sendTaskSuccess(command.input.taskToken!, JSON.parse(command.input.output ?? "null"));
       } else if (command instanceof SendTaskFailureCommand) {
@@ -129,10 +136,15 @@ export class LocalApprovalWorkflow {
   readonly unreachable = new Set<string>();
   private readonly injected = new Map<FunctionKey, string[]>();
   private readonly waiters: { count: number; resolve: () => void }[] = [];
+  /** How many of the next Step Functions callbacks fail (the vote is kept as a pending signal). */
+  readonly callbackOutage = { calls: 0 };
   readonly page: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
   constructor(readonly store: RequestStore) {
-    this.page = createHandler({ store, callbacks: sfnTaskCallbacks(registryClient(this.registry)) });
+    this.page = createHandler({
+      store,
+      callbacks: sfnTaskCallbacks(registryClient(this.registry, this.callbackOutage)),
+    });
   }
 
   /** Starts an execution of the definition for these stages. */
