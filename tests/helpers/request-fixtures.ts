@@ -4,6 +4,7 @@
  * open-request writes them (lambdas/open-request/request-record.ts) and asks are placed through
  * the store's own putAsk, so the ask ids are the store's.
  */
+import { FLAT_STAGE_NAME } from "../../core/config";
 import { requestIdFor } from "../../core/ids";
 import type { ExecutionInput, RequestRecord, Signal } from "../../core/model";
 import type { BranchResult, CallbackDelivery, RequestStore, TaskCallbacks } from "../../core/ports";
@@ -117,7 +118,7 @@ export async function seedRequest(
   quorum: number,
   input: ExecutionInput = { subject: "Deploy release 42" },
 ): Promise<SeededRequest> {
-  return seedStagedRequest(store, [{ approvers, quorum }], input);
+  return seedStagedRequest(store, [{ name: FLAT_STAGE_NAME, approvers, quorum }], input);
 }
 
 /** An open request of several stages; only the first stage's approvers are asked yet. */
