@@ -46,8 +46,24 @@ export interface ChannelSpec<Entry = unknown> {
   functions: readonly FunctionSpec[];
 }
 
+/**
+ * A Lambda function's error reaches a Catch with Cause set to the error as JSON
+ * (`{"errorType", "errorMessage", "trace"}`); the reason kept is its message, not that document.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/tutorial-handling-error-conditions.html
+ */
+function messageOf(cause: string | undefined): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(cause ?? "");
+    const message = (parsed as { errorMessage?: unknown } | null)?.errorMessage;
+    if (typeof message === "string") return message;
+  } catch {
+    // Not JSON: a cause written by Step Functions itself or by SendTaskFailure.
+  }
+  return cause;
+}
+
 const firstLine = (cause: string | undefined, fallback: string) => {
-  const line = cause?.split("\n")[0].trim();
+  const line = messageOf(cause)?.split("\n")[0].trim();
   return line ? line : fallback;
 };
 

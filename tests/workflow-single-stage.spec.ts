@@ -248,7 +248,7 @@ describe("one-stage workflow, executed locally with the real handlers", () => {
     assert.equal(output.outcome, "expired");
     const entry = output.decisions.find((d) => d.approver === "security");
     assert.equal(entry?.decision, "unreachable");
-    assert.match(entry?.reason ?? "", /no confirmed email subscription/);
+    assert.match(entry?.reason ?? "", /^security has no confirmed email subscription/);
     assert.ok(!workflow.emails.some((e) => e.topicArn === topicArnOf("security")), "security was sent nothing");
     assert.deepEqual(
       workflow.invocationsOf("record-expiry").map((i) => [i.payload.approver, i.payload.error.Error, i.error]),

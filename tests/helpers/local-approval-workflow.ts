@@ -31,6 +31,7 @@ import {
   type LocalInvoke,
   type TaskTokenRegistry,
 } from "../../local/state-machine-runner";
+import { decisionForm, getPage, postPage } from "./page-events";
 
 export const PAGE_URL = "https://pages.example.com/";
 const RETENTION_DAYS = 30;
@@ -100,34 +101,6 @@ function registryClient(registry: TaskTokenRegistry, outage: { calls: number }):
   };
 }
 
-const FORM = "application/x-www-form-urlencoded";
-
-function pageEvent(method: string, askId: string, body?: string): APIGatewayProxyEventV2 {
-  const path = `/r/${askId}`;
-  return {
-    version: "2.0",
-    routeKey: "ANY /r/{id}",
-    rawPath: path,
-    rawQueryString: "",
-    headers: body === undefined ? {} : { "content-type": FORM },
-    pathParameters: { id: askId },
-    body,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: "123456789012",
-      apiId: "api",
-      domainName: "pages.example.com",
-      domainPrefix: "pages",
-      http: { method, path, protocol: "HTTP/1.1", sourceIp: "192.0.2.1", userAgent: "test" },
-      requestId: "gw",
-      routeKey: "ANY /r/{id}",
-      stage: "$default",
-      time: "01/Jan/2030:00:00:00 +0000",
-      timeEpoch: 0,
-    },
-  };
-}
-
 export class LocalApprovalWorkflow {
   readonly registry = createTaskRegistry();
   readonly invocations: Invocation[] = [];
@@ -185,13 +158,12 @@ export class LocalApprovalWorkflow {
     decision: "approve" | "reject",
     comment?: string,
   ): Promise<APIGatewayProxyStructuredResultV2> {
-    const form = new URLSearchParams({ decision, ...(comment === undefined ? {} : { comment }) });
-    return this.page(pageEvent("POST", this.linkOf(approver, stage), form.toString()));
+    return this.page(postPage(this.linkOf(approver, stage), decisionForm(decision, comment)));
   }
 
   /** The approval page as a GET of that link shows it. */
   view(approver: string, stage: number): Promise<APIGatewayProxyStructuredResultV2> {
-    return this.page(pageEvent("GET", this.linkOf(approver, stage)));
+    return this.page(getPage(this.linkOf(approver, stage)));
   }
 
   /** The `invoke` the runner calls for every Lambda task. */
