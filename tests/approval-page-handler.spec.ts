@@ -1,15 +1,34 @@
+/**
+ * The approval page handler against dynalite: GET and HEAD decide nothing, POST records through
+ * the recorder and answers with a page saying what really happened (including the race in which
+ * a needed vote's own callback meets a stage another vote just ended), every refusal with its
+ * status, hostile text refused or neutralised, and one safe JSON log line per request.
+ */
 import assert from "node:assert/strict";
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { createHandler, handler as defaultHandler, type ApprovalPageDeps } from "../lambdas/approval-page/index";
-import { freshId } from "../lambdas/shared/ids";
-import { formatLogLine, type Logger, type LogLevel } from "../lambdas/shared/log";
-import type { RequestRecord } from "../lambdas/shared/model";
-import { createRequestStore, type RequestStore } from "../lambdas/shared/store";
-import { localDocumentClient, startDynalite, type LocalTable } from "./helpers/dynalite";
+import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { freshId } from "../core/ids";
+import { formatLogLine, type Logger, type LogLevel } from "../core/log";
+import type { RequestRecord } from "../core/model";
+import type { RequestStore, TaskCallbacks } from "../core/ports";
+import { countingOf } from "../core/recorder";
+import { useLocalRequestStore } from "../devkit/dynalite";
+import { createHandler, handler as deployedHandler } from "../lambdas/approval-page/index";
 import {
+  FORM,
+  decisionForm,
+  getPage as get,
+  headPage as head,
+  httpEvent,
+  postPage as post,
+} from "./helpers/page-events";
+import { pageText } from "./helpers/page-text";
+import {
+  approverNames,
+  askStage,
   fakeCallbacks,
+  parallelStageCallbacks,
   seedRequest,
+  seedStagedRequest,
   HOUR_MS,
   T0,
   type FakeCallbacks,
@@ -18,52 +37,8 @@ import {
 
 const BEFORE_DEADLINE = new Date(T0.getTime() + 10 * 60_000);
 const AFTER_DEADLINE = new Date(T0.getTime() + HOUR_MS + 60_000);
-const FORM = "application/x-www-form-urlencoded";
 
-function httpEvent(options: {
-  method: string;
-  id?: string;
-  path?: string;
-  body?: string;
-  base64?: boolean;
-  contentType?: string;
-}): APIGatewayProxyEventV2 {
-  const path = options.path ?? `/r/${options.id}`;
-  return {
-    version: "2.0",
-    routeKey: options.id === undefined ? "$default" : "ANY /r/{id}",
-    rawPath: path,
-    rawQueryString: "",
-    headers: { host: "pages.example.com", ...(options.contentType ? { "content-type": options.contentType } : {}) },
-    pathParameters: options.id === undefined ? undefined : { id: options.id },
-    body: options.body,
-    isBase64Encoded: options.base64 ?? false,
-    requestContext: {
-      accountId: "123456789012",
-      apiId: "api",
-      domainName: "pages.example.com",
-      domainPrefix: "pages",
-      http: { method: options.method, path, protocol: "HTTP/1.1", sourceIp: "192.0.2.1", userAgent: "test" },
-      requestId: "gw-request",
-      routeKey: options.id === undefined ? "$default" : "ANY /r/{id}",
-      stage: "$default",
-      time: "01/Jan/2030:00:10:00 +0000",
-      timeEpoch: BEFORE_DEADLINE.getTime(),
-    },
-  };
-}
-
-const get = (id: string) => httpEvent({ method: "GET", id });
-const head = (id: string) => httpEvent({ method: "HEAD", id });
-const post = (id: string, body: string, contentType = FORM) => httpEvent({ method: "POST", id, body, contentType });
-
-/** The page's visible text, tags stripped and whitespace collapsed. */
-function text(response: APIGatewayProxyStructuredResultV2): string {
-  return (response.body ?? "")
-    .replace(/<style>[\s\S]*?<\/style>/g, "")
-    .replace(/<[^>]+>/g, " ")
-    .replace(/\s+/g, " ");
-}
+const text = (response: APIGatewayProxyStructuredResultV2) => pageText(response.body);
 
 /** A logger that keeps the exact JSON lines the real one would write. */
 function captureLogger(): Logger & { lines: string[] } {
@@ -74,47 +49,30 @@ function captureLogger(): Logger & { lines: string[] } {
 }
 
 describe("approval page handler (dynalite)", () => {
-  let table: LocalTable;
-  let client: DynamoDBDocumentClient;
   let store: RequestStore;
   let callbacks: FakeCallbacks;
   let logger: ReturnType<typeof captureLogger>;
   let now: Date;
   let seeded: SeededRequest;
   let page: ReturnType<typeof createHandler>;
-  let savedLogLevel: string | undefined;
+  useLocalRequestStore((local) => (store = local.store));
 
-  const [first, second, third] = ["approver-1", "approver-2", "approver-3"];
+  const [first, second, third] = approverNames(3);
   const askOf = (approver: string) => seeded.askIds[approver];
-  const record = async (): Promise<RequestRecord> => {
-    const found = await store.getRequest(seeded.requestId);
+  const record = async (requestId = seeded.requestId): Promise<RequestRecord> => {
+    const found = await store.getRequest(requestId);
     assert.ok(found, "request record exists");
     return found;
   };
-
-  before(async () => {
-    // The recorder logs through the shared logger; keep test output clean (this file's logger is captured).
-    savedLogLevel = process.env.LOG_LEVEL;
-    process.env.LOG_LEVEL = "silent";
-    table = await startDynalite();
-    client = localDocumentClient(table);
-    store = createRequestStore({ client, tableName: table.tableName });
-  });
-
-  after(async () => {
-    client.destroy();
-    await table.stop();
-    if (savedLogLevel === undefined) delete process.env.LOG_LEVEL;
-    else process.env.LOG_LEVEL = savedLogLevel;
-  });
+  const pageWith = (taskCallbacks: TaskCallbacks, pageStore = store) =>
+    createHandler({ store: pageStore, callbacks: taskCallbacks, now: () => now, log: logger });
 
   beforeEach(async () => {
     seeded = await seedRequest(store, [first, second, third], 2);
     callbacks = fakeCallbacks();
     logger = captureLogger();
     now = BEFORE_DEADLINE;
-    const deps: ApprovalPageDeps = { store, callbacks, now: () => now, log: logger };
-    page = createHandler(deps);
+    page = pageWith(callbacks);
   });
 
   describe("GET and HEAD", () => {
@@ -125,6 +83,7 @@ describe("approval page handler (dynalite)", () => {
       assert.match(response.body ?? "", /<h1>Deploy release 42<\/h1>/);
       assert.ok(text(response).includes("Approver approver-1 (approver-1@example.com)"));
       assert.ok(text(response).includes("2 of 3 approvals needed; so far 0 approved"));
+      assert.ok(text(response).includes("Waiting for: approver-2, approver-3"));
       assert.match(response.body ?? "", /<form method="post">/);
       assert.deepEqual(await record(), before, "record unchanged");
       assert.deepEqual(callbacks.calls, [], "no callback");
@@ -151,11 +110,11 @@ describe("approval page handler (dynalite)", () => {
         httpEvent({ method: "HEAD", id: askOf(first), body: "decision=approve", contentType: FORM }),
       );
       assert.equal(response.statusCode, 200);
-      assert.deepEqual((await record()).votes, {});
+      assert.deepEqual((await record()).stages[0].votes, {});
     });
 
     it("GET after deciding shows the earlier decision, 200, without a form", async () => {
-      await page(post(askOf(first), "decision=reject&comment=Not+this+week"));
+      await page(post(askOf(first), decisionForm("reject", "Not this week")));
       const response = await page(get(askOf(first)));
       assert.equal(response.statusCode, 200);
       assert.ok(text(response).includes("You already decided on this request. Your decision: Rejected"));
@@ -163,34 +122,43 @@ describe("approval page handler (dynalite)", () => {
       assert.ok(!/<form/.test(response.body ?? ""));
     });
 
-    it("GET after close shows the outcome", async () => {
-      await store.closeRequest(seeded.requestId, "approved", BEFORE_DEADLINE);
-      const response = await page(get(askOf(first)));
-      assert.equal(response.statusCode, 200);
-      assert.ok(text(response).includes("This request is closed: approved."));
-      assert.ok(text(response).includes("You did not decide on it."));
+    it("GET shows the other approvers' decisions in this stage, with time and comment", async () => {
+      await page(post(askOf(second), decisionForm("reject", "Needs a rollback plan")));
+      const t = text(await page(get(askOf(first))));
+      assert.ok(t.includes("Decisions so far"), t);
+      assert.ok(t.includes("approver-2 : Rejected , Tuesday 1 January 2030 at 00:10 UTC"), t);
+      assert.ok(t.includes("Needs a rollback plan"));
+      assert.ok(t.includes("Waiting for: approver-3"));
     });
 
-    it("GET after close shows the outcome and this approver's own decision", async () => {
-      await page(post(askOf(first), "decision=approve&comment=Fine"));
-      await store.closeRequest(seeded.requestId, "approved", BEFORE_DEADLINE);
-      const response = await page(get(askOf(first)));
-      assert.equal(response.statusCode, 200);
-      assert.ok(text(response).includes("This request is closed: approved."));
-      assert.ok(text(response).includes("Your decision: Approved"));
-      assert.ok(text(response).includes("Fine"));
-    });
-
-    it("GET when the deadline recorded an expiry for this approver shows the missed deadline, not a decision", async () => {
-      await store.applyVote(seeded.requestId, first, {
-        decision: "expired",
-        decidedAt: AFTER_DEADLINE.toISOString(),
-        decidedBy: "deadline",
-        channel: "deadline",
+    it("GET after close shows the outcome, and this approver's own decision when they made one", async () => {
+      await page(post(askOf(first), decisionForm("approve", "Fine")));
+      await page(post(askOf(second), decisionForm("approve")));
+      await store.closeRequest(seeded.requestId, {
+        outcome: "approved",
+        reason: "completed",
+        closedAt: BEFORE_DEADLINE,
       });
+      const mine = text(await page(get(askOf(first))));
+      assert.ok(mine.includes("You already decided on this request. Your decision: Approved"), mine);
+      assert.ok(mine.includes("Fine") && mine.includes("State Closed: approved"), mine);
+      const theirs = await page(get(askOf(third)));
+      assert.equal(theirs.statusCode, 200);
+      assert.ok(text(theirs).includes("This request is closed: approved."));
+      assert.ok(text(theirs).includes("You did not decide on it."));
+    });
+
+    it("GET when this approver's part ended without a verdict says so, and offers no form", async () => {
+      const target = { requestId: seeded.requestId, stage: 0, approver: first };
+      await store.applyVote(
+        target,
+        { decision: "expired", decidedAt: BEFORE_DEADLINE.toISOString(), decidedBy: "deadline", channel: "deadline" },
+        countingOf(await record(), target),
+      );
       const response = await page(get(askOf(first)));
       assert.equal(response.statusCode, 200);
-      assert.ok(text(response).includes("The deadline for your decision has passed."));
+      assert.ok(text(response).includes("Your part in this stage has ended."), text(response));
+      assert.ok(text(response).includes("No decision (the deadline passed)"));
       assert.ok(!/<form/.test(response.body ?? ""));
     });
 
@@ -203,72 +171,122 @@ describe("approval page handler (dynalite)", () => {
     });
   });
 
+  describe("stages", () => {
+    it("a later stage's page says which stage it is and lists only that stage's decisions", async () => {
+      const staged = await seedStagedRequest(store, [
+        { name: "pre-review", approvers: ["risk"] },
+        { name: "owners", approvers: ["finance", "security"] },
+      ]);
+      await page(post(staged.askIds.risk, decisionForm("approve", "low risk")));
+      const owners = await askStage(store, staged.requestId, 1, ["finance", "security"]);
+      await page(post(owners.askIds.finance, decisionForm("approve", "budget ok")));
+      const t = text(await page(get(owners.askIds.security)));
+      assert.ok(t.includes("Approval request · stage 2 of 2: owners"), t);
+      assert.ok(t.includes("Decisions in this stage"));
+      assert.ok(t.includes("finance : Approved") && t.includes("budget ok"));
+      assert.ok(!t.includes("low risk") && !t.includes("risk : Approved"), "stage 1's decisions are not this stage's");
+      assert.ok(t.includes("all 2 approvers must approve; so far 1 approved"), t);
+    });
+
+    it("the vote that approves a stage that is not the last says the request moves on", async () => {
+      const staged = await seedStagedRequest(store, [
+        { name: "pre-review", approvers: ["risk"] },
+        { name: "owners", approvers: ["finance"] },
+      ]);
+      const t = text(await page(post(staged.askIds.risk, decisionForm("approve"))));
+      assert.ok(
+        t.includes(
+          "Recorded. This completed the quorum: the stage is approved and the request moves on to stage 2 of 2.",
+        ),
+        t,
+      );
+    });
+  });
+
   describe("POST", () => {
     it("approve: 200, the vote recorded as the email the link was sent to, via the link channel", async () => {
-      const response = await page(post(askOf(first), "decision=approve&comment=Ship+it"));
+      const response = await page(post(askOf(first), decisionForm("approve", "Ship it")));
       assert.equal(response.statusCode, 200);
       assert.ok(text(response).includes("Your approval was recorded, waiting for the others."));
       const after = await record();
-      assert.equal(after.approvals, 1);
-      assert.deepEqual(after.votes[first], {
+      assert.equal(after.stages[0].approvals, 1);
+      assert.deepEqual(after.stages[0].votes[first], {
         decision: "approve",
         comment: "Ship it",
         decidedAt: BEFORE_DEADLINE.toISOString(),
         decidedBy: "approver-1@example.com",
         channel: "link",
       });
-      assert.equal(callbacks.calls.length, 1);
-      assert.equal(callbacks.calls[0].taskToken, seeded.tokens[first]);
-      assert.equal(callbacks.calls[0].signal, "none");
+      assert.deepEqual(
+        callbacks.calls.map((c) => [c.taskToken, c.signal]),
+        [[seeded.tokens[first], "none"]],
+      );
     });
 
     it("the vote that reaches the quorum says it completed the quorum", async () => {
-      await page(post(askOf(first), "decision=approve"));
-      const response = await page(post(askOf(second), "decision=approve"));
+      await page(post(askOf(first), decisionForm("approve")));
+      const response = await page(post(askOf(second), decisionForm("approve")));
       assert.equal(response.statusCode, 200);
-      assert.ok(text(response).includes("This completed the quorum: the request is approved."));
+      assert.ok(
+        text(response).includes("This completed the quorum: the stage is approved and the request is approved."),
+      );
       assert.equal(callbacks.calls[1].signal, "quorumReached");
     });
 
     it("the vote that makes approval impossible says so", async () => {
-      await page(post(askOf(first), "decision=reject"));
-      const response = await page(post(askOf(second), "decision=reject"));
+      await page(post(askOf(first), decisionForm("reject")));
+      const response = await page(post(askOf(second), decisionForm("reject")));
       assert.equal(response.statusCode, 200);
       assert.ok(text(response).includes("This made approval impossible: the request is rejected."));
     });
 
     it("a second POST is 409, says what was already decided, and records nothing twice", async () => {
-      await page(post(askOf(first), "decision=approve&comment=First"));
-      const response = await page(post(askOf(first), "decision=reject&comment=Second"));
+      await page(post(askOf(first), decisionForm("approve", "First")));
+      const response = await page(post(askOf(first), decisionForm("reject", "Second")));
       assert.equal(response.statusCode, 409);
       const t = text(response);
       assert.ok(
         t.includes("You already decided on this request. Your rejection was not recorded . Your decision: Approved"),
         t,
       );
-      assert.ok(t.includes("First"));
+      assert.ok(t.includes("First") && !t.includes("Second"));
       const after = await record();
-      assert.equal(after.approvals, 1);
-      assert.equal(after.rejections, 0);
-      assert.equal(after.votes[first].comment, "First");
+      assert.deepEqual([after.stages[0].approvals, after.stages[0].rejections], [1, 0]);
+      assert.equal(after.stages[0].votes[first].comment, "First");
       assert.equal(callbacks.calls.length, 1, "one callback only");
     });
 
+    it("a POST once the others have settled the stage is 409, says the stage ended, and records nothing", async () => {
+      await page(post(askOf(first), decisionForm("approve")));
+      await page(post(askOf(second), decisionForm("approve")));
+      const response = await page(post(askOf(third), decisionForm("reject")));
+      assert.equal(response.statusCode, 409);
+      const t = text(response);
+      assert.ok(t.includes("This stage has ended: approved. Your rejection was not recorded"), t);
+      assert.ok(t.includes("The other approvers' decisions settled it before yours; the request is approved."), t);
+      assert.equal((await record()).stages[0].votes[third], undefined);
+    });
+
     it("a POST after the request closed is 409 with the outcome, and records nothing", async () => {
-      await store.closeRequest(seeded.requestId, "rejected", BEFORE_DEADLINE);
-      const response = await page(post(askOf(first), "decision=approve"));
+      await store.closeRequest(seeded.requestId, {
+        outcome: "rejected",
+        endedInStage: 0,
+        reason: "completed",
+        closedAt: BEFORE_DEADLINE,
+      });
+      const response = await page(post(askOf(first), decisionForm("approve")));
       assert.equal(response.statusCode, 409);
       assert.ok(text(response).includes("This request is closed: rejected. Your approval was not recorded ."));
-      assert.deepEqual((await record()).votes, {});
+      assert.deepEqual((await record()).stages[0].votes, {});
       assert.deepEqual(callbacks.calls, []);
     });
 
     it("a POST after the deadline is 409 and records nothing", async () => {
       now = AFTER_DEADLINE;
-      const response = await page(post(askOf(first), "decision=approve"));
+      const response = await page(post(askOf(first), decisionForm("approve")));
       assert.equal(response.statusCode, 409);
       assert.ok(text(response).includes("The deadline for your decision has passed. Your approval was not recorded ."));
-      assert.deepEqual((await record()).votes, {});
+      assert.deepEqual((await record()).stages[0].votes, {});
       assert.deepEqual(callbacks.calls, []);
     });
 
@@ -278,37 +296,99 @@ describe("approval page handler (dynalite)", () => {
         httpEvent({ method: "POST", id: askOf(third), body, base64: true, contentType: FORM }),
       );
       assert.equal(response.statusCode, 200);
-      assert.deepEqual(
-        { decision: (await record()).votes[third].decision, comment: (await record()).votes[third].comment },
-        { decision: "reject", comment: "Too risky" },
-      );
-    });
-
-    it("says the vote was recorded after the end when the task no longer waits", async () => {
-      callbacks.script.push("closed");
-      const response = await page(post(askOf(first), "decision=approve"));
-      assert.equal(response.statusCode, 200);
-      assert.ok(text(response).includes("Your approval was recorded, but the request had already ended."));
+      const vote = (await record()).stages[0].votes[third];
+      assert.deepEqual([vote.decision, vote.comment], ["reject", "Too risky"]);
     });
 
     it("an undelivered callback is shown as pending; sending again delivers it once", async () => {
       callbacks.script.push(new Error("throttled"));
-      const first_ = await page(post(askOf(first), "decision=reject"));
-      assert.equal(first_.statusCode, 200);
-      assert.ok(text(first_).includes("Your rejection was recorded. The workflow will pick it up."));
-      assert.match(first_.body ?? "", /<input type="hidden" name="decision" value="reject">/);
-      assert.equal((await record()).votes[first].pendingSignal, "none");
+      const firstTry = await page(post(askOf(first), decisionForm("reject")));
+      assert.equal(firstTry.statusCode, 200);
+      assert.ok(text(firstTry).includes("Your rejection was recorded. The workflow will pick it up."));
+      assert.match(firstTry.body ?? "", /<input type="hidden" name="decision" value="reject">/);
+      assert.equal((await record()).stages[0].votes[first].pendingSignal, "none");
 
       const shown = await page(get(askOf(first)));
       assert.ok(text(shown).includes("The workflow has not acknowledged it yet."));
       assert.equal(callbacks.calls.length, 1, "GET retries nothing");
 
-      const again = await page(post(askOf(first), "decision=reject"));
+      const again = await page(post(askOf(first), decisionForm("reject")));
       assert.equal(again.statusCode, 409);
       assert.ok(!text(again).includes("The workflow has not acknowledged it yet."));
       assert.equal(callbacks.calls.length, 2);
-      assert.equal((await record()).votes[first].pendingSignal, undefined);
-      assert.equal((await record()).rejections, 1);
+      assert.equal((await record()).stages[0].votes[first].pendingSignal, undefined);
+      assert.equal((await record()).stages[0].rejections, 1);
+    });
+  });
+
+  describe("what a recorded vote whose own callback met an ended task is told", () => {
+    it("quorum 5, all approving at once: every needed vote is told it was recorded and counted and what the stage became", async () => {
+      const five = await seedRequest(store, approverNames(5), 5);
+      const stage = parallelStageCallbacks({ holdBranchResults: true });
+      const racing = pageWith(stage.callbacks);
+      const responses = await Promise.all(
+        approverNames(5).map((a) => racing(post(five.askIds[a], decisionForm("approve")))),
+      );
+      assert.deepEqual(
+        responses.map((r) => r.statusCode),
+        Array(5).fill(200),
+      );
+      const texts = responses.map(text);
+      const completed = texts.filter((t) => t.includes("This completed the quorum"));
+      const counted = texts.filter((t) =>
+        t.includes("Your approval was recorded and counted. The stage was decided with it: approved."),
+      );
+      assert.equal(completed.length, 1, "the vote whose callback ended the stage");
+      assert.equal(counted.length, 4, "the votes whose callbacks met the ended stage");
+      for (const t of texts) {
+        assert.ok(!/did not change|already ended|not recorded/.test(t), t);
+      }
+      assert.equal((await record(five.requestId)).stages[0].approvals, 5);
+    });
+
+    it("a recorded vote whose callback met a workflow that was stopped says it did not change that", async () => {
+      callbacks.script.push("closed");
+      const stopping: RequestStore = {
+        ...store,
+        applyVote: async (target, vote, counting) => {
+          const applied = await store.applyVote(target, vote, counting);
+          await store.closeRequest(target.requestId, { reason: "aborted", closedAt: BEFORE_DEADLINE });
+          return applied;
+        },
+      };
+      const t = text(await pageWith(callbacks, stopping)(post(askOf(first), decisionForm("approve"))));
+      assert.ok(t.includes("Your approval was recorded, but the workflow had stopped."), t);
+      assert.ok(t.includes("The request was closed without an outcome; your decision did not change that."), t);
+    });
+  });
+
+  describe("hostile text", () => {
+    for (const [label, char] of [
+      ["ESC", "\u001b"],
+      ["BEL", "\u0007"],
+      ["DEL", "\u007f"],
+      ["U+0085", "\u0085"],
+      ["U+009B", "\u009b"],
+    ] as const) {
+      it(`a comment with ${label} is refused with 400 naming it, and nothing is recorded`, async () => {
+        const response = await page(post(askOf(first), decisionForm("approve", `ok${char}[2K`)));
+        assert.equal(response.statusCode, 400);
+        const code = char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+        assert.ok(
+          text(response).includes(`The comment contains a control character (U+${code}) at position 3.`),
+          text(response),
+        );
+        assert.ok(text(response).includes("Nothing was recorded."));
+        assert.deepEqual((await record()).stages[0].votes, {});
+      });
+    }
+
+    it("a comment with a bidi override is recorded, and shown neutralised on the other approvers' pages", async () => {
+      await page(post(askOf(second), decisionForm("reject", "I \u202eevorppa\u202c this")));
+      assert.equal((await record()).stages[0].votes[second].comment, "I \u202eevorppa\u202c this");
+      const body = (await page(get(askOf(first)))).body ?? "";
+      assert.ok(!/[\u202a-\u202e\u2066-\u2069]/.test(body), "no raw bidi control on the page");
+      assert.ok(body.includes('I <span class="ctl">[U+202E]</span>evorppa<span class="ctl">[U+202C]</span> this'));
     });
   });
 
@@ -330,22 +410,12 @@ describe("approval page handler (dynalite)", () => {
 
     it("an iam approver's SSM correlation id is no approval link: the same 404 for GET and POST, nothing recorded", async () => {
       // Correlation ids are readable by anyone with ssm:GetAutomationExecution; they must not open the page.
-      const correlationId = freshId();
-      const stored = await store.putAsk({
-        askId: correlationId,
-        requestId: seeded.requestId,
-        approver: third,
-        address: "arn:aws:iam::123456789012:role/SecurityApprover",
-        channel: "iam",
-        taskToken: "token-of-the-iam-approver",
-        deadline: seeded.deadline,
-        createdAt: BEFORE_DEADLINE.toISOString(),
-      });
-      assert.equal(stored, "referenced");
+      const iam = await seedStagedRequest(store, [{ name: "owners", approvers: ["sec"] }]);
+      const correlation = await askStage(store, iam.requestId, 0, ["sec"], { channel: "iam" });
       const notFound = await page(get(freshId()));
-      assert.deepEqual(await page(get(correlationId)), notFound);
-      assert.deepEqual(await page(post(correlationId, "decision=approve")), { ...notFound });
-      assert.deepEqual((await record()).votes, {});
+      assert.deepEqual(await page(get(correlation.askIds.sec)), notFound);
+      assert.deepEqual(await page(post(correlation.askIds.sec, "decision=approve")), notFound);
+      assert.deepEqual((await record(iam.requestId)).stages[0].votes, {});
       assert.deepEqual(callbacks.calls, []);
     });
 
@@ -363,14 +433,14 @@ describe("approval page handler (dynalite)", () => {
         const response = await page(post(askOf(first), body));
         assert.equal(response.statusCode, 400);
         assert.ok(text(response).includes("Nothing was recorded."));
-        assert.deepEqual((await record()).votes, {});
+        assert.deepEqual((await record()).stages[0].votes, {});
       });
     }
 
     it("a wrong content type: 415 and nothing recorded", async () => {
       const response = await page(post(askOf(first), JSON.stringify({ decision: "approve" }), "application/json"));
       assert.equal(response.statusCode, 415);
-      assert.deepEqual((await record()).votes, {});
+      assert.deepEqual((await record()).stages[0].votes, {});
     });
 
     it("PUT: 405 with Allow: GET, HEAD, POST", async () => {
@@ -379,16 +449,16 @@ describe("approval page handler (dynalite)", () => {
       );
       assert.equal(response.statusCode, 405);
       assert.equal(response.headers?.Allow, "GET, HEAD, POST");
-      assert.deepEqual((await record()).votes, {});
+      assert.deepEqual((await record()).stages[0].votes, {});
     });
 
     it("a 17 KB body: 413 and nothing recorded", async () => {
       const response = await page(post(askOf(first), `decision=approve&comment=${"x".repeat(17 * 1024)}`));
       assert.equal(response.statusCode, 413);
-      assert.deepEqual((await record()).votes, {});
+      assert.deepEqual((await record()).stages[0].votes, {});
     });
 
-    it("a failing store: 500 page without details, logged without the id", async () => {
+    it("a failing store: 500 page without details, logged as an error without the id", async () => {
       const id = askOf(first);
       const broken: RequestStore = {
         ...store,
@@ -396,14 +466,13 @@ describe("approval page handler (dynalite)", () => {
           throw new Error(`ValidationException on ask#${id}`);
         },
       };
-      const failing = createHandler({ store: broken, callbacks, now: () => now, log: logger });
-      const response = await failing(get(id));
+      const response = await pageWith(callbacks, broken)(get(id));
       assert.equal(response.statusCode, 500);
       assert.ok(text(response).includes("The approval page could not answer just now."));
       assert.ok(!(response.body ?? "").includes("ValidationException"));
       assert.equal(logger.lines.length, 1);
       const line = JSON.parse(logger.lines[0]);
-      assert.equal(line.level, "error");
+      assert.equal(line.level, "ERROR");
       assert.equal(line.status, 500);
       assert.equal(line.error.name, "Error");
       assert.ok(!logger.lines[0].includes(id), "the id is cut out of the error message");
@@ -414,6 +483,7 @@ describe("approval page handler (dynalite)", () => {
         page(get(askOf(first))),
         page(get("bad")),
         page(httpEvent({ method: "PUT", id: askOf(first) })),
+        page(post(askOf(first), "decision=maybe")),
       ]);
       for (const response of responses) {
         assert.match(String(response.headers?.["Content-Security-Policy"]), /default-src 'none'/);
@@ -424,15 +494,16 @@ describe("approval page handler (dynalite)", () => {
   });
 
   describe("logging", () => {
-    it("writes one JSON line per request with method, outcome, approver, requestId and status, never the id or a token", async () => {
+    it("writes one JSON line per request (uppercase level, timestamp, method, outcome, approver, requestId, status), never the id or a token", async () => {
       await page(get(askOf(first)));
-      await page(post(askOf(first), "decision=approve"));
-      await page(post(askOf(first), "decision=approve"));
+      await page(post(askOf(first), decisionForm("approve")));
+      await page(post(askOf(first), decisionForm("approve")));
       await page(get(freshId()));
       assert.equal(logger.lines.length, 4);
       const lines = logger.lines.map((line) => JSON.parse(line));
       assert.deepEqual(
-        lines.map(({ method, outcome, approver, requestId, status }) => ({
+        lines.map(({ level, method, outcome, approver, requestId, status }) => ({
+          level,
           method,
           outcome,
           approver,
@@ -440,12 +511,27 @@ describe("approval page handler (dynalite)", () => {
           status,
         })),
         [
-          { method: "GET", outcome: "form", approver: first, requestId: seeded.requestId, status: 200 },
-          { method: "POST", outcome: "recorded", approver: first, requestId: seeded.requestId, status: 200 },
-          { method: "POST", outcome: "duplicate", approver: first, requestId: seeded.requestId, status: 409 },
-          { method: "GET", outcome: "notFound", approver: undefined, requestId: undefined, status: 404 },
+          { level: "INFO", method: "GET", outcome: "form", approver: first, requestId: seeded.requestId, status: 200 },
+          {
+            level: "INFO",
+            method: "POST",
+            outcome: "recorded",
+            approver: first,
+            requestId: seeded.requestId,
+            status: 200,
+          },
+          {
+            level: "INFO",
+            method: "POST",
+            outcome: "refused",
+            approver: first,
+            requestId: seeded.requestId,
+            status: 409,
+          },
+          { level: "INFO", method: "GET", outcome: "notFound", approver: undefined, requestId: undefined, status: 404 },
         ],
       );
+      assert.ok(lines.every((line) => !Number.isNaN(Date.parse(line.timestamp))));
       for (const line of logger.lines) {
         assert.ok(!line.includes(askOf(first)), "no ask id");
         assert.ok(!line.includes(seeded.tokens[first]), "no task token");
@@ -455,7 +541,7 @@ describe("approval page handler (dynalite)", () => {
 
   describe("the deployed handler", () => {
     it("reads the table from the environment (TABLE_NAME, AWS_ENDPOINT_URL_DYNAMODB) and shows the page", async () => {
-      const response = await defaultHandler(get(askOf(first)));
+      const response = await deployedHandler(get(askOf(first)));
       assert.equal(response.statusCode, 200);
       assert.match(response.body ?? "", /<h1>Deploy release 42<\/h1>/);
     });
