@@ -10,23 +10,36 @@ import {
   type PageResponse,
   type PageView,
   type RequestView,
+  type StageView,
 } from "../lambdas/approval-page/render";
-import { MAX_COMMENT_LENGTH as RECORDER_MAX_COMMENT_LENGTH } from "../lambdas/shared/recorder";
+import { MAX_COMMENT_CHARS } from "../core/limits";
 
 const NOW = new Date("2030-01-10T09:00:00.000Z");
 
-function request(overrides: Partial<RequestView> = {}): RequestView {
+function stage(overrides: Partial<StageView> = {}): StageView {
+  return {
+    index: 0,
+    count: 1,
+    name: "approval",
+    quorum: 2,
+    voters: 3,
+    approvals: 1,
+    rejections: 0,
+    misses: 0,
+    others: [],
+    waitingFor: [],
+    ...overrides,
+  };
+}
+
+function request(overrides: Partial<RequestView> = {}, stageOverrides: Partial<StageView> = {}): RequestView {
   return {
     subject: "Deploy billing v2 to production",
     details: "Migrates the invoices table.\nDowntime: none expected.",
     reviewUrl: "https://git.example.com/billing/pull/42",
     requestedBy: "ci@example.com",
     status: "open",
-    approverCount: 3,
-    quorum: 2,
-    approvals: 1,
-    rejections: 0,
-    expirations: 0,
+    stage: stage(stageOverrides),
     ...overrides,
   };
 }
@@ -47,7 +60,15 @@ const ALL_VIEWS: PageView[] = [
   { kind: "alreadyDecided", request: request(), approver, vote, attempted: "reject" },
   { kind: "closed", request: request({ status: "closed", outcome: "approved" }), approver, vote },
   { kind: "deadlinePassed", request: request(), approver },
+  { kind: "stageEnded", request: request({}, { approvals: 2, outcome: "approved" }), approver },
+  {
+    kind: "noLongerAsked",
+    request: request(),
+    approver,
+    vote: { decision: "expired", reason: "the deadline passed without a decision", decidedAt: vote.decidedAt },
+  },
   { kind: "notFound" },
+  { kind: "legacy" },
   { kind: "badRequest", problem: "Choose Approve or Reject." },
   { kind: "unsupportedMediaType" },
   { kind: "methodNotAllowed" },
@@ -247,7 +268,7 @@ describe("approval page rendering", () => {
         ["approve", "reject"],
       );
       assert.match(body, /<textarea id="comment" name="comment" maxlength="1000"/);
-      assert.equal(RECORDER_MAX_COMMENT_LENGTH, 1000, "the recorder keeps comments of the length the page allows");
+      assert.equal(MAX_COMMENT_CHARS, 1000, "the page allows the comment length the limits define");
       assert.match(body, /<label for="comment">/);
     });
 
@@ -269,7 +290,9 @@ describe("approval page rendering", () => {
     });
 
     it("says all must approve when the quorum is every approver", () => {
-      const t = text(renderPage({ kind: "form", request: request({ quorum: 3, approvals: 0 }), approver, now: NOW }));
+      const t = text(
+        renderPage({ kind: "form", request: request({}, { quorum: 3, approvals: 0 }), approver, now: NOW }),
+      );
       assert.ok(t.includes("all 3 approvers must approve; so far 0 approved"));
     });
 
@@ -293,20 +316,20 @@ describe("approval page rendering", () => {
         name: "recorded, quorum reached",
         view: {
           kind: "recorded",
-          request: request({ approvals: 2 }),
+          request: request({}, { approvals: 2, outcome: "approved" }),
           approver,
           vote,
           signal: "quorumReached",
           delivery: "delivered",
         },
         status: 200,
-        sentence: "This completed the quorum: the request is approved.",
+        sentence: "Recorded. This completed the quorum: the stage is approved and the request is approved.",
       },
       {
         name: "recorded, approval made impossible",
         view: {
           kind: "recorded",
-          request: request({ rejections: 2 }),
+          request: request({ status: "open" }, { rejections: 2, outcome: "rejected" }),
           approver,
           vote: { ...vote, decision: "reject" },
           signal: "rejected",
@@ -322,17 +345,45 @@ describe("approval page rendering", () => {
         sentence: "Your approval was recorded, waiting for the others.",
       },
       {
-        name: "recorded after the request ended",
+        name: "recorded and counted, its callback meeting the stage another vote just ended",
         view: {
           kind: "recorded",
-          request: request({ status: "closed", outcome: "approved" }),
+          request: request({}, { approvals: 2, outcome: "approved" }),
           approver,
           vote,
           signal: "none",
           delivery: "closed",
         },
         status: 200,
-        sentence: "Your approval was recorded, but the request had already ended.",
+        sentence:
+          "Your approval was recorded and counted. The stage was decided with it: approved. Another decision recorded at the same moment completed it; the request is approved.",
+      },
+      {
+        name: "recorded and counted in stage 1 of 2, the stage decided with it",
+        view: {
+          kind: "recorded",
+          request: request({}, { index: 0, count: 2, approvals: 2, outcome: "approved" }),
+          approver,
+          vote,
+          signal: "none",
+          delivery: "closed",
+        },
+        status: 200,
+        sentence: "completed it; the request moves on to stage 2 of 2.",
+      },
+      {
+        name: "recorded, but the workflow had stopped",
+        view: {
+          kind: "recorded",
+          request: request({ status: "closed" }),
+          approver,
+          vote,
+          signal: "none",
+          delivery: "closed",
+        },
+        status: 200,
+        sentence:
+          "Your approval was recorded, but the workflow had stopped. The request was closed without an outcome; your decision did not change that.",
       },
       {
         name: "recorded, delivery pending",
@@ -381,6 +432,45 @@ describe("approval page rendering", () => {
         },
         status: 409,
         sentence: "This request is closed: rejected. Your approval was not recorded . You did not decide on it.",
+      },
+      {
+        name: "stage ended (POST)",
+        view: {
+          kind: "stageEnded",
+          request: request({}, { approvals: 2, outcome: "approved", index: 0, count: 2 }),
+          approver,
+          attempted: "reject",
+        },
+        status: 409,
+        sentence:
+          "This stage has ended: approved. Your rejection was not recorded . The other approvers' decisions settled it before yours; the request moves on to stage 2 of 2.",
+      },
+      {
+        name: "stage ended (shown), rejected",
+        view: {
+          kind: "stageEnded",
+          request: request({}, { rejections: 2, outcome: "rejected" }),
+          approver,
+        },
+        status: 200,
+        sentence: "This stage has ended: rejected. The other approvers' decisions settled it before yours",
+      },
+      {
+        name: "no longer asked: recorded unreachable",
+        view: {
+          kind: "noLongerAsked",
+          request: request(),
+          approver,
+          vote: {
+            decision: "unreachable",
+            reason: "finance has no confirmed email subscription",
+            decidedAt: vote.decidedAt,
+          },
+          attempted: "approve",
+        },
+        status: 409,
+        sentence:
+          "Your part in this stage has ended. Your approval was not recorded . Your decision: Not reached (no confirmed email subscription) , on Thursday 10 January 2030 at 08:30 UTC (2030-01-10T08:30:00.000Z) . finance has no confirmed email subscription.",
       },
       {
         name: "deadline passed",
@@ -497,6 +587,127 @@ describe("approval page rendering", () => {
       assert.equal(timeLeft("soon", NOW), undefined);
     });
   });
+});
+
+describe("approval page: stages and the others' decisions", () => {
+  const others = [
+    {
+      approver: "security",
+      decision: "reject" as const,
+      decidedAt: "2030-01-10T08:00:00.000Z",
+      comment: "Needs a rollback plan",
+    },
+    {
+      approver: "legal",
+      decision: "unreachable" as const,
+      decidedAt: "2030-01-10T08:05:00.000Z",
+      reason: "legal has no confirmed email subscription",
+    },
+    { approver: "risk-model", decision: "approve" as const, decidedAt: "2030-01-10T08:10:00.000Z", advice: true },
+  ];
+
+  it("a request of several stages says which stage this is, in the kicker", () => {
+    const t = text(
+      renderPage({ kind: "form", request: request({}, { index: 1, count: 3, name: "owners" }), approver, now: NOW }),
+    );
+    assert.ok(t.includes("Approval request · stage 2 of 3: owners"), t);
+  });
+
+  it("a one-stage request says nothing about stages", () => {
+    const t = text(renderPage({ kind: "form", request: request(), approver, now: NOW }));
+    assert.ok(t.includes("Approval request Deploy billing v2"), t);
+    assert.ok(!/stage \d of/.test(t));
+  });
+
+  it("lists who else in this stage decided: name, decision, time, comment or reason, advice marked", () => {
+    const view: PageView = {
+      kind: "form",
+      request: request({}, { index: 1, count: 2, name: "owners", others, waitingFor: ["ops"] }),
+      approver,
+      now: NOW,
+    };
+    const t = text(renderPage(view));
+    assert.ok(t.includes("Decisions in this stage"), t);
+    assert.ok(
+      t.includes(
+        "security : Rejected , Thursday 10 January 2030 at 08:00 UTC (2030-01-10T08:00:00.000Z) Needs a rollback plan",
+      ),
+      t,
+    );
+    assert.ok(t.includes("legal : Not reached (no confirmed email subscription)"), t);
+    assert.ok(t.includes("legal has no confirmed email subscription"));
+    assert.ok(t.includes("risk-model advice : Approved"), t);
+    assert.ok(t.includes("Waiting for: ops"));
+  });
+
+  it("says when nobody else has decided yet", () => {
+    const t = text(
+      renderPage({ kind: "form", request: request({}, { waitingFor: ["security"] }), approver, now: NOW }),
+    );
+    assert.ok(t.includes("Decisions so far Nobody else has decided yet. Waiting for: security"), t);
+  });
+
+  it("an advisor's own page says their decision does not count", () => {
+    const t = text(renderPage({ kind: "form", request: request(), approver: { ...approver, advice: true }, now: NOW }));
+    assert.ok(t.includes("advice: does not count"), t);
+  });
+
+  it("the progress line counts approvals, rejections and missed decisions of the stage", () => {
+    const t = text(
+      renderPage({
+        kind: "form",
+        request: request({}, { approvals: 1, rejections: 1, misses: 1, voters: 5, quorum: 3 }),
+        approver,
+        now: NOW,
+      }),
+    );
+    assert.ok(t.includes("3 of 5 approvals needed; so far 1 approved, 1 rejected, 1 did not decide"), t);
+  });
+});
+
+describe("approval page: bidi controls are shown neutralised", () => {
+  const BIDI = [0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069].map((c) =>
+    String.fromCodePoint(c),
+  );
+  const RAW_BIDI = /[\u202a-\u202e\u2066-\u2069]/;
+
+  for (const char of BIDI) {
+    const code = char.codePointAt(0)!.toString(16).toUpperCase();
+    it(`U+${code} in the subject, details, requester, change and comments becomes a visible marker, and never reaches the page raw`, () => {
+      const hostile = `approve${char}tcejer`;
+      const views: PageView[] = [
+        {
+          kind: "form",
+          request: request(
+            { subject: hostile, details: hostile, requestedBy: hostile, change: hostile },
+            { others: [{ approver: "security", decision: "approve", decidedAt: vote.decidedAt, comment: hostile }] },
+          ),
+          approver,
+          now: NOW,
+        },
+        {
+          kind: "recorded",
+          request: request({ subject: hostile }),
+          approver,
+          vote: { ...vote, comment: hostile },
+          signal: "none",
+          delivery: "delivered",
+        },
+        {
+          kind: "noLongerAsked",
+          request: request({ subject: hostile }),
+          approver,
+          vote: { decision: "failed", reason: hostile, decidedAt: vote.decidedAt },
+        },
+      ];
+      for (const view of views) {
+        const { body } = renderPage(view);
+        assert.ok(!RAW_BIDI.test(body), `${view.kind}: no raw U+${code}`);
+        assert.ok(body.includes(`approve<span class="ctl">[U+${code}]</span>tcejer`), view.kind);
+        assert.match(body, new RegExp(`<title>[^<]*approve\\[U\\+${code}\\]tcejer</title>`), "the tab title too");
+      }
+    });
+  }
 });
 
 describe("approval page notice tone", () => {

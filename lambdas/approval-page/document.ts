@@ -4,6 +4,7 @@
  * Content-Security-Policy, which forbids everything else. Pure.
  */
 import { createHash } from "node:crypto";
+import { BIDI_CONTROLS } from "../../core/text";
 import { escapeHtml } from "./html";
 
 const STYLE = `
@@ -79,6 +80,10 @@ export function securityHeaders(): Record<string, string> {
   };
 }
 
+/** Bidi controls in a title (the browser tab, which takes no markup) as plain markers such as [U+202E]. */
+const plainTitle = (title: string) =>
+  title.replace(BIDI_CONTROLS, (c) => `[U+${c.codePointAt(0)!.toString(16).toUpperCase()}]`);
+
 /** A complete page: meta, the hashed inline style, and the content. */
 export function htmlDocument(title: string, mainHtml: string): string {
   return `<!doctype html>
@@ -87,7 +92,7 @@ export function htmlDocument(title: string, mainHtml: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
-<title>${escapeHtml(title)}</title>
+<title>${escapeHtml(plainTitle(title))}</title>
 <style>${STYLE}</style>
 </head>
 <body>
