@@ -284,6 +284,46 @@ describe("approval page request parsing", () => {
       });
     });
 
+    for (const [label, char] of [
+      ["NUL", "\u0000"],
+      ["BEL", "\u0007"],
+      ["ESC", "\u001b"],
+      ["DEL", "\u007f"],
+      ["U+0085 (NEL)", "\u0085"],
+      ["U+009B (CSI)", "\u009b"],
+    ] as const) {
+      it(`refuses a comment with ${label}, naming the code point and its position`, () => {
+        const comment = `ok${char}[2K`;
+        const form = new URLSearchParams({ decision: "approve", comment }).toString();
+        const code = char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+        const result = parseDecisionForm(form);
+        assert.deepEqual(result, {
+          ok: false,
+          problem: `The comment contains a control character (U+${code}) at position 3. Remove it and send again.`,
+        });
+      });
+    }
+
+    it("keeps line breaks (CRLF and a lone CR, as browsers send them, become LF) and turns tabs into spaces", () => {
+      assert.deepEqual(
+        parseDecisionForm(new URLSearchParams({ decision: "reject", comment: "a\tb\r\nc\rd" }).toString()),
+        {
+          ok: true,
+          decision: "reject",
+          comment: "a b\nc\nd",
+        },
+      );
+    });
+
+    it("keeps bidi controls (they are legitimate in right-to-left text; the page shows them neutralised)", () => {
+      const comment = "\u202eevorppa\u202c";
+      assert.deepEqual(parseDecisionForm(new URLSearchParams({ decision: "reject", comment }).toString()), {
+        ok: true,
+        decision: "reject",
+        comment,
+      });
+    });
+
     it("keeps markup in a comment as text (escaping is the renderer's job)", () => {
       assert.deepEqual(parseDecisionForm("decision=approve&comment=%3Cscript%3E"), {
         ok: true,

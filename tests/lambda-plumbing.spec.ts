@@ -1,8 +1,8 @@
-/** Shared Lambda plumbing: capability ids and the JSON logger's redaction of secrets. */
+/** Shared plumbing: capability ids, request ids derived from executions, and the JSON logger (Lambda's JSON log format, secrets redacted). */
 import { strict as assert } from "node:assert";
-import { freshId, isWellFormedId } from "../lambdas/shared/ids";
-import { createLogger, REDACTED } from "../lambdas/shared/log";
-import { setEnv } from "./helpers/loopback";
+import { freshId, isWellFormedId, requestIdFor } from "../core/ids";
+import { createLogger, REDACTED } from "../core/log";
+import { setEnv } from "../devkit/loopback";
 
 describe("fresh ids", () => {
   it("are 43 base64url characters carrying 256 random bits, all distinct", () => {
@@ -31,6 +31,15 @@ describe("fresh ids", () => {
   });
 });
 
+describe("request ids", () => {
+  it("are derived from the execution ARN: the same execution always finds the same record, another never", () => {
+    const arn = "arn:aws:states:eu-west-1:123456789012:execution:approval:run-1";
+    assert.equal(requestIdFor(arn), requestIdFor(arn));
+    assert.notEqual(requestIdFor(arn), requestIdFor(`${arn}2`));
+    assert.ok(isWellFormedId(requestIdFor(arn)));
+  });
+});
+
 describe("JSON logger", () => {
   let restoreEnv: () => void;
   beforeEach(() => (restoreEnv = setEnv({ LOG_LEVEL: "debug" })));
@@ -44,8 +53,26 @@ describe("JSON logger", () => {
     const entry = JSON.parse(lines[0]);
     assert.deepEqual(
       [entry.level, entry.message, entry.requestId, entry.approver],
-      ["info", "vote recorded", "r1", "finance"],
+      ["INFO", "vote recorded", "r1", "finance"],
     );
+  });
+
+  it("writes the uppercase level and RFC 3339 timestamp that Lambda's JSON log format reads", () => {
+    const lines: string[] = [];
+    const logger = createLogger((line) => lines.push(line));
+    logger.debug("d");
+    logger.info("i");
+    logger.warn("w");
+    logger.error("e");
+    const entries = lines.map((line) => JSON.parse(line));
+    assert.deepEqual(
+      entries.map((e) => e.level),
+      ["DEBUG", "INFO", "WARN", "ERROR"],
+    );
+    for (const entry of entries) {
+      assert.match(entry.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    }
+    assert.deepEqual(Object.keys(entries[0]).slice(0, 3), ["timestamp", "level", "message"]);
   });
 
   it("never writes task tokens or ask ids, at any depth", () => {

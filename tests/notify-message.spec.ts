@@ -6,8 +6,9 @@ import {
   emailSubject,
   MAX_EMAIL_SUBJECT_LENGTH,
 } from "../lambdas/notify-approver/message";
-import { freshId } from "../lambdas/shared/ids";
-import type { RequestSummary } from "../lambdas/shared/model";
+import { freshId } from "../core/ids";
+import type { RequestSummary } from "../core/model";
+import type { StageRef } from "../core/payloads";
 
 const request: RequestSummary = {
   id: "req-1",
@@ -17,8 +18,10 @@ const request: RequestSummary = {
   requestedBy: "ci@example.com",
   approvers: ["finance", "security", "ops"],
   quorum: 2,
+  stages: [{ name: "approval", quorum: 2, approvers: ["finance", "security", "ops"] }],
   openedAt: "2030-01-01T00:00:00.000Z",
 };
+const onlyStage: StageRef = { index: 0, name: "approval", count: 1 };
 const askId = freshId();
 const deadline = "2030-01-04T00:00:00.000Z";
 
@@ -37,6 +40,7 @@ describe("approval email", () => {
   it("carries subject, details, review URL, requester, deadline and exactly one link", () => {
     const { subject, body } = composeApprovalEmail({
       request,
+      stage: onlyStage,
       approver: "security",
       askId,
       deadline,
@@ -61,13 +65,44 @@ describe("approval email", () => {
 
   it("leaves out the lines of absent optional fields", () => {
     const { body } = composeApprovalEmail({
-      request: { id: "r", subject: "S", approvers: ["a"], quorum: 1, openedAt: request.openedAt },
+      request: {
+        id: "r",
+        subject: "S",
+        approvers: ["a"],
+        quorum: 1,
+        stages: [{ name: "approval", quorum: 1, approvers: ["a"] }],
+        openedAt: request.openedAt,
+      },
+      stage: onlyStage,
       approver: "a",
       askId,
       deadline,
       approvalPageUrl: "https://pages.example.com/",
     });
-    for (const label of ["Requested by:", "Review:", "Details:"]) assert.ok(!body.includes(label), label);
+    for (const label of ["Requested by:", "Review:", "Details:", "Stage:"]) assert.ok(!body.includes(label), label);
+    assert.ok(body.includes("All 1 approvers must approve."));
+  });
+
+  it("says which stage of how many asks, and the quorum of that stage", () => {
+    const staged: RequestSummary = {
+      ...request,
+      quorum: undefined,
+      stages: [
+        { name: "pre-review", quorum: 1, approvers: ["risk"] },
+        { name: "owners", quorum: 2, approvers: ["finance", "security", "ops"] },
+        { name: "board", quorum: 1, approvers: ["chair"] },
+      ],
+    };
+    const { body } = composeApprovalEmail({
+      request: staged,
+      stage: { index: 1, name: "owners", count: 3 },
+      approver: "finance",
+      askId,
+      deadline,
+      approvalPageUrl: "https://pages.example.com/",
+    });
+    assert.ok(body.includes("Stage:        2 of 3: owners"), body);
+    assert.ok(body.includes("2 of 3 approvers of this stage must approve."), body);
   });
 
   it(`makes subjects SNS accepts: ASCII, one line, under 100 characters`, () => {
