@@ -11,7 +11,8 @@ import { formatLogLine, type Logger, type LogLevel } from "../core/log";
 import type { RequestRecord } from "../core/model";
 import type { RequestStore, TaskCallbacks } from "../core/ports";
 import { countingOf } from "../core/recorder";
-import { useLocalRequestStore } from "../devkit/dynalite";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { localDocumentClient, useLocalRequestStore, type LocalTable } from "../devkit/dynalite";
 import { createHandler, handler as deployedHandler } from "../lambdas/approval-page/index";
 import {
   FORM,
@@ -55,7 +56,8 @@ describe("approval page handler (dynalite)", () => {
   let now: Date;
   let seeded: SeededRequest;
   let page: ReturnType<typeof createHandler>;
-  useLocalRequestStore((local) => (store = local.store));
+  let table: LocalTable;
+  useLocalRequestStore((local) => ((store = local.store), (table = local.table)));
 
   const [first, second, third] = approverNames(3);
   const askOf = (approver: string) => seeded.askIds[approver];
@@ -417,6 +419,34 @@ describe("approval page handler (dynalite)", () => {
       assert.deepEqual(await page(post(correlation.askIds.sec, "decision=approve")), notFound);
       assert.deepEqual((await record(iam.requestId)).stages[0].votes, {});
       assert.deepEqual(callbacks.calls, []);
+    });
+
+    it("a request opened by version 0.1 (no stages) gets the 410 page and nothing is written", async () => {
+      const client = localDocumentClient(table);
+      const askId = freshId();
+      const legacyRequest = {
+        pk: "request#legacy-1",
+        requestId: "legacy-1",
+        status: "open",
+        approvers: [first],
+        votes: {},
+      };
+      const legacyAsk = { pk: `ask#${askId}`, askId, requestId: "legacy-1", approver: first, channel: "link" };
+      try {
+        for (const Item of [legacyRequest, legacyAsk])
+          await client.send(new PutCommand({ TableName: table.tableName, Item }));
+        for (const event of [get(askId), post(askId, decisionForm("approve"))]) {
+          const response = await page(event);
+          assert.equal(response.statusCode, 410);
+          assert.ok(text(response).includes("It was opened by an earlier version of the approval workflow."));
+        }
+        const stored = await client.send(
+          new GetCommand({ TableName: table.tableName, Key: { pk: "request#legacy-1" } }),
+        );
+        assert.deepEqual(stored.Item, legacyRequest);
+      } finally {
+        client.destroy();
+      }
     });
 
     it("any other path is the same 404 page", async () => {

@@ -80,6 +80,10 @@ describe("closing a request whose execution ended without its close state", () =
       assert.ok(!("ignored" in output));
       assert.equal(output.outcome, undefined, "nothing was decided");
       assert.deepEqual(
+        output.stages.map((s) => [s.name, s.outcome]),
+        [["approval", "undecided"]],
+      );
+      assert.deepEqual(
         output.decisions.map((d) => [d.approver, d.decision]),
         [
           ["finance", "approve"],

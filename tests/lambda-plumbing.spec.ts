@@ -3,6 +3,11 @@ import { strict as assert } from "node:assert";
 import { freshId, isWellFormedId, requestIdFor } from "../core/ids";
 import { createLogger, REDACTED } from "../core/log";
 import { setEnv } from "../devkit/loopback";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SSMClient } from "@aws-sdk/client-ssm";
+import { clientConfig, SDK_MAX_ATTEMPTS } from "../lambdas/adapters/aws-client-config";
 
 describe("fresh ids", () => {
   it("are 43 base64url characters carrying 256 random bits, all distinct", () => {
@@ -37,6 +42,22 @@ describe("request ids", () => {
     assert.equal(requestIdFor(arn), requestIdFor(arn));
     assert.notEqual(requestIdFor(arn), requestIdFor(`${arn}2`));
     assert.ok(isWellFormedId(requestIdFor(arn)));
+  });
+});
+
+describe("the handlers' AWS SDK clients", () => {
+  it("retry throttling and transient errors more often than the SDK's default 3 attempts (50 branches may call at once)", async () => {
+    // Fresh clients with the adapters' shared config: the adapters' own clients are process-wide
+    // singletons that must first be created with the local endpoints other tests set.
+    const restore = setEnv({ AWS_REGION: "eu-west-1" });
+    const clients = [DynamoDBClient, SNSClient, SFNClient, SSMClient].map((Client) => new Client(clientConfig));
+    try {
+      assert.ok(SDK_MAX_ATTEMPTS > 3);
+      for (const client of clients) assert.equal(await client.config.maxAttempts(), SDK_MAX_ATTEMPTS);
+    } finally {
+      for (const client of clients) client.destroy();
+      restore();
+    }
   });
 });
 

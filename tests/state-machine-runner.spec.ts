@@ -221,6 +221,34 @@ describe("local state machine runner", () => {
     assert.equal(execution.transitions(), result.transitions);
   });
 
+  it("a Parallel state ended early by one branch's error stops its other branches' tasks accepting their tokens", async () => {
+    const definition = {
+      StartAt: "Both",
+      States: {
+        Both: {
+          Type: "Parallel",
+          Branches: [
+            { StartAt: "Wait a", States: { "Wait a": waitTask({ End: true }) } },
+            { StartAt: "Wait b", States: { "Wait b": waitTask({ End: true }) } },
+          ],
+          Catch: [{ ErrorEquals: ["Custom.Ended"], ResultPath: "$.ended", Next: "After" }],
+          End: true,
+        },
+        After: { Type: "Pass", End: true },
+      },
+    };
+    const { invoke, calls, waitForInvocations } = recordingInvoke();
+    const execution = track(runLocally(definition, {}, { invoke }));
+    await waitForInvocations(2);
+    const [a, b] = calls.map((call) => call.payload.token);
+    execution.registry.sendTaskFailure(a, "Custom.Ended", "a ended it");
+    const result = await execution.result;
+    assert.equal(result.status, "SUCCEEDED");
+    assert.deepEqual(result.output, { ended: { Error: "Custom.Ended", Cause: "a ended it" } });
+    assert.throws(() => execution.registry.sendTaskSuccess(b, {}), { name: "TaskTimedOut" });
+    assert.deepEqual(execution.registry.waiting(), []);
+  });
+
   it("refuses a definition with a Task it cannot serve locally", () => {
     const definition = {
       StartAt: "Publish",
