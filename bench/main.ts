@@ -142,7 +142,7 @@ function assumptions(memoryMb: number): string[] {
     "DynamoDB: every call the handlers make, counted at the SDK; request units as dynalite computes them from item sizes " +
       "(writes 1 per KB, consistent reads 1 per 4 KB; a failed conditional write counted as 1).",
     "SNS: one email notification per approver (one email subscription per topic). SNS API requests (Publish, and ListSubscriptionsByTopic " +
-      "before each ask) are counted but not priced: they are not in the baseline price list (at most cents per million).",
+      "before each ask) are counted and printed but not priced: they are not in the baseline price list.",
     "AWS sample: bench/baselines/aws-sample-parallel-approval.asl.json in the same engine, every approver answering with SendTaskSuccess " +
       "from the CLI (no Lambda, no page). Its one Parallel has 3 hard-coded branches: for other sizes its branch is repeated, and for several " +
       "stages its Parallel is repeated in sequence (it has no stages or quorum of its own). Cost: state transitions + one SNS email per approver.",

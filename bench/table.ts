@@ -33,7 +33,7 @@ function costSection(comparisons: CostComparison[]): string {
     ["", ...comparisons.map((comparison) => comparison.label)],
     ["This workflow (counted from local runs)", ...comparisons.map(() => "")],
     row("  state transitions / request", (c) => num(c.ours.work.stateTransitions)),
-    row("  at most (issue 10: N + 3; S stages: Σ(Nₛ + 1) + 2)", (c) => num(c.transitionBudget)),
+    row("  at most (one stage: N + 3; S stages: Σ(Nₛ + 1) + 2)", (c) => num(c.transitionBudget)),
     row(
       "  Lambda invocations / billed ms per request",
       (c) => `${num(invocations(c.ours.work))} / ${num(billedMs(c.ours.work))}`,
