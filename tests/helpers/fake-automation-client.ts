@@ -83,6 +83,8 @@ export interface StepEnding {
   /** `undefined` leaves the outputs the step had while waiting; `null` removes them all. */
   outputs?: Record<string, string[]> | null;
   failureMessage?: string;
+  /** When the step ended (default: now). */
+  at?: Date;
 }
 
 export class FakeAutomationClient implements AutomationClient {
@@ -178,7 +180,7 @@ export class FakeAutomationClient implements AutomationClient {
 
   private end(execution: AutomationExecution, ending: StepEnding): AutomationStepStatusEvent {
     const step = execution.StepExecutions![0];
-    const endedAt = new Date();
+    const endedAt = ending.at ?? new Date();
     execution.AutomationExecutionStatus = ending.status;
     execution.ExecutionEndTime = endedAt;
     step.StepStatus = ending.status;
@@ -217,8 +219,8 @@ export class FakeAutomationClient implements AutomationClient {
       ApproverDecisions: [JSON.stringify(entry)],
     };
     return decision === "Approve"
-      ? this.finish(id, { status: "Success", outputs })
-      : this.finish(id, { status: "Failed", outputs, failureMessage: "Step was rejected by the approver" });
+      ? this.finish(id, { status: "Success", outputs, at })
+      : this.finish(id, { status: "Failed", outputs, failureMessage: "Step was rejected by the approver", at });
   }
 
   timeOut(id: string): AutomationStepStatusEvent {
