@@ -234,6 +234,23 @@ describe("the iam channel in the Pulumi program (mocks)", () => {
       });
     });
 
+    it("the channel's functions keep the platform's START and REPORT lines too: system log level INFO", () => {
+      // https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html
+      for (const key of ["ssm-start", "ssm-result"]) {
+        const { loggingConfig } = functionNamed(run, `approval-${key}`).inputs;
+        assert.equal(loggingConfig.systemLogLevel, "INFO", key);
+        assert.equal(loggingConfig.logFormat, "JSON", key);
+      }
+    });
+
+    it("the IAM simulation refuses to answer for a context key the action does not use, so no denial here is vacuous", async () => {
+      const role = roleNamed(run, "approval-ssm-automation-role");
+      await assert.rejects(
+        isAllowed(role, "sns:Publish", topics["approver-1"], { "iam:PassedToService": "ssm.amazonaws.com" }),
+        /ignored context key\(s\) iam:passedtoservice/i,
+      );
+    });
+
     it("the automation role is trusted by SSM alone, for automations of this account only", () => {
       const role = roleNamed(run, "approval-ssm-automation-role").role;
       assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement, [
