@@ -1,6 +1,7 @@
 /**
  * close-request and the iam channel (dynalite + fake SSM): closing a request stops the automations
- * still waiting for approvers who have not decided, and nothing else; stopping never fails the
+ * still waiting for approvers who gave no verdict (undecided, or past the workflow's deadline), and
+ * nothing else; stopping never fails the
  * close. The same close runs when EventBridge reports that the execution was stopped, timed out or
  * failed ("Step Functions Execution Status Change"), so those requests close too.
  */
@@ -143,6 +144,31 @@ describe("close-request stops pending SSM automations (dynalite + fake SSM)", ()
     assert.equal(output.outcome, "approved");
     assert.deepEqual(stopped(), [executions.finance, executions.ops].sort());
     assert.equal(ssm.statusOf(executions.finance), "Cancelled");
+    assert.equal(ssm.statusOf(executions.ops), "Cancelled");
+    assert.equal(ssm.statusOf(executions.security), "Success");
+  });
+
+  it("also stops the automation of an iam approver whose workflow deadline passed first (its own step may wait longer)", async () => {
+    const { requestId, executions } = await openMixedRequest();
+    await approveThroughSsm(requestId, "security", executions.security);
+    // The state machine's timer recorded ops as expired; SSM's approve step (timed to the longest stage) still waits.
+    const request = (await store.getRequest(requestId))!;
+    const target = { requestId, stage: 0, approver: "ops" };
+    const expired = await store.applyVote(
+      target,
+      {
+        decision: "expired",
+        reason: "the deadline passed",
+        decidedAt: T0.toISOString(),
+        decidedBy: "deadline",
+        channel: "deadline",
+      },
+      countingOf(request, target),
+    );
+    assert.equal(expired.kind, "applied");
+
+    await handleClose(deps, { requestId });
+    assert.deepEqual(stopped(), [executions.finance, executions.ops].sort());
     assert.equal(ssm.statusOf(executions.ops), "Cancelled");
     assert.equal(ssm.statusOf(executions.security), "Success");
   });
