@@ -21,7 +21,7 @@ interface SampleBranch {
 }
 interface SampleDefinition {
   StartAt: string;
-  States: Record<string, { Type: string; Branches?: SampleBranch[] }>;
+  States: Record<string, { Type: string; Branches?: SampleBranch[]; Next?: string }>;
 }
 
 export function loadAwsSample(): SampleDefinition {
@@ -29,21 +29,35 @@ export function loadAwsSample(): SampleDefinition {
 }
 
 /**
- * The sample's structure with `approvers` branches. The sample itself has three, hard-coded; for
- * other counts its first branch is repeated with the approver number changed, as a user of the
- * sample would have to do by hand.
+ * The sample's structure for `stages` (approvers per stage). The sample itself is one Parallel of
+ * three hard-coded branches; for other counts its first branch is repeated with the approver
+ * number changed, and for several stages its Parallel is repeated in sequence (each one's Next
+ * the following one, the last one's the sample's Succeed), as a user of the sample would have to
+ * do by hand. It has no quorum: a stage ends when all its approvers answered.
  */
-export function awsSampleFor(approvers: number): SampleDefinition {
+export function awsSampleFor(stages: readonly number[]): SampleDefinition {
   const sample = loadAwsSample();
-  const parallel = Object.values(sample.States).find((state) => state.Type === "Parallel");
-  if (parallel?.Branches === undefined || parallel.Branches.length === 0)
+  const entry = Object.entries(sample.States).find(([, state]) => state.Type === "Parallel");
+  if (entry === undefined || entry[1].Branches === undefined || entry[1].Branches.length === 0)
     throw new Error("bench: the AWS sample has no Parallel state");
-  if (parallel.Branches.length === approvers) return sample;
-  const template = JSON.stringify(parallel.Branches[0]);
-  parallel.Branches = Array.from(
-    { length: approvers },
-    (_, index) => JSON.parse(template.replace(/Approver1/g, `Approver${index + 1}`)) as SampleBranch,
-  );
+  const [parallelName, parallel] = entry;
+  if (stages.length === 1 && parallel.Branches!.length === stages[0]) return sample;
+  const template = JSON.stringify(parallel.Branches![0]);
+  const after = parallel.Next;
+  const names = stages.map((_, index) => (stages.length === 1 ? parallelName : `${parallelName} ${index + 1}`));
+  delete sample.States[parallelName];
+  let approver = 0;
+  stages.forEach((size, index) => {
+    sample.States[names[index]] = {
+      ...structuredClone(parallel),
+      Branches: Array.from(
+        { length: size },
+        () => JSON.parse(template.replace(/Approver1/g, `Approver${++approver}`)) as SampleBranch,
+      ),
+      Next: index + 1 < stages.length ? names[index + 1] : after,
+    };
+  });
+  sample.StartAt = names[0];
   return sample;
 }
 
@@ -55,8 +69,8 @@ export interface SampleRun {
 }
 
 /** Runs the sample with every approver answering SendTaskSuccess, and counts its work. */
-export async function runAwsSample(approvers: number): Promise<SampleRun> {
-  const definition = awsSampleFor(approvers);
+export async function runAwsSample(stages: readonly number[]): Promise<SampleRun> {
+  const definition = awsSampleFor(stages);
   const taskNames = Object.values(definition.States)
     .flatMap((state) => state.Branches ?? [])
     .flatMap((branch) =>

@@ -1,10 +1,11 @@
 /**
- * Counts the work of requests where every approver approves, driven through the real definition
- * and handlers (local-workflow.ts): each approver opens the emailed link (GET) and approves (POST).
- * The result is the average work of one request, ready for cost.ts.
+ * Counts the work of requests where every approver of every stage approves, driven through the
+ * deployed definition and the real handlers (local-workflow.ts): each approver opens the emailed
+ * link (GET) and approves (POST); the next stage's approvers are emailed once the stage before is
+ * approved. The result is the average work of one request, ready for cost.ts.
  */
 import { billedDurationMs, type Architecture, type LambdaUsage, type WorkPerRequest } from "./cost";
-import type { LocalWorkflow } from "./local-workflow";
+import { TOPOLOGY, type LocalWorkflow } from "./local-workflow";
 
 export interface LambdaSettings {
   memoryMb: number;
@@ -12,24 +13,37 @@ export interface LambdaSettings {
 }
 
 export interface CountedWork {
+  /** Approvers of each stage. */
+  stages: number[];
   approvers: number;
   requests: number;
   work: WorkPerRequest;
   /** DynamoDB calls per request, by command. */
   dynamoCalls: Record<string, number>;
+  /** SNS API requests per request, by command (not priced: see the assumptions). */
+  snsRequests: Record<string, number>;
   /** Mean measured duration per invocation, by function (ms, before rounding up). */
   meanDurationMs: Record<string, number>;
 }
 
-/** Runs one request to its end (every approver GETs the page, then approves); returns its state transitions. */
-export async function approveAll(workflow: LocalWorkflow, approvers: number): Promise<number> {
-  const request = workflow.start(approvers);
-  const links = await request.links();
-  for (const askId of links.values()) {
-    const shown = await workflow.page("GET", askId);
-    const decided = await workflow.page("POST", askId, "decision=approve");
-    if (shown.statusCode !== 200 || decided.statusCode !== 200) {
-      throw new Error(`bench: approval page answered ${shown.statusCode} / ${decided.statusCode}`);
+/**
+ * Runs one request to its end, stage by stage: every approver of the stage GETs the page, then
+ * approves; returns its state transitions.
+ */
+export async function approveAll(workflow: LocalWorkflow, stages: readonly number[]): Promise<number> {
+  const request = workflow.start(stages);
+  const decided = new Set<string>();
+  let emailed = 0;
+  for (const size of stages) {
+    emailed += size;
+    for (const [approver, askId] of await request.links(emailed)) {
+      if (decided.has(approver)) continue;
+      decided.add(approver);
+      const shown = await workflow.page("GET", askId);
+      const approved = await workflow.page("POST", askId, "decision=approve");
+      if (shown.statusCode !== 200 || approved.statusCode !== 200) {
+        throw new Error(`bench: approval page answered ${shown.statusCode} / ${approved.statusCode}`);
+      }
     }
   }
   const result = await request.execution.result;
@@ -44,7 +58,7 @@ export async function approveAll(workflow: LocalWorkflow, approvers: number): Pr
 
 export async function countWork(
   workflow: LocalWorkflow,
-  approvers: number,
+  stages: readonly number[],
   options: { requests: number; warmup: number; lambda: LambdaSettings },
 ): Promise<CountedWork> {
   // Each handler run timed alone, as in its own Lambda container (parallel branches would
@@ -53,9 +67,9 @@ export async function countWork(
   workflow.isolateInvocations = true;
   let transitions = 0;
   try {
-    for (let i = 0; i < options.warmup; i++) await approveAll(workflow, approvers);
+    for (let i = 0; i < options.warmup; i++) await approveAll(workflow, stages);
     workflow.resetCounts();
-    for (let i = 0; i < options.requests; i++) transitions += await approveAll(workflow, approvers);
+    for (let i = 0; i < options.requests; i++) transitions += await approveAll(workflow, stages);
   } finally {
     workflow.isolateInvocations = isolated;
   }
@@ -73,9 +87,14 @@ export async function countWork(
   }));
   const dynamoCalls: Record<string, number> = {};
   for (const call of workflow.calls.dynamo) dynamoCalls[call.command] = (dynamoCalls[call.command] ?? 0) + 1;
+  const snsRequests: Record<string, number> = {};
+  for (const command of workflow.calls.snsRequests) snsRequests[command] = (snsRequests[command] ?? 0) + 1;
+  const perRequestCounts = (counts: Record<string, number>) =>
+    Object.fromEntries(Object.entries(counts).map(([command, count]) => [command, perRequest(count)]));
 
   return {
-    approvers,
+    stages: [...stages],
+    approvers: stages.reduce((sum, size) => sum + size, 0),
     requests: options.requests,
     work: {
       stateTransitions: perRequest(transitions),
@@ -83,13 +102,17 @@ export async function countWork(
       dynamoWriteUnits: perRequest(workflow.calls.writeUnits()),
       dynamoReadUnits: perRequest(workflow.calls.readUnits()),
       snsEmails: perRequest(workflow.calls.published.length),
-      // Every approval page call is one HTTP API request.
-      httpApiRequests: perRequest(byFunction.get("approval-page")?.length ?? 0),
+      // Every call of a function behind the HTTP API (the approval page) is one API request.
+      httpApiRequests: perRequest(
+        TOPOLOGY.filter((fn) => fn.invokedBy.includes("api")).reduce(
+          (sum, fn) => sum + (byFunction.get(fn.key)?.length ?? 0),
+          0,
+        ),
+      ),
       ssmAutomationSteps: 0,
     },
-    dynamoCalls: Object.fromEntries(
-      Object.entries(dynamoCalls).map(([command, count]) => [command, perRequest(count)]),
-    ),
+    dynamoCalls: perRequestCounts(dynamoCalls),
+    snsRequests: perRequestCounts(snsRequests),
     meanDurationMs: Object.fromEntries(
       [...byFunction].map(([name, durations]) => [name, durations.reduce((a, b) => a + b, 0) / durations.length]),
     ),

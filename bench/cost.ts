@@ -152,3 +152,13 @@ export function withColdStarts(work: WorkPerRequest, initMs: Record<string, numb
     })),
   };
 }
+
+/**
+ * The most state transitions a request may take when every approver approves (issue 10): one
+ * stage of N approvers N + 3 (open, the stage's Parallel, N asks, close); S stages Σ(Nₛ + 1) + 2.
+ */
+export function transitionBudget(stages: readonly number[]): number {
+  if (stages.length === 0 || stages.some((size) => !Number.isInteger(size) || size < 1))
+    throw new RangeError(`every stage needs at least one approver, got [${stages.join(", ")}]`);
+  return stages.reduce((sum, size) => sum + size + 1, 0) + 2;
+}

@@ -1,17 +1,18 @@
 /**
  * Decision latency: from an approver's POST on the approval page to the state machine's next
- * state, i.e. the approver's task settling in the local runner. A vote that does not decide the
- * request ends its branch (its Ask state exits); the deciding vote ends the Parallel state, so
- * the next state is "Close request". Handlers run against dynalite; Step Functions callbacks
- * reach the runner through the SDK boundary (local-aws.ts).
+ * state, i.e. the approver's task settling in the local runner. Requests have one stage: a vote
+ * that does not decide the stage ends its branch (its Ask state exits); the deciding vote ends the
+ * stage's Parallel state, so the next state is "Close request". Handlers run against dynalite;
+ * Step Functions callbacks reach the runner through the sandbox's Step Functions endpoint.
  *
  * Also 50 approvers of one request deciding at once: the quorum must be signalled exactly once
  * and no vote lost. That is checked from what the handlers did, not assumed.
  */
 import { performance } from "node:perf_hooks";
 import { STATE, branchStateNames } from "../core/definition";
+import { SIGNAL_ERRORS } from "../core/errors";
+import type { ExecutionOutput } from "../core/model";
 import type { ExecutionEvent } from "../local/state-machine-runner";
-import { SIGNAL_ERRORS, type ExecutionOutput } from "../core/model";
 import { approveAll } from "./cost-workload";
 import type { LocalWorkflow, PageAnswer, RunningRequest } from "./local-workflow";
 import { summarize, type Summary } from "./stats";
@@ -34,16 +35,18 @@ export async function sequentialLatency(
   decisions: number,
   approversPerRequest: number,
 ): Promise<SequentialLatency> {
-  await approveAll(workflow, approversPerRequest); // warm-up, not measured
+  await approveAll(workflow, [approversPerRequest]); // warm-up, not measured
   const toNextState: number[] = [];
   const pageResponse: number[] = [];
   while (toNextState.length < decisions) {
-    const request = workflow.start(approversPerRequest);
+    const request = workflow.start([approversPerRequest]);
     const links = [...(await request.links())];
     for (const [index, [approver, askId]] of links.entries()) {
       const deciding = index === links.length - 1;
       const settled = request.nextEvent(
-        deciding ? isState("StateEntered", STATE.closeRequest) : isState("StateExited", branchStateNames(approver).ask),
+        deciding
+          ? isState("StateEntered", STATE.closeRequest)
+          : isState("StateExited", branchStateNames(0, approver).ask),
       );
       const started = performance.now();
       const answer = await workflow.page("POST", askId, "decision=approve");
@@ -90,7 +93,7 @@ export async function concurrentDecisions(
   approvers: number,
   quorum = approvers,
 ): Promise<ConcurrentDecisions> {
-  const request = workflow.start(approvers, quorum);
+  const request = workflow.start([approvers], [quorum]);
   const callbacksBefore = workflow.calls.callbacks.length;
   const closeEntered = request.nextEvent(isState("StateEntered", STATE.closeRequest));
 

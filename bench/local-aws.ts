@@ -1,15 +1,17 @@
 /**
  * Counting the AWS calls the real handlers make, with middleware on the handlers' own SDK clients
- * (lambdas/shared/clients.ts): the calls still go to their local endpoints (dynalite, the
- * sandbox's fake Step Functions), the middleware only watches.
+ * (lambdas/adapters/*-client.ts, one per container and service): the calls still go to their local
+ * endpoints (dynalite, the sandbox's SNS and Step Functions stand-ins), the middleware only watches.
  *  - DynamoDB: asks for ReturnConsumedCapacity and records the request units dynalite computes
  *    from the item sizes, as DynamoDB bills them.
  *  - Step Functions: records each SendTaskSuccess / SendTaskFailure and whether the waiting task
  *    took it or the service refused it (TaskTimedOut, InvalidToken).
- * SNS messages are read from the fake SNS endpoint's outbox instead.
+ *  - SNS: records each API request by command (Publish, ListSubscriptionsByTopic); the emails
+ *    themselves are read from the local SNS endpoint's publish hook.
  */
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { SFNClient } from "@aws-sdk/client-sfn";
+import type { SNSClient } from "@aws-sdk/client-sns";
 
 export interface DynamoCall {
   command: string;
@@ -37,11 +39,14 @@ export class CallLog {
   dynamo: DynamoCall[] = [];
   published: PublishedEmail[] = [];
   callbacks: TaskCallback[] = [];
+  /** SNS API requests by command name, in order. */
+  snsRequests: string[] = [];
 
   reset(): void {
     this.dynamo = [];
     this.published = [];
     this.callbacks = [];
+    this.snsRequests = [];
   }
 
   writeUnits(): number {
@@ -119,5 +124,13 @@ export function countTaskCallbacks(client: SFNClient, log: CallLog): void {
       callback.result = error instanceof Error ? error.name : "Error";
       throw error;
     }
+  });
+}
+
+/** Records every SNS API request the handlers make (Publish, ListSubscriptionsByTopic). */
+export function countSnsRequests(client: SNSClient, log: CallLog): void {
+  addMiddleware(client, "benchCountSnsRequests", (next, context) => async (args) => {
+    log.snsRequests.push(context.commandName ?? "UnknownCommand");
+    return next(args);
   });
 }

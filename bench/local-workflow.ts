@@ -1,16 +1,33 @@
 /**
- * The workflow run locally for measurement: the real definition (components/definition.ts) in
- * the local runner (aws-local-stepfunctions), the real handlers against dynalite and the
+ * The workflow run locally for measurement: the deployed definition (core/definition.ts, built
+ * from the stages, the link channel's branch shape and the function topology) in the local runner
+ * (aws-local-stepfunctions), the real handlers of the topology (core/topology.ts with the link
+ * channel's functions, the set a stack of email approvers deploys) against dynalite and the
  * sandbox's local SNS and Step Functions endpoints (reached through AWS_ENDPOINT_URL_*, as in
  * `npm start`), the approval page behind the sandbox's API Gateway stand-in on a loopback port,
  * every handler invocation timed and every AWS call counted (local-aws.ts). Cost and latency
  * benchmarks both drive requests through this.
+ *
+ * The handlers run in this process (not in the sandbox's worker threads) so that the counting
+ * middleware can sit on their own SDK clients and each invocation can be timed alone; each gets
+ * exactly the environment variables its topology entry lists, as when deployed.
  */
 import { createServer } from "node:http";
+import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { MAX_APPROVERS } from "../components/config";
-import { buildDefinition, type AslDefinition } from "../core/definition";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { channelSpec } from "../channels/registry";
+import { LINK } from "../channels/link/spec";
+import type { AslDefinition } from "../core/asl";
+import { buildDefinition, type DefinitionStage } from "../core/definition";
+import { ENV } from "../core/environment";
+import { MAX_APPROVERS } from "../core/limits";
+import { functionTopology, type FunctionSpec } from "../core/topology";
+import { startDynalite, type LocalTable } from "../devkit/dynalite";
+import { setEnv } from "../devkit/loopback";
+import { documentClient } from "../lambdas/adapters/dynamodb-client";
+import { sfnClient } from "../lambdas/adapters/sfn-client";
+import { snsClient } from "../lambdas/adapters/sns-client";
 import { startFakeSns } from "../local/fake-sns";
 import { startFakeStepFunctions } from "../local/fake-stepfunctions";
 import { serveThroughGateway, type GatewayIdentity } from "../local/http-gateway";
@@ -21,28 +38,27 @@ import {
   type ExecutionEvent,
   type LocalExecution,
 } from "../local/state-machine-runner";
-import { startDynalite, type LocalTable } from "../tests/helpers/dynalite";
-import { setEnv } from "../tests/helpers/loopback";
-import { countDynamoDb, countTaskCallbacks, CallLog } from "./local-aws";
+import { countDynamoDb, countSnsRequests, countTaskCallbacks, CallLog } from "./local-aws";
 
 const ACCOUNT = "123456789012";
 const REGION = "eu-west-1";
 export const APPROVAL_PAGE_URL = "https://approvals.example.com/";
 /** The default approval timeout (7d): never reached here, every approver answers. */
 const TIMEOUT_SECONDS = 7 * 24 * 3600;
+const RECORD_RETENTION_DAYS = "30";
+const LAMBDAS_DIR = path.join(__dirname, "..", "lambdas");
 
-const functionArn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`;
-const FUNCTIONS = {
-  openRequest: functionArn("open-request"),
-  notifyApprover: functionArn("notify-approver"),
-  recordExpiry: functionArn("record-expiry"),
-  closeRequest: functionArn("close-request"),
-};
+/** The functions a stack of link (email) approvers deploys: the lifecycle and the link channel's. */
+export const TOPOLOGY: readonly FunctionSpec[] = functionTopology(channelSpec(LINK).functions);
 
+const functionArn = (key: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:approval-${key}`;
+
+/** Approvers are numbered across stages (approver-1 in stage 1, approver-2..4 in stage 2, ...). */
 export const approverName = (index: number) => `approver-${index + 1}`;
-const topicArn = (index: number) => `arn:aws:sns:${REGION}:${ACCOUNT}:${approverName(index)}`;
+const topicArn = (name: string) => `arn:aws:sns:${REGION}:${ACCOUNT}:approval-${name}`;
+export const stageName = (index: number) => `stage-${index + 1}`;
 
-/** One handler invocation: which function, how long it ran (wall clock, in-process). */
+/** One handler invocation: which function (its topology key), how long it ran (wall clock, in-process). */
 export interface Invocation {
   functionName: string;
   ms: number;
@@ -57,10 +73,12 @@ export interface PageAnswer {
 export interface RunningRequest {
   subject: string;
   execution: LocalExecution;
+  /** Approver names of each stage, in order. */
+  stages: string[][];
   /** Resolves with the time (performance.now()) of the first event from now on that matches. */
   nextEvent(match: (event: ExecutionEvent) => boolean): Promise<number>;
-  /** Waits until every approver's email was published; returns approver → ask id from its link. */
-  links(): Promise<Map<string, string>>;
+  /** Waits until `count` approvers (default: all of every stage) were emailed; returns approver → ask id from their links. */
+  links(count?: number): Promise<Map<string, string>>;
   /** approver → ask id for the emails published so far. */
   linksSoFar(): Map<string, string>;
 }
@@ -74,8 +92,11 @@ export interface LocalWorkflow {
    * cost counting, off when concurrency itself is measured.
    */
   isolateInvocations: boolean;
-  /** Starts one request with `approverCount` link approvers and the given quorum (default: all). */
-  start(approverCount: number, quorum?: number): RunningRequest;
+  /**
+   * Starts one request: `stageSizes[s]` link approvers in stage s, each stage's quorum from
+   * `quorums` (default: every approver of the stage).
+   */
+  start(stageSizes: readonly number[], quorums?: readonly number[]): RunningRequest;
   /** An HTTP request to the approval page (API Gateway stand-in → approval-page handler), timed by the client. */
   page(method: "GET" | "POST", askId: string, form?: string): Promise<PageAnswer>;
   /** Forgets the calls and invocations counted so far. */
@@ -85,34 +106,68 @@ export interface LocalWorkflow {
 
 type Handler = (event: never) => Promise<unknown>;
 
+/** Every variable a function's topology entry lists must be set, as the component sets them when deployed. */
+function checkEnvironment(topology: readonly FunctionSpec[]): void {
+  for (const fn of topology)
+    for (const variable of fn.env)
+      if (!process.env[variable]) throw new Error(`bench: function ${fn.key} reads ${variable}, which is not set`);
+}
+
+async function loadHandlers(topology: readonly FunctionSpec[]): Promise<Map<string, Handler>> {
+  const handlers = new Map<string, Handler>();
+  for (const fn of topology) {
+    const module = (await import(path.join(LAMBDAS_DIR, fn.entry, "index.ts"))) as { handler?: Handler };
+    if (typeof module.handler !== "function") throw new Error(`bench: lambdas/${fn.entry} exports no handler`);
+    handlers.set(fn.key, module.handler);
+  }
+  return handlers;
+}
+
 export async function startLocalWorkflow(): Promise<LocalWorkflow> {
   const calls = new CallLog();
   const registry = createTaskRegistry();
+  // Before any SDK client exists (dynalite's set-up creates one).
+  const restoreQuiet = setEnv({
+    LOG_LEVEL: "silent",
+    // Only the variables set here count: never the user's ~/.aws files or an instance metadata service.
+    AWS_CONFIG_FILE: "/dev/null",
+    AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+    AWS_EC2_METADATA_DISABLED: "true",
+    // Lambda runs nodejs24.x: the SDK's notice about this machine's older Node is noise here.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  });
+  // Sets AWS_ENDPOINT_URL_DYNAMODB, TABLE_NAME, a region and dummy credentials.
   const table: LocalTable = await startDynalite();
+  const topics = Array.from({ length: MAX_APPROVERS }, (_, index) => topicArn(approverName(index)));
   const sns = await startFakeSns({
-    topicArns: Array.from({ length: MAX_APPROVERS }, (_, index) => topicArn(index)),
+    topicArns: topics,
+    // Every approver confirmed their email subscription (notify-approver checks before publishing).
+    subscriptions: Object.fromEntries(
+      topics.map((arn, index) => [arn, { email: `${approverName(index)}@example.com`, confirmed: true }]),
+    ),
     onPublish: ({ topicArn: arn, subject, message }) => calls.published.push({ topicArn: arn, subject, message }),
   });
   const sfn = await startFakeStepFunctions({ registry });
   // The handlers' clients read these when first created; set before any handler runs.
   const restoreEnv = setEnv({
-    LOG_LEVEL: "silent",
-    APPROVAL_PAGE_URL,
+    [ENV.approvalPageUrl]: APPROVAL_PAGE_URL,
+    [ENV.recordRetentionDays]: RECORD_RETENTION_DAYS,
     AWS_ENDPOINT_URL_SNS: sns.endpoint,
     AWS_ENDPOINT_URL_SFN: sfn.endpoint,
   });
 
-  const clients = await import("../lambdas/shared/clients");
-  const handlers: Record<string, Handler> = {
-    [FUNCTIONS.openRequest]: (await import("../lambdas/open-request")).handler as Handler,
-    [FUNCTIONS.notifyApprover]: (await import("../lambdas/notify-approver")).handler as Handler,
-    [FUNCTIONS.recordExpiry]: (await import("../lambdas/record-expiry")).handler as Handler,
-    [FUNCTIONS.closeRequest]: (await import("../lambdas/close-request")).handler as Handler,
-  };
-  const approvalPage = (await import("../lambdas/approval-page")).handler;
+  checkEnvironment(TOPOLOGY);
+  const handlers = await loadHandlers(TOPOLOGY);
+  const pageFunction = TOPOLOGY.find((fn) => fn.invokedBy.includes("api"));
+  if (pageFunction === undefined) throw new Error("bench: no function of the topology serves the API");
+  const approvalPage = handlers.get(pageFunction.key) as unknown as (
+    event: APIGatewayProxyEventV2,
+  ) => Promise<APIGatewayProxyStructuredResultV2>;
+  const keyOfArn = new Map(TOPOLOGY.map((fn) => [functionArn(fn.key), fn.key]));
 
-  countDynamoDb(clients.documentClient(), calls);
-  countTaskCallbacks(clients.sfnClient(), calls);
+  countDynamoDb(documentClient(), calls);
+  countTaskCallbacks(sfnClient(), calls);
+  countSnsRequests(snsClient(), calls);
 
   let invocations: Invocation[] = [];
   const definitions = new Map<string, AslDefinition>();
@@ -137,37 +192,53 @@ export async function startLocalWorkflow(): Promise<LocalWorkflow> {
     return result;
   }
 
-  function invoke(functionArnOrName: string, payload: unknown): Promise<unknown> {
-    const handler = handlers[functionArnOrName];
-    if (handler === undefined) return Promise.reject(new Error(`bench: no local handler for ${functionArnOrName}`));
-    return timed(functionArnOrName.split(":").pop()!, () => handler(payload as never));
+  function invoke(arn: string, payload: unknown): Promise<unknown> {
+    const key = keyOfArn.get(arn);
+    const handler = key === undefined ? undefined : handlers.get(key);
+    if (key === undefined || handler === undefined)
+      return Promise.reject(new Error(`bench: no local handler for ${arn}`));
+    return timed(key, () => handler(payload as never));
   }
 
-  function definitionFor(approverCount: number, quorum: number): AslDefinition {
-    const key = `${approverCount}/${quorum}`;
+  function stagesOf(stageSizes: readonly number[]): string[][] {
+    let next = 0;
+    return stageSizes.map((size) => Array.from({ length: size }, () => approverName(next++)));
+  }
+
+  function definitionFor(stageSizes: readonly number[], quorums: readonly number[]): AslDefinition {
+    const key = `${stageSizes.join("+")}/${quorums.join("+")}`;
     let definition = definitions.get(key);
     if (definition === undefined) {
-      definition = buildDefinition({
-        approvers: Array.from({ length: approverCount }, (_, index) => ({
-          name: approverName(index),
-          channel: "link" as const,
-          address: `${approverName(index)}@example.com`,
-          topicArn: topicArn(index),
-        })),
-        quorum,
+      const stages: DefinitionStage[] = stagesOf(stageSizes).map((names, index) => ({
+        name: stageName(index),
+        quorum: quorums[index],
         timeoutSeconds: TIMEOUT_SECONDS,
-        functions: FUNCTIONS,
+        approvers: names.map((name) => ({
+          name,
+          channel: LINK,
+          mode: "vote" as const,
+          address: `${name}@example.com`,
+          topicArn: topicArn(name),
+          options: {},
+        })),
+      }));
+      definition = buildDefinition({
+        stages,
+        functions: Object.fromEntries(TOPOLOGY.map((fn) => [fn.key, functionArn(fn.key)])),
+        branches: { [LINK]: channelSpec(LINK).branch },
       });
       definitions.set(key, definition);
     }
     return definition;
   }
 
-  function start(approverCount: number, quorum = approverCount): RunningRequest {
+  function start(stageSizes: readonly number[], quorums: readonly number[] = stageSizes): RunningRequest {
+    const total = stageSizes.reduce((sum, size) => sum + size, 0);
+    if (total > MAX_APPROVERS) throw new Error(`bench: at most ${MAX_APPROVERS} approvers, got ${total}`);
     const subject = `Bench request ${++serial}`;
     const waiters: Array<{ match: (event: ExecutionEvent) => boolean; resolve: (at: number) => void }> = [];
     const execution = runLocally(
-      definitionFor(approverCount, quorum),
+      definitionFor(stageSizes, quorums),
       { subject, details: "Measured by npm run bench." },
       {
         invoke,
@@ -187,15 +258,16 @@ export async function startLocalWorkflow(): Promise<LocalWorkflow> {
     return {
       subject,
       execution,
+      stages: stagesOf(stageSizes),
       nextEvent: (match) => new Promise((resolve) => waiters.push({ match, resolve })),
       linksSoFar,
-      links: async () => {
+      links: async (count = total) => {
         const deadline = Date.now() + 30_000;
         for (;;) {
           const links = linksSoFar();
-          if (links.size >= approverCount) return links;
+          if (links.size >= count) return links;
           if (Date.now() > deadline)
-            throw new Error(`bench: only ${links.size} of ${approverCount} approval emails for "${subject}"`);
+            throw new Error(`bench: only ${links.size} of ${count} approval emails for "${subject}"`);
           await new Promise((resolve) => setTimeout(resolve, 1));
         }
       },
@@ -204,7 +276,7 @@ export async function startLocalWorkflow(): Promise<LocalWorkflow> {
 
   const gateway = createServer((req, res) => {
     void serveThroughGateway(req, res, identity, (event: APIGatewayProxyEventV2) =>
-      timed("approval-page", () => approvalPage(event)),
+      timed(pageFunction.key, () => approvalPage(event)),
     );
   });
   const port = await listenOnLoopback(gateway);
@@ -239,11 +311,12 @@ export async function startLocalWorkflow(): Promise<LocalWorkflow> {
       invocations = [];
     },
     stop: async () => {
-      for (const client of [clients.documentClient(), clients.snsClient(), clients.sfnClient()]) client.destroy();
+      for (const client of [documentClient(), snsClient(), sfnClient()]) client.destroy();
       await closeServer(gateway);
       await Promise.all([sns.stop(), sfn.stop()]);
-      await table.stop();
       restoreEnv();
+      await table.stop();
+      restoreQuiet();
     },
   };
 }

@@ -1,21 +1,23 @@
 /**
- * `npm run bench`: cost per request, decision latency, cold start proxy and program evaluation
- * time, printed as a table and written to bench/results/latest.json. Targets are printed with
- * PASS/MISS for the reader; the exit code is 0 unless something crashed.
+ * `npm run bench`: state transitions and cost per request for one, two and three stages, decision
+ * latency, Lambda bundle sizes and load times (SDK bundled against the SDK left to the runtime),
+ * and program evaluation time, printed as a table and written to bench/results/latest.json.
+ * Targets are printed with PASS/MISS for the reader; the exit code is 0 unless something crashed.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { DEFAULT_MEMORY_MB } from "../components/approval-function";
-import { MAX_APPROVERS } from "../components/config";
+import { MAX_APPROVERS } from "../core/limits";
 import { runAwsSample } from "./aws-sample";
-import { measureColdStarts } from "./cold-start";
+import { measureBundles } from "./bundles";
 import {
   costPer1000,
   NO_WORK,
   SSM_BLOG_PATTERN,
   ssmPatternWork,
+  transitionBudget,
   withColdStarts,
   type Architecture,
   type WorkPerRequest,
@@ -30,16 +32,18 @@ import { renderResults } from "./table";
 
 /** As components/approval-function.ts deploys every function. */
 const ARCHITECTURE: Architecture = "arm64";
+/** Issue 10's shapes: approvers per stage, every approver approving. */
 const COST_RUNS = [
-  { approvers: 3, requests: 20, warmup: 6 },
-  { approvers: 10, requests: 10, warmup: 2 },
+  { label: "1 stage x 3", stages: [3], requests: 20, warmup: 6 },
+  { label: "2 stages (1 + 3)", stages: [1, 3], requests: 15, warmup: 3 },
+  { label: "3 stages (1 + 3 + 2)", stages: [1, 3, 2], requests: 15, warmup: 3 },
 ];
 const SEQUENTIAL_DECISIONS = 200;
 const APPROVERS_PER_LATENCY_REQUEST = 10;
 const CONCURRENT_APPROVERS = 50;
 const PROGRAM_APPROVERS = [3, 30, MAX_APPROVERS];
 const PROGRAM_REPEATS = 5;
-const MODULE_LOADS = 20;
+const MODULE_LOADS = 15;
 const RESULTS_FILE = path.join(__dirname, "results", "latest.json");
 
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
@@ -49,13 +53,14 @@ async function main(): Promise<void> {
   const lambda = { memoryMb: DEFAULT_MEMORY_MB, architecture: ARCHITECTURE };
 
   const workflow = await startLocalWorkflow();
-  const counted: CountedWork[] = [];
+  const counted: Array<CountedWork & { label: string }> = [];
   let sequential;
   const concurrent = [];
   try {
     for (const run of COST_RUNS) {
-      progress(`counting the work of ${run.requests} requests with ${run.approvers} approvers`);
-      counted.push(await countWork(workflow, run.approvers, { requests: run.requests, warmup: run.warmup, lambda }));
+      progress(`counting the work of ${run.requests} requests, ${run.label}`);
+      const work = await countWork(workflow, run.stages, { requests: run.requests, warmup: run.warmup, lambda });
+      counted.push({ label: run.label, ...work });
     }
     progress(`timing ${SEQUENTIAL_DECISIONS} decisions`);
     sequential = await sequentialLatency(workflow, SEQUENTIAL_DECISIONS, APPROVERS_PER_LATENCY_REQUEST);
@@ -68,16 +73,17 @@ async function main(): Promise<void> {
     await workflow.stop();
   }
 
-  progress(`loading each bundled handler in ${MODULE_LOADS} fresh Node processes`);
-  const coldStart = measureColdStarts(MODULE_LOADS);
-  const initMs = Object.fromEntries(coldStart.map((c) => [c.handler, c.loadMs]));
+  progress(`loading each handler's bundle, SDK bundled and SDK external, in ${MODULE_LOADS} fresh Node processes`);
+  const bundles = measureBundles(MODULE_LOADS);
+  // Function names in the counted work are topology keys, which are the handlers' entries.
+  const initMs = Object.fromEntries(bundles.map((bundle) => [bundle.handler, bundle.deployed.loadMs]));
 
   progress(`evaluating the program under mocks for ${PROGRAM_APPROVERS.join(", ")} approvers`);
   const programEvaluation = await measureProgramEvaluation(PROGRAM_APPROVERS, PROGRAM_REPEATS);
 
   const cost: CostComparison[] = [];
-  for (const ours of counted) {
-    const sample = await runAwsSample(ours.approvers);
+  for (const { label, ...ours } of counted) {
+    const sample = await runAwsSample(ours.stages);
     const sampleWork: WorkPerRequest = {
       ...NO_WORK,
       stateTransitions: sample.stateTransitions,
@@ -85,7 +91,10 @@ async function main(): Promise<void> {
     };
     const patternWork = ssmPatternWork(ours.approvers);
     cost.push({
+      label,
+      stages: ours.stages,
       approvers: ours.approvers,
+      transitionBudget: transitionBudget(ours.stages),
       ours: { ...ours, cost: costPer1000(ours.work), coldCost: costPer1000(withColdStarts(ours.work, initMs)) },
       awsSample: { ...sample, work: sampleWork, cost: costPer1000(sampleWork) },
       ssmPattern: { work: patternWork, cost: costPer1000(patternWork) },
@@ -104,7 +113,7 @@ async function main(): Promise<void> {
     assumptions: assumptions(lambda.memoryMb),
     cost,
     latency: { sequential, concurrent },
-    coldStart,
+    bundles,
     programEvaluation,
   };
   const results: BenchResults = {
@@ -122,16 +131,21 @@ async function main(): Promise<void> {
 function assumptions(memoryMb: number): string[] {
   const pattern = SSM_BLOG_PATTERN;
   return [
-    "Quorum = every approver. Each approver opens the emailed link (GET) and approves (POST): 2 approval-page invocations and 2 HTTP API requests per approver.",
+    "Cost shapes: approvers per stage as labelled, all link (email) approvers; quorum = every approver of the stage. " +
+      "Each approver opens the emailed link (GET) and approves (POST): 2 approval-page invocations and 2 HTTP API requests per approver. " +
+      "A stage's approvers are emailed once the stage before it is approved.",
+    "State transitions: counted from the local runner's execution events as Step Functions bills Standard workflows: every state entered, in any branch, plus every retry.",
     `Lambda: ${memoryMb} MB (DEFAULT_MEMORY_MB), ${ARCHITECTURE}. Durations measured per invocation in this process, each run alone, against dynalite ` +
       "and the sandbox's local SNS and Step Functions endpoints on loopback, rounded up to 1 ms as Lambda bills; warm containers; " +
       "AWS's own service latency is not in them. " +
-      "The cold-start row adds each function's median module load time (below) per invocation as billed INIT.",
+      "The cold-start row adds each function's median module load time (deployed bundle, below) per invocation as billed INIT.",
     "DynamoDB: every call the handlers make, counted at the SDK; request units as dynalite computes them from item sizes " +
       "(writes 1 per KB, consistent reads 1 per 4 KB; a failed conditional write counted as 1).",
-    "SNS: one email notification per approver (one email subscription per topic); publish requests not priced.",
+    "SNS: one email notification per approver (one email subscription per topic). SNS API requests (Publish, and ListSubscriptionsByTopic " +
+      "before each ask) are counted and printed but not priced: they are not in the baseline price list.",
     "AWS sample: bench/baselines/aws-sample-parallel-approval.asl.json in the same engine, every approver answering with SendTaskSuccess " +
-      "from the CLI (no Lambda, no page); for 10 approvers its branch is repeated. Cost: state transitions + one SNS email per approver.",
+      "from the CLI (no Lambda, no page). Its one Parallel has 3 hard-coded branches: for other sizes its branch is repeated, and for several " +
+      "stages its Parallel is repeated in sequence (it has no stages or quorum of its own). Cost: state transitions + one SNS email per approver.",
     `SSM Automation pattern: per approval ${pattern.functionsPerApproval} callback Lambdas of ${pattern.memoryMb.toLocaleString("en-US")} MB, ` +
       `${pattern.architecture} (Python 3.9 as published), ${pattern.billedMsPerInvocation} ms billed each (boto3 set-up + one or two API calls), ` +
       `plus ${pattern.automationStepsPerApproval} Automation step (free tier ignored); its own state machine and SNS not counted, in its favour.`,
@@ -140,6 +154,10 @@ function assumptions(memoryMb: number): string[] {
       "the handler's callback reaches the local runner through the sandbox's Step Functions endpoint. " +
       'Next state: the approver\'s "Ask" state exiting, or "Close request" entered for the deciding vote.',
     "aws-local-stepfunctions 3 runs at most 40 branches of a Parallel state at once (Step Functions runs them all): with 50 approvers the last 10 are asked as branches free up.",
+    "Bundles: every handler of the topology, built by components/lambda-bundle.ts as deployed (SDK clients bundled) and as before (SDK external, " +
+      "left to the Lambda runtime). Load time: require() of the bundle in a fresh Node process on this machine (Node " +
+      `${process.version}; Lambda runs nodejs24.x), median of the runs; the deployed bundle from an empty directory without NODE_PATH, ` +
+      "the other with this repository's node_modules on NODE_PATH as the runtime puts its SDK there. Not Lambda's INIT itself: no sandbox start, no runtime bootstrap.",
   ];
 }
 

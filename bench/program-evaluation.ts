@@ -1,11 +1,12 @@
 /**
  * How long the Pulumi program (index.ts) takes to evaluate under Pulumi mocks
- * (tests/helpers/pulumi-program.ts) for a growing number of approvers, and how many resources
- * each approver adds. The helper waits for registrations to stop (a fixed ~50 ms of quiet), which
- * is in every figure alike.
+ * (devkit/program-under-mocks.ts, with Pulumi.yaml's defaults applied as the CLI applies them)
+ * for a growing number of approvers in one flat stage, and how many resources each approver adds.
+ * The helper waits for registrations to stop (a fixed ~50 ms of quiet), which is in every figure
+ * alike. The first evaluation, not timed, bundles the handlers (cached for the rest).
  */
 import { performance } from "node:perf_hooks";
-import { exampleApprovers, runProgram } from "../tests/helpers/pulumi-program";
+import { exampleApprovers, runProgram } from "../devkit/program-under-mocks";
 import { median } from "./stats";
 
 export interface Evaluation {

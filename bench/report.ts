@@ -1,17 +1,23 @@
 /**
- * The benchmark's results as one JSON-ready object, and the targets read from them (issue 6).
- * Pure: main.ts measures, this judges, table.ts prints.
+ * The benchmark's results as one JSON-ready object, and the targets read from them (issues 6, 9
+ * and 10). Pure: main.ts measures, this judges, table.ts prints.
  */
 import type { CountedWork } from "./cost-workload";
 import type { CostPer1000, WorkPerRequest } from "./cost";
 import type { SequentialLatency, ConcurrentDecisions } from "./latency";
-import type { ColdStart } from "./cold-start";
+import type { HandlerBundles } from "./bundles";
 import type { ProgramScaling } from "./program-evaluation";
 import type { Price } from "./prices";
 import type { SampleRun } from "./aws-sample";
 
 export interface CostComparison {
+  /** "1 stage x 3", "2 stages (1 + 3)", ... */
+  label: string;
+  /** Approvers of each stage. */
+  stages: number[];
   approvers: number;
+  /** The most state transitions issue 10 allows for this shape (cost.ts: transitionBudget). */
+  transitionBudget: number;
   ours: CountedWork & { cost: CostPer1000; coldCost: CostPer1000 };
   awsSample: SampleRun & { work: WorkPerRequest; cost: CostPer1000 };
   ssmPattern: { work: WorkPerRequest; cost: CostPer1000 };
@@ -24,7 +30,7 @@ export interface BenchResults {
   assumptions: string[];
   cost: CostComparison[];
   latency: { sequential: SequentialLatency; concurrent: ConcurrentDecisions[] };
-  coldStart: ColdStart[];
+  bundles: HandlerBundles[];
   programEvaluation: ProgramScaling;
   targets: Target[];
   durationSeconds: number;
@@ -38,7 +44,6 @@ export interface Target {
   note?: string;
 }
 
-export const BUNDLE_LIMIT_BYTES = 50 * 1024;
 export const LATENCY_P95_LIMIT_MS = 50;
 export const SAMPLE_COST_FACTOR = 2;
 export const SSM_PATTERN_FACTOR = 20;
@@ -49,15 +54,31 @@ const lambdaUsd = (cost: CostPer1000) => cost.lambdaRequests + cost.lambdaComput
 const usd = (value: number) => `$${value.toFixed(4)}`;
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
+/** "N + 3" for one stage, "Σ(Nₛ + 1) + 2" spelt out for several. */
+function budgetFormula(stages: readonly number[]): string {
+  return stages.length === 1
+    ? `N + 3 = ${stages[0]} + 3`
+    : `Σ(Nₛ + 1) + 2 = ${stages.map((size) => `(${size} + 1)`).join(" + ")} + 2`;
+}
+
 export function judgeTargets(results: Omit<BenchResults, "targets" | "durationSeconds">): Target[] {
   const targets: Target[] = [];
-  const three = results.cost.find((comparison) => comparison.approvers === 3);
+  for (const comparison of results.cost) {
+    const measured = comparison.ours.work.stateTransitions;
+    targets.push({
+      what: `state transitions per request, ${comparison.label}, every approver approves`,
+      figure: `${measured} (AWS sample: ${comparison.awsSample.stateTransitions})`,
+      target: `<= ${comparison.transitionBudget} (${budgetFormula(comparison.stages)})`,
+      pass: measured <= comparison.transitionBudget,
+    });
+  }
+  const three = results.cost.find((comparison) => comparison.stages.length === 1 && comparison.stages[0] === 3);
   if (three) {
     const ours = three.ours.cost.total;
     const sample = three.awsSample.cost.total;
     const ratio = ours / sample;
     targets.push({
-      what: "cost / 1,000 requests, 3 approvers, vs AWS sample",
+      what: `cost / 1,000 requests, ${three.label}, vs AWS sample`,
       figure: `${usd(ours)} = ${ratio.toFixed(2)}x the sample's ${usd(sample)}`,
       target: `<= ${SAMPLE_COST_FACTOR}x`,
       pass: ratio <= SAMPLE_COST_FACTOR,
@@ -67,7 +88,7 @@ export function judgeTargets(results: Omit<BenchResults, "targets" | "durationSe
     });
     const pattern = three.ssmPattern.cost.total;
     targets.push({
-      what: "cost / 1,000 requests, 3 approvers, vs 10 GB-Lambda pattern",
+      what: `cost / 1,000 requests, ${three.label}, vs 10 GB-Lambda pattern`,
       figure: `${(pattern / ours).toFixed(0)}x below its ${usd(pattern)}`,
       target: `>= ${SSM_PATTERN_FACTOR}x below`,
       pass: pattern / ours >= SSM_PATTERN_FACTOR,
@@ -103,14 +124,25 @@ export function judgeTargets(results: Omit<BenchResults, "targets" | "durationSe
     target: `within ${1 - LINEARITY_TOLERANCE}-${1 + LINEARITY_TOLERANCE}x, resources exactly linear`,
     pass: Math.abs(program.linearity - 1) <= LINEARITY_TOLERANCE && program.resourcesLinear,
   });
-  const largest = [...results.coldStart].sort((a, b) => b.bundleBytes - a.bundleBytes)[0];
-  if (largest) {
-    targets.push({
-      what: "every bundle under 50 KB, AWS SDK external",
-      figure: `largest ${largest.handler} ${(largest.bundleBytes / 1024).toFixed(1)} KB`,
-      target: "< 50 KB",
-      pass: results.coldStart.every((coldStart) => coldStart.bundleBytes < BUNDLE_LIMIT_BYTES),
-    });
-  }
+  const offenders = results.bundles.filter(
+    (bundle) => bundle.unexpectedClients.length > 0 || bundle.missingClients.length > 0,
+  );
+  const short = (name: string) => name.replace("@aws-sdk/", "");
+  const recordExpiry = results.bundles.find((bundle) => bundle.handler === "record-expiry");
+  targets.push({
+    what: "each deployed bundle holds exactly the SDK clients its handler uses",
+    figure:
+      offenders.length === 0
+        ? `${results.bundles.length} of ${results.bundles.length} bundles` +
+          (recordExpiry ? `; record-expiry: ${recordExpiry.clients.map(short).join(", ")}` : "")
+        : offenders
+            .map(
+              (bundle) =>
+                `${bundle.handler}: extra [${bundle.unexpectedClients.map(short).join(", ")}], missing [${bundle.missingClients.map(short).join(", ")}]`,
+            )
+            .join("; "),
+    target: "no client of another handler (bench/bundles.ts: SDK_CLIENTS_USED)",
+    pass: offenders.length === 0,
+  });
   return targets;
 }

@@ -30,9 +30,10 @@ const lambdaUsd = (cost: CostPer1000) => cost.lambdaRequests + cost.lambdaComput
 function costSection(comparisons: CostComparison[]): string {
   const row = (label: string, value: (comparison: CostComparison) => string) => [label, ...comparisons.map(value)];
   const rows = [
-    ["", ...comparisons.map((comparison) => `${comparison.approvers} approvers`)],
+    ["", ...comparisons.map((comparison) => comparison.label)],
     ["This workflow (counted from local runs)", ...comparisons.map(() => "")],
     row("  state transitions / request", (c) => num(c.ours.work.stateTransitions)),
+    row("  at most (one stage: N + 3; S stages: Σ(Nₛ + 1) + 2)", (c) => num(c.transitionBudget)),
     row(
       "  Lambda invocations / billed ms per request",
       (c) => `${num(invocations(c.ours.work))} / ${num(billedMs(c.ours.work))}`,
@@ -45,6 +46,7 @@ function costSection(comparisons: CostComparison[]): string {
       "  SNS emails / HTTP API requests",
       (c) => `${num(c.ours.work.snsEmails)} / ${num(c.ours.work.httpApiRequests)}`,
     ),
+    row("  SNS API requests (not priced)", (c) => num(Object.values(c.ours.snsRequests).reduce((a, b) => a + b, 0))),
     row("  Step Functions", (c) => usd(c.ours.cost.stepFunctions)),
     row("  Lambda (requests + GB-s)", (c) => usd(lambdaUsd(c.ours.cost))),
     row("  DynamoDB", (c) => usd(c.ours.cost.dynamoDb)),
@@ -52,7 +54,7 @@ function costSection(comparisons: CostComparison[]): string {
     row("  API Gateway HTTP API", (c) => usd(c.ours.cost.httpApi)),
     row("  total", (c) => usd(c.ours.cost.total)),
     row("  total if every invocation were a cold start", (c) => usd(c.ours.coldCost.total)),
-    ["AWS sample (same local engine)", ...comparisons.map(() => "")],
+    ["AWS sample (same local engine; one Parallel per stage, in sequence)", ...comparisons.map(() => "")],
     row("  state transitions / request", (c) => num(c.awsSample.stateTransitions)),
     row("  Step Functions", (c) => usd(c.awsSample.cost.stepFunctions)),
     row("  SNS email", (c) => usd(c.awsSample.cost.sns)),
@@ -106,13 +108,33 @@ function latencySection(results: BenchResults): string {
   return [renderTable(rows), ...verifications].join("\n");
 }
 
-function coldStartSection(results: BenchResults): string {
-  const loads = results.coldStart[0]?.loads ?? 0;
+function bundleSection(results: BenchResults): string {
+  const loads = results.bundles[0]?.loads ?? 0;
   const rows = [
-    ["handler", "bundle", `module load (median of ${loads})`],
-    ...results.coldStart.map((c) => [c.handler, kb(c.bundleBytes), ms(c.loadMs)]),
+    ["", "SDK bundled (deployed)", "", "", "SDK from the runtime (before)", "", "load"],
+    ["handler", "bundle", "zipped", "load", "bundle", "load", "ratio"],
+    ...results.bundles.map((b) => [
+      b.handler,
+      kb(b.deployed.bytes),
+      kb(b.deployed.zippedBytes),
+      ms(b.deployed.loadMs),
+      kb(b.runtimeSdk.bytes),
+      ms(b.runtimeSdk.loadMs),
+      `${(b.deployed.loadMs / b.runtimeSdk.loadMs).toFixed(2)}x`,
+    ]),
   ];
-  return renderTable(rows);
+  const clients = results.bundles.map(
+    (b) =>
+      `  ${b.handler}: ${b.clients.map((name) => name.replace("@aws-sdk/", "")).join(", ")}` +
+      (b.unexpectedClients.length > 0 ? `  EXTRA: ${b.unexpectedClients.join(", ")}` : "") +
+      (b.missingClients.length > 0 ? `  MISSING: ${b.missingClients.join(", ")}` : ""),
+  );
+  return [
+    renderTable(rows),
+    `  load: median of ${loads} fresh Node processes each, require() only; ratio = deployed / before`,
+    "SDK clients in each deployed bundle (esbuild metafile)",
+    ...clients,
+  ].join("\n");
 }
 
 function programSection(results: BenchResults): string {
@@ -148,8 +170,8 @@ export function renderResults(results: BenchResults): string {
     "Decision latency, local (handlers against dynalite, the real definition in aws-local-stepfunctions)",
     latencySection(results),
     "",
-    "Cold start proxy (deployed bundle, AWS SDK external; require() in a fresh Node process)",
-    coldStartSection(results),
+    "Lambda bundles and cold start proxy (require() in a fresh Node process)",
+    bundleSection(results),
     "",
     "Program evaluation under Pulumi mocks",
     programSection(results),

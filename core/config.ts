@@ -206,7 +206,7 @@ function parseStage(raw: RawStage, at: Locate, channels: readonly ChannelSpec[],
       if (timeout > channel.maxTimeoutSeconds) {
         problems.add(
           at("approvalTimeout"),
-          `${approver.name} uses the ${channel.kind} channel, ${channel.maxTimeoutReason} (at most ${formatDuration(channel.maxTimeoutSeconds)}); approvalTimeout is ${formatDuration(timeout)}`,
+          `${approver.name} decides through the ${channel.kind} channel, ${channel.maxTimeoutReason}; approvalTimeout is ${formatDuration(timeout)}`,
         );
       }
     }

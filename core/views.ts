@@ -16,6 +16,7 @@ import type {
   StageRecord,
   Vote,
 } from "./model";
+import { isVerdict } from "./model";
 import { stageOutcomeOf } from "./quorum";
 
 function withoutUndefined<T extends object>(value: T): T {
@@ -113,9 +114,22 @@ export function closeOutputOf(request: RequestRecord): CloseOutput {
 
 /** The asks whose approver has not voted in their stage: what is still waiting on someone. */
 export function undecidedAsks(request: RequestRecord): (AskRef & { stage: number; approver: string })[] {
+  return asksWhere(request, (vote) => vote === undefined);
+}
+
+/**
+ * The asks whose approver gave no verdict (no vote, or a missed deadline, unreachable, failed):
+ * a channel's own wait may outlive the workflow's (e.g. an SSM approval step with a longer
+ * timeout than its stage), so closing releases these.
+ */
+export function unansweredAsks(request: RequestRecord): (AskRef & { stage: number; approver: string })[] {
+  return asksWhere(request, (vote) => vote === undefined || !isVerdict(vote.decision));
+}
+
+function asksWhere(request: RequestRecord, keep: (vote: Vote | undefined) => boolean) {
   return request.stages.flatMap((stage, index) =>
     Object.entries(stage.asks)
-      .filter(([approver]) => stage.votes[approver] === undefined)
+      .filter(([approver]) => keep(stage.votes[approver]))
       .map(([approver, ref]) => ({ ...ref, stage: index, approver })),
   );
 }

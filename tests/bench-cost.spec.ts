@@ -1,4 +1,11 @@
 import { strict as assert } from "node:assert";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { clientCheck, deployedHandlers, SDK_CLIENTS_USED, sdkPackagesIn } from "../bench/bundles";
 import {
   billedDurationMs,
   costPer1000,
@@ -7,11 +14,17 @@ import {
   SSM_BLOG_PATTERN,
   ssmPatternWork,
   timesCheaper,
+  transitionBudget,
   withColdStarts,
   type LambdaUsage,
   type WorkPerRequest,
 } from "../bench/cost";
 import { PRICES, priceOf } from "../bench/prices";
+import { buildHandlerBundle } from "../components/lambda-bundle";
+import { requestIdFor } from "../core/ids";
+import { requestKey } from "../core/model";
+import { localDocumentClient, startDynalite } from "../devkit/dynalite";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, setEnv } from "../devkit/loopback";
 
 /** Dollar amounts compared to a tenth of a micro-dollar: the arithmetic is exact up to float rounding. */
 function assertUsd(actual: number, expected: number, what: string): void {
@@ -151,6 +164,24 @@ describe("bench cost arithmetic", () => {
     });
   });
 
+  describe("state transition budget (issue 10)", () => {
+    it("allows N + 3 transitions for one stage of N approvers", () => {
+      assert.equal(transitionBudget([3]), 6);
+      assert.equal(transitionBudget([1]), 4);
+      assert.equal(transitionBudget([50]), 53);
+    });
+
+    it("allows Σ(Nₛ + 1) + 2 transitions for several stages", () => {
+      assert.equal(transitionBudget([1, 3]), 8);
+      assert.equal(transitionBudget([1, 3, 2]), 11);
+    });
+
+    it("refuses a shape without stages or with an empty stage", () => {
+      assert.throws(() => transitionBudget([]), RangeError);
+      assert.throws(() => transitionBudget([2, 0]), RangeError);
+    });
+  });
+
   describe("prices and ratios", () => {
     it("turns a price per N units into dollars for a quantity", () => {
       assertUsd(priceOf(PRICES.stateTransition, 1000), 0.025, "1,000 transitions");
@@ -160,6 +191,106 @@ describe("bench cost arithmetic", () => {
     it("says how many times cheaper one cost is than another", () => {
       assert.equal(timesCheaper(0.25, 7), 28);
       assert.equal(timesCheaper(0, 1), Infinity);
+    });
+  });
+});
+
+const DYNAMODB_CLIENTS = ["@aws-sdk/client-dynamodb", "@aws-sdk/lib-dynamodb"];
+
+describe("Lambda bundles (components/lambda-bundle.ts, bench/bundles.ts)", () => {
+  it("names a bundled package by its innermost node_modules folder", () => {
+    assert.deepEqual(
+      sdkPackagesIn([
+        "lambdas/record-expiry/index.ts",
+        "node_modules/@aws-sdk/client-dynamodb/dist-es/index.js",
+        "node_modules/@aws-sdk/lib-dynamodb/node_modules/@aws-sdk/core/dist-es/index.js",
+        "node_modules/@smithy/core/dist-es/index.js",
+      ]),
+      ["@aws-sdk/client-dynamodb", "@aws-sdk/core"],
+    );
+  });
+
+  it("bundles record-expiry with the DynamoDB clients only: no Step Functions, SSM or SNS client", () => {
+    const packages = sdkPackagesIn(buildHandlerBundle("record-expiry").inputs);
+    for (const client of DYNAMODB_CLIENTS) assert.ok(packages.includes(client), `${client} is bundled`);
+    for (const other of ["@aws-sdk/client-sfn", "@aws-sdk/client-ssm", "@aws-sdk/client-sns"])
+      assert.ok(!packages.includes(other), `${other} is not bundled`);
+  });
+
+  it("bundles every deployed handler with exactly the SDK clients it uses", () => {
+    for (const handler of deployedHandlers()) {
+      assert.ok(SDK_CLIENTS_USED[handler] !== undefined, `${handler} has an entry in SDK_CLIENTS_USED`);
+      const check = clientCheck(handler, buildHandlerBundle(handler).inputs);
+      assert.deepEqual(check.unexpectedClients, [], `${handler} bundles no other handler's client`);
+      assert.deepEqual(check.missingClients, [], `${handler} bundles every client it uses`);
+    }
+  });
+
+  it("leaves the SDK out of the comparison build (the SDK of the Lambda runtime)", () => {
+    assert.deepEqual(sdkPackagesIn(buildHandlerBundle("approval-page", "runtime").inputs), []);
+    assert.match(buildHandlerBundle("approval-page", "runtime").code, /require\("@aws-sdk\/client-sfn"\)/);
+  });
+
+  describe("the deployed open-request bundle, run by a plain Node process outside the repository", () => {
+    let table: Awaited<ReturnType<typeof startDynalite>>;
+    let dir: string;
+    let restoreEnv: () => void;
+    before(async () => {
+      // The handlers run on nodejs24.x: the SDK's notice about this machine's older Node is noise.
+      restoreEnv = setEnv({ AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" });
+      table = await startDynalite({ setEnv: false });
+      dir = mkdtempSync(path.join(tmpdir(), "bundle-run-"));
+    });
+    after(async () => {
+      rmSync(dir, { recursive: true, force: true });
+      await table.stop();
+      restoreEnv();
+    });
+
+    it("opens the request in DynamoDB with the SDK it carries (no node_modules to fall back on)", async () => {
+      const file = path.join(dir, "index.js");
+      writeFileSync(file, buildHandlerBundle("open-request").code);
+      const executionArn = "arn:aws:states:eu-west-1:123456789012:execution:approval:bundle-run";
+      const event = {
+        input: { subject: "Bundled SDK" },
+        executionArn,
+        startedAt: new Date().toISOString(),
+        stages: [{ name: "owners", quorum: 1, timeoutSeconds: 3600, approvers: ["finance"], advisors: [] }],
+      };
+      const run = `require(${JSON.stringify(file)}).handler(${JSON.stringify(event)}).then((result) => process.stdout.write(JSON.stringify(result)))`;
+      // Asynchronous: dynalite answers from this process while the child runs.
+      const { stdout } = await promisify(execFile)(process.execPath, ["-e", run], {
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH ?? "",
+          NODE_OPTIONS: "",
+          AWS_REGION: LOCAL_REGION,
+          AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+          AWS_CONFIG_FILE: "/dev/null",
+          AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+          AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+          TABLE_NAME: table.tableName,
+          RECORD_RETENTION_DAYS: "30",
+          LOG_LEVEL: "silent",
+        },
+      });
+      const result = JSON.parse(stdout) as { requestId: string };
+      assert.equal(result.requestId, requestIdFor(executionArn));
+      const client = localDocumentClient(table);
+      try {
+        const stored = await client.send(
+          new GetCommand({
+            TableName: table.tableName,
+            Key: { pk: requestKey(result.requestId) },
+            ConsistentRead: true,
+          }),
+        );
+        assert.equal((stored.Item as { subject?: string } | undefined)?.subject, "Bundled SDK");
+      } finally {
+        client.destroy();
+      }
     });
   });
 });

@@ -1,24 +1,34 @@
 /**
- * ssm-start (iam channel) against dynalite and a fake SSM client: the ask it stores, the
- * automation it starts (parameters, message, never the token), the execution id it records, and
- * the races with a request that closes meanwhile.
+ * ssm-start (iam channel's ask function) against dynalite and a fake SSM client: the ask it
+ * stores, the automation it starts (parameters, tag, message, never the token), the execution id
+ * it records, what a retried ask does, how SSM's refusals reach the state machine, and the races
+ * with a request that closes meanwhile.
  */
 import { strict as assert } from "node:assert";
-import { automationParameters, approvalMessage, fitText } from "../lambdas/ssm-start/automation-request";
-import { startIamApproval, type SsmStartDeps } from "../lambdas/ssm-start/index";
-import { ssmAutomations } from "../lambdas/shared/automations";
-import { freshId, isWellFormedId } from "../lambdas/shared/ids";
-import type { AskApproverEvent, RequestSummary } from "../lambdas/shared/model";
-import type { RequestStore } from "../lambdas/shared/store";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { localDocumentClient, useLocalRequestStore, type LocalTable } from "./helpers/dynalite";
+import { STACK_TAG_KEY } from "../channels/iam/automation-contract";
+import { CHANNEL_FAILED_ERROR, CHANNEL_THROTTLED_ERROR } from "../core/errors";
+import { freshId, isWellFormedId } from "../core/ids";
+import type { RequestSummary } from "../core/model";
+import type { RequestStore } from "../core/ports";
+import { localDocumentClient, useLocalRequestStore, type LocalTable } from "../devkit/dynalite";
+import { ssmAutomations } from "../lambdas/adapters/ssm-automations";
+import { approvalMessage, automationParameters, fitText } from "../lambdas/ssm-start/automation-request";
+import { startIamApproval, type SsmStartDeps } from "../lambdas/ssm-start/index";
 import { FakeAutomationClient, namedError } from "./helpers/fake-automation-client";
-import { openRequestRecord, T0 } from "./helpers/request-fixtures";
+import {
+  askEventFor,
+  HOUR_S,
+  iamApprover,
+  openStagedRequest,
+  principalOf,
+  T0,
+  type OpenedRequest,
+} from "./helpers/iam-requests";
 
-const DOCUMENT = "parallel-approval-dev-approval-ssm";
+const DOCUMENT = "parallel-approval-dev-approval-ssm-63b8e0e1";
 const AUTOMATION_ROLE = "arn:aws:iam::123456789012:role/approval-ssm-automation-role";
-const PRINCIPAL = "arn:aws:iam::123456789012:role/SecurityApprover";
-const TOPIC = "arn:aws:sns:eu-west-1:123456789012:Automation-security-20301126";
+const SECURITY = iamApprover("security");
 const TOKEN = `AQCEAAAAKgAAAAMAAAAA${"x".repeat(1500)}`; // task tokens can be 2,048 characters: far over SSM's 512
 
 describe("ssm-start (dynalite + fake SSM)", () => {
@@ -39,37 +49,27 @@ describe("ssm-start (dynalite + fake SSM)", () => {
     };
   });
 
-  async function openRequest(summary: Partial<RequestSummary> = {}): Promise<AskApproverEvent> {
-    const requestId = freshId();
-    const request: RequestSummary = {
-      id: requestId,
-      subject: "Rotate the production database credentials",
-      approvers: ["security", "finance"],
-      quorum: 2,
-      openedAt: T0.toISOString(),
-      ...summary,
-    };
-    await openRequestRecord(store, requestId, {
-      approvers: request.approvers,
-      quorum: request.quorum,
-      openedAt: request.openedAt,
-      subject: request.subject,
-      details: request.details,
-      reviewUrl: request.reviewUrl,
-      requestedBy: request.requestedBy,
-    });
-    return {
-      taskToken: TOKEN,
-      requestId,
-      request,
-      approver: { name: "security", address: PRINCIPAL, topicArn: TOPIC },
-      timeoutSeconds: 3600,
-    };
+  const openRequest = (): Promise<OpenedRequest> =>
+    openStagedRequest(store, [{ name: "approval", approvers: ["security", "finance"] }]);
+
+  const starts = () => ssm.calls.filter((call) => call.operation === "StartAutomationExecution");
+  const correlationIdsStarted = () =>
+    starts().map((call) => (call.input.Parameters as Record<string, string[]>).CorrelationId[0]);
+
+  async function asksOf(requestId: string): Promise<Array<Record<string, unknown>>> {
+    const client = localDocumentClient(table);
+    try {
+      const items =
+        (await client.send(new ScanCommand({ TableName: table.tableName, ConsistentRead: true }))).Items ?? [];
+      return items.filter((item) => String(item.pk).startsWith("ask#") && item.requestId === requestId);
+    } finally {
+      client.destroy();
+    }
   }
 
   it("stores an iam ask holding the token under a fresh correlation id and starts the automation with that id only", async () => {
-    const event = await openRequest();
-    const result = await startIamApproval(deps, event);
+    const opened = await openRequest();
+    const result = await startIamApproval(deps, askEventFor(opened, 0, SECURITY, TOKEN));
     assert.equal(result.started, true);
 
     const [start] = ssm.calls;
@@ -81,27 +81,28 @@ describe("ssm-start (dynalite + fake SSM)", () => {
     assert.deepEqual(
       { ...parameters, Message: undefined },
       {
-        Approvers: [PRINCIPAL],
+        Approvers: [SECURITY.address],
         Message: undefined,
-        NotificationArn: [TOPIC],
+        NotificationArn: [SECURITY.topicArn],
         MinRequiredApprovals: ["1"],
         CorrelationId: [correlationId],
         AutomationAssumeRole: [AUTOMATION_ROLE],
       },
     );
-    assert.ok(!JSON.stringify(parameters).includes(TOKEN.slice(0, 24)), "the task token is in no parameter");
+    assert.ok(!JSON.stringify(start.input).includes(TOKEN.slice(0, 24)), "the task token is in no parameter or tag");
 
     const ask = await store.getAsk(correlationId);
     assert.ok(ask);
     assert.equal(ask.channel, "iam");
-    assert.equal(ask.address, PRINCIPAL);
+    assert.equal(ask.address, SECURITY.address);
     assert.equal(ask.approver, "security");
+    assert.equal(ask.stage, 0);
     assert.equal(ask.taskToken, TOKEN);
-    assert.equal(ask.deadline, new Date(T0.getTime() + 3600_000).toISOString());
+    assert.equal(ask.deadline, new Date(T0.getTime() + HOUR_S * 1000).toISOString());
     assert.ok(result.started);
     assert.equal(ask.automationExecutionId, result.automationExecutionId);
-    const request = await store.getRequest(event.requestId);
-    assert.deepEqual(request?.asks.security, {
+    const request = await store.getRequest(opened.requestId);
+    assert.deepEqual(request?.stages[0].asks.security, {
       askId: correlationId,
       channel: "iam",
       deadline: ask.deadline,
@@ -109,77 +110,171 @@ describe("ssm-start (dynalite + fake SSM)", () => {
     });
   });
 
-  it("each invocation gets its own correlation id", async () => {
-    const first = await openRequest();
-    const second = await openRequest();
-    await startIamApproval(deps, first);
-    await startIamApproval(deps, second);
-    const ids = ssm.calls.map((call) => (call.input.Parameters as Record<string, string[]>).CorrelationId[0]);
-    assert.equal(new Set(ids).size, 2);
+  it("tags the automation with this stack's document name, the tag every iam role's permissions require", async () => {
+    const result = await startIamApproval(deps, askEventFor(await openRequest(), 0, SECURITY));
+    assert.ok(result.started);
+    assert.deepEqual(starts()[0].input.Tags, [{ Key: STACK_TAG_KEY, Value: DOCUMENT }]);
+    assert.deepEqual(ssm.tags.get(result.automationExecutionId), { "parallel-approval:document": DOCUMENT });
   });
 
-  it("starts nothing when the request closed before the ask was stored, and keeps no token", async () => {
-    const event = await openRequest();
-    await store.closeRequest(event.requestId, undefined, T0);
-    assert.deepEqual(await startIamApproval(deps, event), { started: false, reason: "requestNotOpen" });
-    assert.deepEqual(ssm.calls, []);
-    const request = await store.getRequest(event.requestId);
-    assert.deepEqual(request?.asks, {});
-    const client = localDocumentClient(table);
-    try {
-      const items =
-        (await client.send(new ScanCommand({ TableName: table.tableName, ConsistentRead: true }))).Items ?? [];
-      const asks = items.filter((item) => String(item.pk).startsWith("ask#") && item.requestId === event.requestId);
-      assert.equal(asks.length, 1);
-      assert.equal(asks[0].taskToken, undefined, "the token was removed again");
-    } finally {
-      client.destroy();
+  it("asks for another request, or the same approver in another stage, under another correlation id", async () => {
+    const first = await openRequest();
+    const second = await openRequest();
+    await startIamApproval(deps, askEventFor(first, 0, SECURITY));
+    await startIamApproval(deps, askEventFor(second, 0, SECURITY));
+    const twoStages = await openStagedRequest(store, [
+      { name: "pre-review", approvers: ["security"] },
+      { name: "owners", approvers: ["security", "finance"] },
+    ]);
+    await startIamApproval(deps, askEventFor(twoStages, 0, SECURITY));
+    await startIamApproval(deps, askEventFor(twoStages, 1, SECURITY));
+    assert.equal(new Set(correlationIdsStarted()).size, 4);
+    const record = await store.getRequest(twoStages.requestId);
+    assert.notEqual(record?.stages[0].asks.security.askId, record?.stages[1].asks.security.askId);
+  });
+
+  describe("a retried ask (the state machine retries the task with a new token)", () => {
+    it("reuses the ask id, replaces the token and stops the earlier attempt's automation", async () => {
+      const opened = await openRequest();
+      const first = await startIamApproval(deps, askEventFor(opened, 0, SECURITY, "token-attempt-1"));
+      const second = await startIamApproval(deps, askEventFor(opened, 0, SECURITY, "token-attempt-2"));
+      assert.ok(first.started && second.started);
+      assert.notEqual(first.automationExecutionId, second.automationExecutionId);
+
+      const [firstId, secondId] = correlationIdsStarted();
+      assert.equal(secondId, firstId, "the same correlation id: the approver's ask is the same question");
+      assert.deepEqual(
+        ssm.calls.map((call) => [call.operation, call.input.AutomationExecutionId]),
+        [
+          ["StartAutomationExecution", undefined],
+          ["StopAutomationExecution", first.automationExecutionId],
+          ["StartAutomationExecution", undefined],
+        ],
+      );
+      assert.equal(ssm.statusOf(first.automationExecutionId), "Cancelled");
+      assert.equal(ssm.statusOf(second.automationExecutionId), "Waiting");
+
+      const ask = await store.getAsk(firstId);
+      assert.equal(ask?.taskToken, "token-attempt-2");
+      assert.equal(ask?.automationExecutionId, second.automationExecutionId);
+      const request = await store.getRequest(opened.requestId);
+      assert.equal(request?.stages[0].asks.security.automationExecutionId, second.automationExecutionId);
+      assert.equal((await asksOf(opened.requestId)).length, 1, "one ask item for the approver, not one per attempt");
+    });
+
+    it("after an attempt SSM refused, starts once with the same ask id and stops nothing", async () => {
+      const opened = await openRequest();
+      ssm.failures.push({ operation: "StartAutomationExecution", error: namedError("ThrottlingException") });
+      await assert.rejects(startIamApproval(deps, askEventFor(opened, 0, SECURITY)), { name: CHANNEL_THROTTLED_ERROR });
+      const retried = await startIamApproval(deps, askEventFor(opened, 0, SECURITY));
+      assert.ok(retried.started);
+      const [refusedId, startedId] = correlationIdsStarted();
+      assert.equal(startedId, refusedId);
+      assert.deepEqual(ssm.startedIds(), [retried.automationExecutionId]);
+      assert.ok(!ssm.calls.some((call) => call.operation === "StopAutomationExecution"));
+    });
+  });
+
+  describe("SSM refusing to start (after the SDK's own retries)", () => {
+    // https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_StartAutomationExecution.html
+    // lists AutomationExecutionLimitExceededException ("The number of simultaneously running
+    // Automation executions exceeded the allowable limit"); an account runs 100 automations at once
+    // and queues the rest (https://docs.aws.amazon.com/systems-manager/latest/userguide/adaptive-concurrency.html).
+    // Both it and throttling clear by themselves: the state machine retries them with backoff.
+    for (const name of ["ThrottlingException", "AutomationExecutionLimitExceededException"]) {
+      it(`${name} fails the task with ${CHANNEL_THROTTLED_ERROR}, naming the approver and SSM's error`, async () => {
+        const opened = await openRequest();
+        ssm.failures.push({ operation: "StartAutomationExecution", error: namedError(name, "Rate exceeded") });
+        await assert.rejects(startIamApproval(deps, askEventFor(opened, 0, SECURITY)), (error: Error) => {
+          assert.equal(error.name, CHANNEL_THROTTLED_ERROR);
+          assert.match(error.message, new RegExp(`security.*${name}: Rate exceeded`));
+          return true;
+        });
+        assert.deepEqual(ssm.startedIds(), []);
+      });
+    }
+
+    it("an HTTP 429 without a known error name counts as throttling too", async () => {
+      const opened = await openRequest();
+      const error = Object.assign(namedError("SomethingNew"), { $metadata: { httpStatusCode: 429 } });
+      ssm.failures.push({ operation: "StartAutomationExecution", error });
+      await assert.rejects(startIamApproval(deps, askEventFor(opened, 0, SECURITY)), { name: CHANNEL_THROTTLED_ERROR });
+    });
+
+    for (const name of [
+      "InvalidAutomationExecutionParametersException",
+      "AutomationDefinitionNotFoundException",
+      "AccessDeniedException",
+      "InternalServerError",
+    ]) {
+      it(`${name} fails the task with ${CHANNEL_FAILED_ERROR} (not retried: only that approver's part ends)`, async () => {
+        const opened = await openRequest();
+        ssm.failures.push({ operation: "StartAutomationExecution", error: namedError(name, "refused") });
+        await assert.rejects(startIamApproval(deps, askEventFor(opened, 0, SECURITY)), (error: Error) => {
+          assert.equal(error.name, CHANNEL_FAILED_ERROR);
+          assert.match(error.message, new RegExp(`security.*${name}`));
+          return true;
+        });
+      });
     }
   });
 
+  it("starts nothing when the request closed before the ask was stored, and keeps no token", async () => {
+    const opened = await openRequest();
+    await store.closeRequest(opened.requestId, { reason: "completed", outcome: "approved", closedAt: T0 });
+    assert.deepEqual(await startIamApproval(deps, askEventFor(opened, 0, SECURITY)), {
+      started: false,
+      reason: "requestNotOpen",
+    });
+    assert.deepEqual(ssm.calls, []);
+    const request = await store.getRequest(opened.requestId);
+    assert.deepEqual(request?.stages[0].asks, {});
+    assert.deepEqual(
+      (await asksOf(opened.requestId)).filter((ask) => ask.taskToken !== undefined),
+      [],
+      "no ask item holds the token",
+    );
+  });
+
   it("stops the automation it started when the request closed before the execution id was recorded", async () => {
-    const event = await openRequest();
+    const opened = await openRequest();
     const closing: SsmStartDeps = {
       ...deps,
       automations: {
         ...deps.automations,
-        start: async (document, parameters) => {
-          const id = await deps.automations.start(document, parameters);
-          await store.closeRequest(event.requestId, undefined, T0); // the close wins the race
+        start: async (document, parameters, tags) => {
+          const id = await deps.automations.start(document, parameters, tags);
+          // The close wins the race: it reads the asks before this automation is recorded.
+          await store.closeRequest(opened.requestId, { reason: "aborted", closedAt: T0 });
           return id;
         },
       },
     };
-    assert.deepEqual(await startIamApproval(closing, event), { started: false, reason: "requestNotOpen" });
+    assert.deepEqual(await startIamApproval(closing, askEventFor(opened, 0, SECURITY)), {
+      started: false,
+      reason: "requestNotOpen",
+    });
     const [id] = ssm.startedIds();
     assert.deepEqual(
       ssm.calls.map((c) => c.operation),
       ["StartAutomationExecution", "StopAutomationExecution"],
     );
-    assert.equal(ssm.executions.get(id)?.AutomationExecutionStatus, "Cancelled");
+    assert.equal(ssm.statusOf(id), "Cancelled");
   });
 
   it("stops the automation and fails when its execution id cannot be recorded", async () => {
-    const event = await openRequest();
+    const opened = await openRequest();
     const failing: SsmStartDeps = {
       ...deps,
       store: {
         ...store,
-        recordAutomationExecution: async () => Promise.reject(namedError("ProvisionedThroughputExceededException")),
+        setAskHandle: async () => Promise.reject(namedError("ProvisionedThroughputExceededException")),
       },
     };
-    await assert.rejects(startIamApproval(failing, event), { name: "ProvisionedThroughputExceededException" });
-    assert.equal(ssm.executions.get(ssm.startedIds()[0])?.AutomationExecutionStatus, "Cancelled");
-  });
-
-  it("fails the task when SSM refuses to start (the SDK already retried throttling)", async () => {
-    const event = await openRequest();
-    ssm.failures.push({
-      operation: "StartAutomationExecution",
-      error: namedError("ThrottlingException", "Rate exceeded"),
+    await assert.rejects(startIamApproval(failing, askEventFor(opened, 0, SECURITY)), {
+      name: "ProvisionedThroughputExceededException",
     });
-    await assert.rejects(startIamApproval(deps, event), { name: "ThrottlingException" });
-    assert.deepEqual(ssm.startedIds(), []);
+    assert.equal(ssm.statusOf(ssm.startedIds()[0]), "Cancelled");
   });
 
   describe("the message SSM shows the approver", () => {
@@ -191,12 +286,14 @@ describe("ssm-start (dynalite + fake SSM)", () => {
       requestedBy: "release-bot",
       approvers: ["security"],
       quorum: 1,
+      stages: [{ name: "approval", quorum: 1, approvers: ["security"] }],
       openedAt: T0.toISOString(),
     };
+    const oneStage = { index: 0, name: "approval", count: 1 };
     const deadline = "2030-01-04T00:00:00.000Z";
 
     it("names the subject, requester, review link, details, deadline and where to decide", () => {
-      const message = approvalMessage({ request, approver: "security", deadline });
+      const message = approvalMessage({ request, stage: oneStage, approver: "security", deadline });
       for (const part of [
         request.subject,
         "release-bot",
@@ -208,23 +305,51 @@ describe("ssm-start (dynalite + fake SSM)", () => {
       ]) {
         assert.ok(message.includes(part), part);
       }
+      assert.doesNotMatch(message, /stage 1 of 1/, "a single stage is not announced");
     });
 
+    it("says which stage of how many it is when there are several", () => {
+      const message = approvalMessage({
+        request,
+        stage: { index: 1, name: "owners", count: 3 },
+        approver: "security",
+        deadline,
+      });
+      assert.match(message, /stage 2 of 3: owners/);
+    });
+
+    const long = {
+      ...request,
+      subject: "S".repeat(200),
+      requestedBy: "R".repeat(200),
+      details: "Détails ".repeat(500),
+      reviewUrl: `https://review.example.com/${"p".repeat(1900)}`,
+    };
+    const bytes = (text: string) => Buffer.byteLength(text, "utf8");
+
     it("always fits SSM's 512 characters: the subject and deadline stay, a link too long is left out whole, details are cut", () => {
-      const long = {
-        ...request,
-        subject: "S".repeat(200),
-        requestedBy: "R".repeat(200),
-        details: "Détails ".repeat(500),
-        reviewUrl: `https://review.example.com/${"p".repeat(1900)}`,
-      };
-      const message = approvalMessage({ request: long, approver: "security", deadline });
-      assert.ok(Buffer.byteLength(message, "utf8") <= 512, `${Buffer.byteLength(message, "utf8")} bytes`);
+      const message = approvalMessage({ request: long, stage: oneStage, approver: "security", deadline });
+      assert.ok(bytes(message) <= 512, `${bytes(message)} bytes`);
       assert.ok(message.includes(deadline));
       assert.ok(message.includes("S".repeat(150)));
       assert.ok(!message.includes("https://review.example.com/"), "no truncated link");
       assert.ok(message.includes("Détails Détails"), "details as far as they fit");
       assert.ok(message.includes("…"), "marked as cut");
+    });
+
+    it("keeps the whole footer (deadline, approver, stage, where to decide) with the longest names and every field at its limit", () => {
+      const approver = "b".repeat(32);
+      const stage = { index: 9, name: "a".repeat(32), count: 10 };
+      const message = approvalMessage({ request: long, stage, approver, deadline });
+      assert.ok(bytes(message) <= 512, `${bytes(message)} bytes`);
+      assert.ok(
+        message.endsWith(
+          `Decide by ${deadline} (approver: ${approver}, stage 10 of 10: ${stage.name}): Systems Manager console > Automation > Approve/Deny, or aws ssm send-automation-signal.`,
+        ),
+        message,
+      );
+      assert.ok(message.includes("S".repeat(150)), "the subject stays");
+      assert.match(message, /Requested by: R+…/, "the requester as far as it fits");
     });
 
     it("cuts on whole characters", () => {
@@ -233,12 +358,11 @@ describe("ssm-start (dynalite + fake SSM)", () => {
     });
 
     it("refuses parameter values SSM would refuse", () => {
-      const approver = { name: "security", address: PRINCIPAL, topicArn: TOPIC };
       assert.throws(
         () =>
           automationParameters({
             correlationId: freshId(),
-            approver,
+            approver: SECURITY,
             message: "m".repeat(513),
             automationRoleArn: AUTOMATION_ROLE,
           }),
@@ -246,24 +370,45 @@ describe("ssm-start (dynalite + fake SSM)", () => {
       );
       assert.throws(
         () =>
-          automationParameters({ correlationId: freshId(), approver, message: "", automationRoleArn: AUTOMATION_ROLE }),
+          automationParameters({
+            correlationId: freshId(),
+            approver: SECURITY,
+            message: "",
+            automationRoleArn: AUTOMATION_ROLE,
+          }),
         /Message/,
       );
     });
   });
 
   describe("the SSM adapter", () => {
+    it("passes the tags to StartAutomationExecution as SSM's Key/Value list", async () => {
+      await deps.automations.start(DOCUMENT, { Approvers: [principalOf("security")] }, { a: "1", b: "2" });
+      assert.deepEqual(ssm.calls[0].input.Tags, [
+        { Key: "a", Value: "1" },
+        { Key: "b", Value: "2" },
+      ]);
+    });
+
     it("treats stopping an automation that already ended, or that SSM does not know, as done", async () => {
-      const id = await deps.automations.start(DOCUMENT, { Approvers: [PRINCIPAL] });
+      const id = await deps.automations.start(DOCUMENT, { Approvers: [principalOf("security")] }, {});
       assert.equal(await deps.automations.stop(id), "stopped");
       assert.equal(await deps.automations.stop(id), "alreadyEnded");
       assert.equal(await deps.automations.stop("00000000-0000-0000-0000-000000000000"), "alreadyEnded");
     });
 
     it("passes other stop errors on", async () => {
-      const id = await deps.automations.start(DOCUMENT, { Approvers: [PRINCIPAL] });
+      const id = await deps.automations.start(DOCUMENT, { Approvers: [principalOf("security")] }, {});
       ssm.failures.push({ operation: "StopAutomationExecution", error: namedError("ThrottlingException") });
       await assert.rejects(deps.automations.stop(id), { name: "ThrottlingException" });
+    });
+
+    it("reads an execution SSM does not know as undefined, and passes other read errors on", async () => {
+      assert.equal(await deps.automations.get("00000000-0000-0000-0000-000000000000"), undefined);
+      ssm.failures.push({ operation: "GetAutomationExecution", error: namedError("ThrottlingException") });
+      await assert.rejects(deps.automations.get("00000000-0000-0000-0000-000000000000"), {
+        name: "ThrottlingException",
+      });
     });
   });
 });

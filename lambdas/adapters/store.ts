@@ -147,11 +147,12 @@ export function createRequestStore(options: StoreOptions): RequestStore {
         // happens before makes the reference fail, and then this function scrubs it itself.
         await update(askKey(askId), {
           UpdateExpression:
-            "SET requestId = :request, stage = :stage, approver = :approver, address = :address, channel = :channel, " +
+            "SET askId = :askId, requestId = :request, stage = :stage, approver = :approver, address = :address, channel = :channel, " +
             "taskToken = :token, deadline = :deadline, createdAt = if_not_exists(createdAt, :now), expiresAt = :ttl " +
             "REMOVE automationExecutionId",
           ConditionExpression: "attribute_not_exists(pk) OR requestId = :request",
           ExpressionAttributeValues: {
+            ":askId": askId,
             ":request": requestId,
             ":stage": stage,
             ":approver": approver,

@@ -13,7 +13,7 @@ import { outcomeAtClose } from "../../core/outcome";
 import type { RequestStore } from "../../core/ports";
 import type { CloseRequestEvent } from "../../core/payloads";
 import { RequestNotFoundError } from "../../core/recorder";
-import { closeOutputOf, undecidedAsks, type CloseOutput } from "../../core/views";
+import { closeOutputOf, unansweredAsks, type CloseOutput } from "../../core/views";
 import { RELEASES, type AskRelease } from "../../channels/release";
 import { requestStoreFromEnv } from "../adapters/store";
 import { executionEndOf } from "../../core/execution-end";
@@ -33,7 +33,7 @@ const RELEASE_CONCURRENCY = 5;
  * outcome is known.
  */
 async function releasePendingAsks(deps: CloseDeps, request: RequestRecord): Promise<void> {
-  const pending = undecidedAsks(request).filter((ask) => deps.releases?.[ask.channel] !== undefined);
+  const pending = unansweredAsks(request).filter((ask) => deps.releases?.[ask.channel] !== undefined);
   for (let start = 0; start < pending.length; start += RELEASE_CONCURRENCY) {
     await Promise.all(
       pending.slice(start, start + RELEASE_CONCURRENCY).map(async (ask) => {

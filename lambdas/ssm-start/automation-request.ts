@@ -44,9 +44,11 @@ export function approvalMessage({ request, stage, approver, deadline }: MessageI
   const inStage = stage.count > 1 ? `, stage ${stage.index + 1} of ${stage.count}: ${stage.name}` : "";
   const footer = `Decide by ${deadline} (approver: ${approver}${inStage}): Systems Manager console > Automation > Approve/Deny, or aws ssm send-automation-signal.`;
   const lines = [fitText(`Approval requested: ${request.subject}`, 220)];
-  if (request.requestedBy) lines.push(fitText(`Requested by: ${request.requestedBy}`, 100));
-
   const used = () => size([...lines, footer].join("\n"));
+  // The footer (deadline, stage, where to decide) always stays whole, even with the longest names.
+  if (request.requestedBy && limit - used() - 1 >= 24)
+    lines.push(fitText(`Requested by: ${request.requestedBy}`, Math.min(100, limit - used() - 1)));
+
   // A cut URL is a broken link: the review link goes in whole or not at all.
   const review = request.reviewUrl ? `Review: ${request.reviewUrl}` : undefined;
   if (review && used() + 1 + size(review) <= limit) lines.push(review);

@@ -1,10 +1,12 @@
 /**
  * An in-process stand-in for the SSM client of the iam channel's handlers: it answers
  * StartAutomationExecution, GetAutomationExecution and StopAutomationExecution the way SSM does
- * for the approval document (SDK output shapes, SSM's error names), and plays the approver's
- * side: approve or reject as a principal, time out, cancel, or break the step. Each end returns
- * the EventBridge event SSM emits for it, in the shape the SSM user guide documents for
- * "EC2 Automation Step Status-change Notification".
+ * for the approval document (SDK output shapes, SSM's error names, at most 5 tags per automation),
+ * keeps the tags each automation was started with, and plays the approver's side: approve or
+ * reject as a principal, time out, cancel, break the step, or end it with any step status and
+ * outputs a test needs. Each end returns the EventBridge event SSM emits for it, in the shape the
+ * SSM user guide documents for "EC2 Automation Step Status-change Notification"
+ * (https://docs.aws.amazon.com/systems-manager/latest/userguide/monitoring-systems-manager-event-examples.html).
  */
 import { randomUUID } from "node:crypto";
 import {
@@ -13,17 +15,20 @@ import {
   StopAutomationExecutionCommand,
   type AutomationExecution,
 } from "@aws-sdk/client-ssm";
-import type { AutomationClient, AutomationCommand } from "../../lambdas/shared/automations";
+import type { AutomationClient, AutomationCommand } from "../../lambdas/adapters/ssm-automations";
 import {
   APPROVE_ACTION,
   APPROVE_STEP_NAME,
   MAX_PARAMETER_VALUE_LENGTH,
   type AutomationStepStatusEvent,
   type FinalStepStatus,
-} from "../../lambdas/shared/ssm-automation";
+} from "../../channels/iam/automation-contract";
 
 export const FAKE_REGION = "eu-west-1";
 export const FAKE_ACCOUNT = "123456789012";
+
+/** "You can specify a maximum of five tags for an automation" (StartAutomationExecution API reference). */
+export const MAX_AUTOMATION_TAGS = 5;
 
 export function namedError(name: string, message = name): Error {
   const error = new Error(message);
@@ -63,21 +68,37 @@ export function stepStatusEvent(
   };
 }
 
+export type AutomationOperation = "StartAutomationExecution" | "GetAutomationExecution" | "StopAutomationExecution";
+
 export interface ScriptedFailure {
-  operation: "StartAutomationExecution" | "GetAutomationExecution" | "StopAutomationExecution";
+  operation: AutomationOperation;
   error: Error;
+  /** Only calls whose input this accepts fail (default: the next call of the operation). */
+  when?: (input: Record<string, unknown>) => boolean;
+}
+
+/** How an approve step ended: its status, the outputs SSM shows, and the failure message. */
+export interface StepEnding {
+  status: FinalStepStatus;
+  /** `undefined` leaves the outputs the step had while waiting; `null` removes them all. */
+  outputs?: Record<string, string[]> | null;
+  failureMessage?: string;
+  /** When the step ended (default: now). */
+  at?: Date;
 }
 
 export class FakeAutomationClient implements AutomationClient {
   readonly executions = new Map<string, AutomationExecution>();
+  /** The tags each automation was started with, by execution id. */
+  readonly tags = new Map<string, Record<string, string>>();
   readonly calls: Array<{ operation: string; input: Record<string, unknown> }> = [];
-  /** Thrown by the next matching calls, in order. */
+  /** Thrown by the next matching calls, in order; each is used once. */
   readonly failures: ScriptedFailure[] = [];
 
   constructor(readonly documentName: string) {}
 
   async send(command: AutomationCommand): Promise<unknown> {
-    const operation =
+    const operation: AutomationOperation | "Unknown" =
       command instanceof StartAutomationExecutionCommand
         ? "StartAutomationExecution"
         : command instanceof GetAutomationExecutionCommand
@@ -85,13 +106,15 @@ export class FakeAutomationClient implements AutomationClient {
           : command instanceof StopAutomationExecutionCommand
             ? "StopAutomationExecution"
             : "Unknown";
-    const input = { ...command.input } as Record<string, unknown>;
+    const input = structuredClone({ ...command.input }) as Record<string, unknown>;
     this.calls.push({ operation, input });
-    const scripted = this.failures.findIndex((failure) => failure.operation === operation);
+    const scripted = this.failures.findIndex(
+      (failure) => failure.operation === operation && (failure.when === undefined || failure.when(input)),
+    );
     if (scripted >= 0) throw this.failures.splice(scripted, 1)[0].error;
 
     if (command instanceof StartAutomationExecutionCommand)
-      return this.start(command.input.DocumentName, command.input.Parameters ?? {});
+      return this.start(command.input.DocumentName, command.input.Parameters ?? {}, command.input.Tags ?? []);
     if (command instanceof GetAutomationExecutionCommand) {
       return { AutomationExecution: structuredClone(this.find(command.input.AutomationExecutionId)) };
     }
@@ -103,13 +126,17 @@ export class FakeAutomationClient implements AutomationClient {
           `The execution is ${execution.AutomationExecutionStatus}`,
         );
       }
-      this.end(execution, "Cancelled", "Cancelled");
+      this.end(execution, { status: "Cancelled" });
       return {};
     }
     throw namedError("InvalidAction", "not implemented by the fake");
   }
 
-  private start(documentName: string | undefined, parameters: Record<string, string[]>) {
+  private start(
+    documentName: string | undefined,
+    parameters: Record<string, string[]>,
+    tags: Array<{ Key?: string; Value?: string }>,
+  ) {
     if (documentName !== this.documentName)
       throw namedError("InvalidDocument", `Document ${documentName} does not exist`);
     for (const [name, values] of Object.entries(parameters)) {
@@ -122,6 +149,8 @@ export class FakeAutomationClient implements AutomationClient {
         }
       }
     }
+    if (tags.length > MAX_AUTOMATION_TAGS)
+      throw namedError("ValidationException", `at most ${MAX_AUTOMATION_TAGS} tags, got ${tags.length}`);
     const id = randomUUID();
     this.executions.set(id, {
       AutomationExecutionId: id,
@@ -138,6 +167,7 @@ export class FakeAutomationClient implements AutomationClient {
         },
       ],
     });
+    this.tags.set(id, Object.fromEntries(tags.map((tag) => [tag.Key ?? "", tag.Value ?? ""])));
     return { AutomationExecutionId: id };
   }
 
@@ -148,27 +178,26 @@ export class FakeAutomationClient implements AutomationClient {
     return execution;
   }
 
-  private end(
-    execution: AutomationExecution,
-    status: FinalStepStatus,
-    stepStatus: string,
-    outputs?: Record<string, string[]>,
-    failureMessage?: string,
-  ) {
+  private end(execution: AutomationExecution, ending: StepEnding): AutomationStepStatusEvent {
     const step = execution.StepExecutions![0];
-    const endedAt = new Date();
-    execution.AutomationExecutionStatus = status;
+    const endedAt = ending.at ?? new Date();
+    execution.AutomationExecutionStatus = ending.status;
     execution.ExecutionEndTime = endedAt;
-    step.StepStatus = stepStatus as typeof step.StepStatus;
+    step.StepStatus = ending.status;
     step.ExecutionEndTime = endedAt;
-    if (outputs) step.Outputs = outputs;
-    if (failureMessage) step.FailureMessage = failureMessage;
-    return stepStatusEvent(execution.AutomationExecutionId!, execution.DocumentName!, status);
+    if (ending.outputs === null) delete step.Outputs;
+    else if (ending.outputs !== undefined) step.Outputs = ending.outputs;
+    if (ending.failureMessage !== undefined) step.FailureMessage = ending.failureMessage;
+    return stepStatusEvent(execution.AutomationExecutionId!, execution.DocumentName!, ending.status);
   }
 
   /** The ids of the executions started, oldest first. */
   startedIds(): string[] {
     return [...this.executions.keys()];
+  }
+
+  statusOf(id: string): string | undefined {
+    return this.executions.get(id)?.AutomationExecutionStatus;
   }
 
   /** What the console's Approve/Deny (or send-automation-signal) does, as `principal`. */
@@ -179,7 +208,6 @@ export class FakeAutomationClient implements AutomationClient {
     comment?: string,
     at = new Date(),
   ): AutomationStepStatusEvent {
-    const execution = this.find(id);
     const entry: Record<string, string> = {
       Approver: principal,
       Decision: decision,
@@ -191,21 +219,26 @@ export class FakeAutomationClient implements AutomationClient {
       ApproverDecisions: [JSON.stringify(entry)],
     };
     return decision === "Approve"
-      ? this.end(execution, "Success", "Success", outputs)
-      : this.end(execution, "Failed", "Failed", outputs, "Step was rejected by the approver");
+      ? this.finish(id, { status: "Success", outputs, at })
+      : this.finish(id, { status: "Failed", outputs, failureMessage: "Step was rejected by the approver", at });
   }
 
   timeOut(id: string): AutomationStepStatusEvent {
-    return this.end(this.find(id), "TimedOut", "TimedOut", undefined, "Step timed out while waiting for approval");
+    return this.finish(id, { status: "TimedOut", failureMessage: "Step timed out while waiting for approval" });
   }
 
   /** Someone stopped the automation (StopAutomationExecution) outside the workflow. */
   cancel(id: string): AutomationStepStatusEvent {
-    return this.end(this.find(id), "Cancelled", "Cancelled");
+    return this.finish(id, { status: "Cancelled" });
   }
 
   /** The step failed without a decision (e.g. the notice could not be published). */
   breakStep(id: string, message: string): AutomationStepStatusEvent {
-    return this.end(this.find(id), "Failed", "Failed", { ApprovalStatus: ["Waiting"] }, message);
+    return this.finish(id, { status: "Failed", outputs: { ApprovalStatus: ["Waiting"] }, failureMessage: message });
+  }
+
+  /** Ends the step exactly as described, for shapes the named endings do not cover. */
+  finish(id: string, ending: StepEnding): AutomationStepStatusEvent {
+    return this.end(this.find(id), ending);
   }
 }
