@@ -266,7 +266,7 @@ describe("stack config validation", () => {
           ],
         }),
         [
-          "parallel-approval:stages[1] (owners).approvalTimeout: security uses the iam channel, whose SSM Automation approvals wait at most 30 days (at most 30d); approvalTimeout is 31d",
+          "parallel-approval:stages[1] (owners).approvalTimeout: security decides through the iam channel, whose SSM Automation approvals wait at most 30 days; approvalTimeout is 31d",
         ],
       );
     });
@@ -381,7 +381,7 @@ describe("stack config validation", () => {
 
     it("rejects a timeout over the SSM channel's 30-day limit, naming the iam approver", () => {
       assert.deepEqual(problemsOf({ approvers: [finance, iamSecurity], approvalTimeout: "31d" }), [
-        "parallel-approval:approvalTimeout: security uses the iam channel, whose SSM Automation approvals wait at most 30 days (at most 30d); approvalTimeout is 31d",
+        "parallel-approval:approvalTimeout: security decides through the iam channel, whose SSM Automation approvals wait at most 30 days; approvalTimeout is 31d",
       ]);
     });
 
