@@ -117,6 +117,12 @@ function labelled(base: string, entry: unknown): string {
   return typeof name === "string" ? `${base} (${name})` : base;
 }
 
+/** The fields an entry of a channel may have (its schema's keys). */
+function entryKeysOf(channel: ChannelSpec): string[] {
+  const shape = (channel.schema as unknown as { shape?: Record<string, unknown> }).shape;
+  return shape === undefined ? [...channel.markerKeys] : Object.keys(shape);
+}
+
 /** Picks the channel an entry belongs to by its marker keys; the one without markers is the default. */
 function channelFor(entry: Record<string, unknown>, channels: readonly ChannelSpec[]): ChannelSpec | string {
   const marked = channels.filter((c) => c.markerKeys.some((key) => key in entry));
@@ -141,7 +147,7 @@ function parseApprover(entry: unknown, where: string, channels: readonly Channel
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       if (issue.code === "unrecognized_keys") {
-        const known = channels.flatMap((c) => [...c.markerKeys]).concat(["name", "email", "mode"]);
+        const known = [...new Set(channels.flatMap(entryKeysOf))];
         for (const key of issue.keys)
           problems.add(where, `${unknownKeyMessage(key, known, "field")}: ${channel.fields}`);
       } else {

@@ -42,7 +42,8 @@ export const MAX_COMMENT_CHARS = 1000;
 /**
  * A comment as stored and returned, in UTF-8 bytes of its JSON form (a newline costs two). Keeps
  * the worst-case execution output of MAX_APPROVERS decisions, each listed twice (per stage and
- * flat), under MAX_PAYLOAD_BYTES; plain text of 1,000 characters always fits.
+ * flat), under MAX_PAYLOAD_BYTES. 1,000 characters of Latin text always fit; a comment in a
+ * script of 3-byte characters (e.g. CJK) is cut at about 500.
  */
 export const MAX_COMMENT_BYTES = 1500;
 

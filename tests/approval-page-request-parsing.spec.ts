@@ -258,6 +258,22 @@ describe("approval page request parsing", () => {
       assert.equal(parseDecisionForm("decision=approve&decision=approve").ok, false);
     });
 
+    it("refuses, rather than cuts, a comment within 1000 characters whose UTF-8 exceeds the stored byte cap", () => {
+      const japanese = "承認します。".repeat(120); // 720 characters, 2160 bytes
+      const result = parseDecisionForm(`decision=approve&comment=${encodeURIComponent(japanese)}`);
+      assert.equal(result.ok, false);
+      assert.match(
+        (result as { problem: string }).problem,
+        /too long to store: in UTF-8 it takes 2160 bytes, and at most 1500 fit/,
+      );
+      const fits = "承認します。".repeat(80); // 480 characters, 1440 bytes
+      assert.deepEqual(parseDecisionForm(`decision=approve&comment=${encodeURIComponent(fits)}`), {
+        ok: true,
+        decision: "approve",
+        comment: fits,
+      });
+    });
+
     it("refuses two comments", () => {
       assert.equal(parseDecisionForm("decision=approve&comment=a&comment=b").ok, false);
     });

@@ -13,7 +13,8 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { isWellFormedId } from "../../core/ids";
 import { askIdOfPath } from "../../core/routes";
-import { CONTROL_EXCEPT_NEWLINE } from "../../core/text";
+import { MAX_COMMENT_BYTES } from "../../core/limits";
+import { CONTROL_EXCEPT_NEWLINE, jsonBytes } from "../../core/text";
 import { MAX_COMMENT_LENGTH } from "./render";
 
 /** Largest accepted body, in bytes after base64 decoding. The form needs ~3 KB at most. */
@@ -101,6 +102,13 @@ export function parseDecisionForm(text: string): FormResult {
   const comment = (comments[0] ?? "").replace(/\r\n?/g, "\n").replace(/\t/g, " ");
   if (comment.length > MAX_COMMENT_LENGTH) {
     return { ok: false, problem: `The comment is longer than ${MAX_COMMENT_LENGTH} characters.` };
+  }
+  // Stored comments are capped in bytes (the execution output's size bound): refuse rather than cut.
+  if (jsonBytes(comment.trim()) > MAX_COMMENT_BYTES) {
+    return {
+      ok: false,
+      problem: `The comment is too long to store: in UTF-8 it takes ${jsonBytes(comment.trim())} bytes, and at most ${MAX_COMMENT_BYTES} fit (characters outside Latin scripts take 2 to 4 bytes each). Shorten it and send again.`,
+    };
   }
   const control = comment.search(CONTROL_EXCEPT_NEWLINE);
   if (control >= 0) {
