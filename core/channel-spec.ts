@@ -46,8 +46,24 @@ export interface ChannelSpec<Entry = unknown> {
   functions: readonly FunctionSpec[];
 }
 
+/**
+ * The message of a task's error cause. When a Lambda function throws, Step Functions passes its
+ * error object as the Cause, a JSON string `{"errorType": ..., "errorMessage": ..., "trace": [...]}`
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/tutorial-handling-error-conditions.html),
+ * so the sentence worth keeping is its errorMessage; any other cause is kept as it is.
+ */
+function causeMessage(cause: string): string {
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown } | null;
+    if (typeof parsed?.errorMessage === "string") return parsed.errorMessage;
+  } catch {
+    // Not JSON: a plain sentence (SendTaskFailure's cause, a test's).
+  }
+  return cause;
+}
+
 const firstLine = (cause: string | undefined, fallback: string) => {
-  const line = cause?.split("\n")[0].trim();
+  const line = cause === undefined ? undefined : causeMessage(cause).split("\n")[0].trim();
   return line ? line : fallback;
 };
 

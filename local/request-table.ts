@@ -8,7 +8,8 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { requestTableDefinition } from "../lambdas/adapters/table-schema";
 import { closeServer, listenOnLoopback, loopbackUrl } from "./loopback";
 
-// dynalite ships no type declarations.
+// dynalite ships no type declarations, so it is required with the one signature used here.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite: (options: Record<string, unknown>) => Server = require("dynalite");
 
 export interface RequestTable {
