@@ -66,8 +66,9 @@ async function askOf(
       throw new RetryLaterError(`automation ${executionId} ended before it was recorded for its ask`);
     return "the automation was never recorded and the request is closed";
   }
+  // The store keys an ask by its id (`ask#<id>`) without repeating it in the item: the id is the correlation id.
   return ask.automationExecutionId === executionId
-    ? ask
+    ? { ...ask, askId: correlationId }
     : "not the automation started for this ask (an earlier attempt, or a copy)";
 }
 
