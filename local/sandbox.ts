@@ -391,9 +391,10 @@ function runRound(round: Round, functions: LocalFunctions): Sandbox {
   const executionArn = `arn:aws:states:${round.region}:${LOCAL_ACCOUNT}:execution:${LOCAL_PREFIX}-workflow-local:${randomUUID()}`;
   const execution = startExecution(round, functions, executionArn);
   let running = true;
-  round.teardown.add(() => {
+  const abort = () => {
     if (running) execution.abort();
-  });
+  };
+  round.teardown.add(abort);
   const result = resultOf(round, execution).finally(() => (running = false));
   return {
     pageUrl: round.page.pageUrl,
@@ -408,11 +409,13 @@ function runRound(round: Round, functions: LocalFunctions): Sandbox {
     readRequest: () => readRequest(round),
     stop: async () => {
       // Pages first: requests in flight are answered (a decision being recorded is recorded and
-      // answered) while the functions and the store are still up; then the execution stops, then
-      // everything else in reverse order of starting, the store last.
+      // answered) while the functions and the store are still up. Then the execution stops and
+      // its end is reported (the last read of the store); then everything else in reverse order
+      // of starting, the store last, once nothing is working on it.
       await round.page.stop();
-      await round.teardown.run();
+      abort();
       await result;
+      await round.teardown.run();
     },
   };
 }
