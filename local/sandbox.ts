@@ -10,8 +10,12 @@
  * (channels/local.ts). The approval page is served through a local API Gateway stand-in on
  * `port`, beside each channel's local pages. Nothing in lambdas/ knows it runs locally.
  *
- * `startSandbox()` is used by the CLI (local/main.ts), the tests and the bench; it reports what
- * happens through `onEvent` and the handle's fields, and `stop()` ends everything it started.
+ * The request runs the stack's stages in order, as deployed. `startSandbox()` is used by the CLI
+ * (local/main.ts), the tests and the bench; it reports what happens through `onEvent` (in one
+ * order: local/round-tracker.ts) and the handle's fields, and `stop()` ends everything it
+ * started, in an order that loses nothing: the pages answer the requests in flight, the execution
+ * stops and its end is reported, then the channels, functions and local endpoints stop, and the
+ * store last, once nothing works on it.
  */
 import { randomUUID } from "node:crypto";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
