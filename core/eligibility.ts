@@ -25,11 +25,10 @@ export function eligibilityOf(
 ): Eligibility {
   const stage = request.stages[stageIndex];
   const vote = stage?.votes[approver];
-  // A closed request says so first (with their own vote, if any): its outcome is what matters now.
-  if (request.status !== "open")
-    return vote === undefined ? { kind: "requestClosed" } : { kind: "requestClosed", vote };
   if (vote !== undefined && (vote.decision === "approve" || vote.decision === "reject"))
     return { kind: "alreadyDecided", vote };
+  if (request.status !== "open")
+    return vote === undefined ? { kind: "requestClosed" } : { kind: "requestClosed", vote };
   if (vote !== undefined) return { kind: "noLongerAsked", vote };
   const counted = stage.approvers.includes(approver);
   const outcome = stageOutcomeOf(stage);
