@@ -15,6 +15,8 @@ export interface CliOptions {
   request: ExecutionInput;
   /** Overrides the stack's approvalTimeout, in seconds. */
   timeoutSeconds?: number;
+  /** Approvers whose email subscription the local SNS keeps unconfirmed (--unconfirmed, repeatable). */
+  unconfirmed: string[];
   keepOpen: boolean;
   verbose: boolean;
   help: boolean;
@@ -37,25 +39,32 @@ export const DEFAULT_REQUEST: ExecutionInput = {
 
 export const HELP = `Usage: npm start -- [options]
 
-Runs one whole approval round on this machine, with no AWS account: the workflow's own
+Runs one whole approval request on this machine, with no AWS account: the workflow's own
 state-machine definition and Lambda handlers, against a local DynamoDB (dynalite) and local
-SNS / Step Functions / SSM endpoints, all on 127.0.0.1. Prints each approver's link and email,
-each decision as it arrives, then the outcome and the execution output, and exits.
+SNS / Step Functions / SSM endpoints, all on 127.0.0.1. Runs the stack's stages in order and
+prints each stage as it opens and ends, each approver's link and email, each decision as it
+arrives, then the outcome and the execution output, and exits.
 
 Options:
-  --stack NAME          read approvers, quorum and timeout from Pulumi.NAME.yaml (default: ${DEFAULT_STACK})
+  --stack NAME          read the stages (or approvers, quorum and timeout) from Pulumi.NAME.yaml
+                        (default: ${DEFAULT_STACK})
   --subject TEXT        the request's subject (default: "${DEFAULT_REQUEST.subject}")
   --details TEXT        the request's details (default: a sample deployment note)
   --review-url URL      an https link to what is to be approved (default: a sample pull request)
   --requested-by TEXT   who asks (default: your user name)
-  --timeout DURATION    each approver's time to decide, e.g. 2m or 30s, instead of the stack's
+  --timeout DURATION    each approver's time to decide in every stage, e.g. 2m or 30s, instead of the stack's
   --port N              port of the approval pages on 127.0.0.1 (default: ${DEFAULT_PORT}; 0: any free port)
+  --unconfirmed NAME    leave approver NAME's email subscription unconfirmed in the local SNS, as if they
+                        never confirmed it or a mail scanner unsubscribed them: when asked, a link approver
+                        is recorded at once as unreachable (counting like a missed deadline) and the
+                        workflow logs an error naming them. Repeat the flag for several approvers.
   --keep-open           keep serving the pages after the request closes, until Ctrl-C
   --verbose             also print the Lambda handlers' JSON log lines
   -h, --help            show this help
 
 Exit status: 0 when the request closed (approved, rejected or expired), 1 when the workflow
-failed or the sandbox could not start, 2 for a bad option or stack config, 130 on Ctrl-C.`;
+failed or the sandbox could not start, 2 for a bad option or stack config, 130 when stopped by
+Ctrl-C (SIGINT) or SIGTERM: decisions being sent are answered first, then everything stops.`;
 
 function parsePort(text: string): number {
   const port = Number(text);
@@ -79,6 +88,7 @@ export function parseCliOptions(argv: string[], defaults: { requestedBy?: string
         "requested-by": { type: "string" },
         timeout: { type: "string" },
         port: { type: "string" },
+        unconfirmed: { type: "string", multiple: true },
         "keep-open": { type: "boolean" },
         verbose: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -109,6 +119,7 @@ export function parseCliOptions(argv: string[], defaults: { requestedBy?: string
     stack: values.stack ?? DEFAULT_STACK,
     port: values.port === undefined ? DEFAULT_PORT : parsePort(values.port),
     request,
+    unconfirmed: [...new Set(values.unconfirmed ?? [])],
     keepOpen: values["keep-open"] ?? false,
     verbose: values.verbose ?? false,
     help: values.help ?? false,

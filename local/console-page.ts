@@ -11,10 +11,11 @@ import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { AUTOMATION_PARAMETER as P } from "../channels/iam/automation-contract";
 import type { LocalAutomation } from "./fake-ssm";
+import { MAX_COMMENT_CHARS as MAX_COMMENT_LENGTH } from "../core/limits";
+import { parseDecisionForm } from "../lambdas/approval-page/request-parsing";
 import { BodyTooLargeError, readBody } from "./request-body";
 
 export const CONSOLE_PATH = "/console/";
-const MAX_COMMENT_LENGTH = 1000;
 
 const STYLE = `
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f2f3f3;color:#16191f;line-height:1.45}
@@ -136,63 +137,71 @@ export interface ConsoleDeps {
 
 const principalOf = (automation: LocalAutomation) => automation.parameters[P.approvers]?.[0] ?? "unknown";
 
-/** Serves GET, HEAD and POST of `/console/<id>`. */
+/** The methods the console page answers (the `Allow` header of a 405). */
+export const CONSOLE_METHODS = "GET, HEAD, POST";
+
+/** The automation id of `/console/<id>`, or undefined when the path does not decode (bad percent-encoding). */
+function automationIdOf(url: string): string | undefined {
+  try {
+    return decodeURIComponent(url.slice(CONSOLE_PATH.length).split(/[?#]/)[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+function send(req: IncomingMessage, res: ServerResponse, response: ConsoleResponse): void {
+  // HEAD gets GET's headers, Content-Length included, and no body.
+  res.writeHead(response.statusCode, {
+    ...response.headers,
+    "content-length": String(Buffer.byteLength(response.body)),
+  });
+  res.end(req.method === "HEAD" ? undefined : response.body);
+}
+
+const problem = (statusCode: number, message: string) => renderConsolePage({ kind: "problem", statusCode, message });
+
+/**
+ * The decision form, read by the approval page's own rule (parseDecisionForm): one decision; a
+ * comment counted as the browser's maxlength counts it (CRLF line breaks as one character, tabs
+ * as spaces) and stored with LF line breaks; any other control character refused.
+ */
+async function readDecision(
+  req: IncomingMessage,
+): Promise<{ decision: "approve" | "reject"; comment?: string } | ConsoleResponse> {
+  let text: string;
+  try {
+    text = (await readBody(req, 16 * 1024)).toString("utf8");
+  } catch (error) {
+    return problem(error instanceof BodyTooLargeError ? 413 : 400, "The form could not be read.");
+  }
+  const form = parseDecisionForm(text);
+  if (!form.ok) return problem(400, form.problem.replace("Approve or Reject", "Approve or Deny"));
+  return form.comment === undefined ? { decision: form.decision } : { decision: form.decision, comment: form.comment };
+}
+
+/** Serves GET, HEAD and POST of `/console/<id>`; any other method is 405 with `Allow`. */
 export async function serveConsole(req: IncomingMessage, res: ServerResponse, deps: ConsoleDeps): Promise<void> {
-  const respond = (response: ConsoleResponse) => {
-    res.writeHead(response.statusCode, {
-      ...response.headers,
-      "content-length": String(Buffer.byteLength(response.body)),
-    });
-    res.end(req.method === "HEAD" ? undefined : response.body);
-  };
-  const id = decodeURIComponent((req.url ?? "").slice(CONSOLE_PATH.length).split(/[?#]/)[0]);
-  const automation = deps.automation(id);
-  if (!automation) return respond(renderConsolePage({ kind: "notFound" }));
+  const id = automationIdOf(req.url ?? "");
+  const automation = id === undefined ? undefined : deps.automation(id);
+  if (id === undefined || !automation) return send(req, res, renderConsolePage({ kind: "notFound" }));
   const principal = principalOf(automation);
   const method = (req.method ?? "GET").toUpperCase();
   if (method === "GET" || method === "HEAD")
-    return respond(renderConsolePage({ kind: "automation", automation, principal }));
-  if (method !== "POST")
-    return respond(renderConsolePage({ kind: "problem", statusCode: 405, message: "Use the form." }));
-
-  let form: URLSearchParams;
-  try {
-    form = new URLSearchParams((await readBody(req, 16 * 1024)).toString("utf8"));
-  } catch (error) {
-    return respond(
-      renderConsolePage({
-        kind: "problem",
-        statusCode: error instanceof BodyTooLargeError ? 413 : 400,
-        message: "The form could not be read.",
-      }),
-    );
+    return send(req, res, renderConsolePage({ kind: "automation", automation, principal }));
+  if (method !== "POST") {
+    const refused = problem(405, "This page answers GET, HEAD and POST only: use the form.");
+    return send(req, res, { ...refused, headers: { ...refused.headers, allow: CONSOLE_METHODS } });
   }
-  const decision = form.get("decision");
-  const comment = form.get("comment") ?? undefined;
-  if (decision !== "approve" && decision !== "reject") {
-    return respond(renderConsolePage({ kind: "problem", statusCode: 400, message: "Choose Approve or Deny." }));
-  }
-  if (comment !== undefined && comment.length > MAX_COMMENT_LENGTH) {
-    return respond(
-      renderConsolePage({
-        kind: "problem",
-        statusCode: 400,
-        message: `The comment is longer than ${MAX_COMMENT_LENGTH} characters.`,
-      }),
-    );
-  }
+  const form = await readDecision(req);
+  if ("statusCode" in form) return send(req, res, form);
   if (automation.stepStatus !== "Waiting") {
-    return respond({
-      ...renderConsolePage({
-        kind: "automation",
-        automation,
-        principal,
-        notice: "Nothing was submitted: this automation no longer waits for approval.",
-      }),
+    const notice = "Nothing was submitted: this automation no longer waits for approval.";
+    return send(req, res, {
+      ...renderConsolePage({ kind: "automation", automation, principal, notice }),
       statusCode: 409,
     });
   }
-  await deps.decide(id, decision, comment);
-  const notice = decision === "approve" ? "You approved this step." : "You denied this step.";
-  return respond(renderConsolePage({ kind: "automation", automation, principal, notice }));
+  await deps.decide(id, form.decision, form.comment);
+  const notice = form.decision === "approve" ? "You approved this step." : "You denied this step.";
+  return send(req, res, renderConsolePage({ kind: "automation", automation, principal, notice }));
 }

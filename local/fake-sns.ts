@@ -42,6 +42,8 @@ export interface FakeSnsOptions {
 export interface FakeSns {
   endpoint: string;
   outbox: PublishedMessage[];
+  /** The topic's email subscription as it stands. */
+  subscription(topicArn: string): LocalSubscription | undefined;
   /** Confirms or unconfirms a topic's subscription (a scanner that unsubscribed, a lapsed confirmation). */
   setSubscription(topicArn: string, subscription: LocalSubscription | undefined): void;
   /** A publish from inside AWS (e.g. SSM's approval notice), with the same checks as the API's. */
@@ -167,6 +169,7 @@ export async function startFakeSns(options: FakeSnsOptions): Promise<FakeSns> {
   return {
     endpoint: loopbackUrl(port),
     outbox,
+    subscription: (topicArn) => subscriptions.get(topicArn),
     setSubscription(topicArn, subscription) {
       if (subscription === undefined) subscriptions.delete(topicArn);
       else subscriptions.set(topicArn, subscription);

@@ -214,84 +214,36 @@ export function automationView(automation: LocalAutomation): Record<string, unkn
   };
 }
 
-export async function startFakeSsm(options: FakeSsmOptions): Promise<FakeSsm> {
-  const automations = new Map<string, LocalAutomation>();
-  const timers = new Map<string, LongTimeout>();
-  let stopped = false;
+/** The automations of the approval document, as SSM runs them: the API's operations and the console's signal. */
+class AutomationService {
+  private readonly automations = new Map<string, LocalAutomation>();
+  private readonly timers = new Map<string, LongTimeout>();
+  private stopped = false;
 
-  function find(id: unknown): LocalAutomation {
-    const automation = typeof id === "string" ? automations.get(id) : undefined;
-    if (!automation)
-      throw new LocalAwsError(
-        "AutomationExecutionNotFoundException",
-        `Automation execution ${String(id)} does not exist`,
-      );
-    return automation;
+  constructor(private readonly options: FakeSsmOptions) {}
+
+  automation(id: string): LocalAutomation | undefined {
+    return this.automations.get(id);
   }
 
-  function end(automation: LocalAutomation, status: FinalStepStatus, failureMessage?: string): void {
-    timers.get(automation.id)?.clear();
-    timers.delete(automation.id);
-    automation.endedAt = new Date();
-    automation.stepStatus = status;
-    automation.status = status;
-    if (failureMessage !== undefined) automation.failureMessage = failureMessage;
-    if (!stopped) options.onStepEnded(stepStatusEvent(automation, status, options.region, options.account), automation);
-  }
-
-  async function start(body: Record<string, unknown>): Promise<{ AutomationExecutionId: string }> {
-    if (body.DocumentName !== options.documentName) {
-      throw new LocalAwsError(
-        "InvalidDocument",
-        `Document ${String(body.DocumentName)} does not exist (the local SSM knows ${options.documentName})`,
-      );
+  dispatch(operation: string, body: Record<string, unknown>): object {
+    switch (operation) {
+      case "StartAutomationExecution":
+        return this.start(body);
+      case "GetAutomationExecution":
+        return { AutomationExecution: automationView(this.find(body.AutomationExecutionId)) };
+      case "StopAutomationExecution":
+        return this.stopAutomation(body);
+      case "SendAutomationSignal":
+        return this.sendSignal(body);
+      default:
+        throw new LocalAwsError("InvalidAction", `The local SSM endpoint does not implement ${operation}`);
     }
-    const parameters = checkParameters(options.documentParameters, body.Parameters ?? {});
-    const automation: LocalAutomation = {
-      id: randomUUID(),
-      documentName: options.documentName,
-      parameters,
-      status: "Waiting",
-      stepStatus: "Pending",
-      startedAt: new Date(),
-    };
-    automations.set(automation.id, automation);
-    // SSM runs the step after it answered; the step notifies the approver, then waits.
-    setImmediate(() => {
-      if (stopped || automation.stepStatus !== "Pending") return;
-      automation.stepStatus = "Waiting";
-      timers.set(
-        automation.id,
-        longTimeout(
-          () => end(automation, "TimedOut", "Step timed out while waiting for approval"),
-          options.stepTimeoutSeconds * 1000,
-        ),
-      );
-      Promise.resolve(options.notify(automation)).catch((error: unknown) => {
-        end(
-          automation,
-          "Failed",
-          `Failed to publish the approval notification: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      });
-    });
-    return { AutomationExecutionId: automation.id };
   }
 
-  function stopAutomation(body: Record<string, unknown>): Record<string, never> {
-    const automation = find(body.AutomationExecutionId);
-    if (automation.endedAt !== undefined) {
-      throw new LocalAwsError(
-        "InvalidAutomationStatusUpdateException",
-        `Automation execution ${automation.id} is ${automation.status} and cannot be stopped`,
-      );
-    }
-    end(automation, "Cancelled");
-    return {};
-  }
-
-  function signal(id: string, decision: "Approve" | "Reject", principal: string, comment?: string): LocalAutomation {
-    const automation = find(id);
+  /** What the console's Approve/Deny does, as `principal`. */
+  signal(id: string, decision: "Approve" | "Reject", principal: string, comment?: string): LocalAutomation {
+    const automation = this.find(id);
     if (automation.stepStatus !== "Waiting") {
       throw new LocalAwsError(
         "AutomationStepNotFoundException",
@@ -305,81 +257,145 @@ export async function startFakeSsm(options: FakeSsmOptions): Promise<FakeSsm> {
     const made: ApprovalDecisionMade = { approver: principal, decision, at: new Date() };
     if (comment !== undefined && comment.trim() !== "") made.comment = comment.trim();
     automation.decision = made;
-    if (decision === "Approve") end(automation, "Success");
-    else end(automation, "Failed", "Step was rejected by the approver");
+    if (decision === "Approve") this.end(automation, "Success");
+    else this.end(automation, "Failed", "Step was rejected by the approver");
     return automation;
   }
 
-  function sendSignal(body: Record<string, unknown>): Record<string, never> {
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers.values()) timer.clear();
+    this.timers.clear();
+  }
+
+  private find(id: unknown): LocalAutomation {
+    const automation = typeof id === "string" ? this.automations.get(id) : undefined;
+    if (!automation)
+      throw new LocalAwsError(
+        "AutomationExecutionNotFoundException",
+        `Automation execution ${String(id)} does not exist`,
+      );
+    return automation;
+  }
+
+  private end(automation: LocalAutomation, status: FinalStepStatus, failureMessage?: string): void {
+    this.timers.get(automation.id)?.clear();
+    this.timers.delete(automation.id);
+    automation.endedAt = new Date();
+    automation.stepStatus = status;
+    automation.status = status;
+    if (failureMessage !== undefined) automation.failureMessage = failureMessage;
+    if (!this.stopped) {
+      const { region, account } = this.options;
+      this.options.onStepEnded(stepStatusEvent(automation, status, region, account), automation);
+    }
+  }
+
+  private start(body: Record<string, unknown>): { AutomationExecutionId: string } {
+    const { documentName, documentParameters } = this.options;
+    if (body.DocumentName !== documentName) {
+      throw new LocalAwsError(
+        "InvalidDocument",
+        `Document ${String(body.DocumentName)} does not exist (the local SSM knows ${documentName})`,
+      );
+    }
+    const automation: LocalAutomation = {
+      id: randomUUID(),
+      documentName,
+      parameters: checkParameters(documentParameters, body.Parameters ?? {}),
+      status: "Waiting",
+      stepStatus: "Pending",
+      startedAt: new Date(),
+    };
+    this.automations.set(automation.id, automation);
+    // SSM runs the step after it answered; the step notifies the approver, then waits.
+    setImmediate(() => this.runApproveStep(automation));
+    return { AutomationExecutionId: automation.id };
+  }
+
+  private runApproveStep(automation: LocalAutomation): void {
+    if (this.stopped || automation.stepStatus !== "Pending") return;
+    automation.stepStatus = "Waiting";
+    const timeout = () => this.end(automation, "TimedOut", "Step timed out while waiting for approval");
+    this.timers.set(automation.id, longTimeout(timeout, this.options.stepTimeoutSeconds * 1000));
+    Promise.resolve(this.options.notify(automation)).catch((error: unknown) => {
+      const detail = error instanceof Error ? error.message : String(error);
+      this.end(automation, "Failed", `Failed to publish the approval notification: ${detail}`);
+    });
+  }
+
+  private stopAutomation(body: Record<string, unknown>): Record<string, never> {
+    const automation = this.find(body.AutomationExecutionId);
+    if (automation.endedAt !== undefined) {
+      throw new LocalAwsError(
+        "InvalidAutomationStatusUpdateException",
+        `Automation execution ${automation.id} is ${automation.status} and cannot be stopped`,
+      );
+    }
+    this.end(automation, "Cancelled");
+    return {};
+  }
+
+  private sendSignal(body: Record<string, unknown>): Record<string, never> {
     const type = body.SignalType;
     if (type !== "Approve" && type !== "Reject")
       throw new LocalAwsError(
         "InvalidAutomationSignalException",
         `SignalType ${String(type)} is not Approve or Reject`,
       );
-    const automation = find(body.AutomationExecutionId);
+    const automation = this.find(body.AutomationExecutionId);
     // The API call carries no principal locally: it acts as the automation's (only) approver.
     const principal = (automation.parameters[P.approvers] ?? [])[0] ?? "unknown";
     const comment = (body.Payload as { Comment?: string[] } | undefined)?.Comment?.[0];
-    signal(automation.id, type, principal, comment);
+    this.signal(automation.id, type, principal, comment);
     return {};
   }
+}
 
-  async function dispatch(operation: string, body: Record<string, unknown>): Promise<object> {
-    switch (operation) {
-      case "StartAutomationExecution":
-        return start(body);
-      case "GetAutomationExecution":
-        return { AutomationExecution: automationView(find(body.AutomationExecutionId)) };
-      case "StopAutomationExecution":
-        return stopAutomation(body);
-      case "SendAutomationSignal":
-        return sendSignal(body);
-      default:
-        throw new LocalAwsError("InvalidAction", `The local SSM endpoint does not implement ${operation}`);
-    }
+function answer(res: ServerResponse, status: number, body: object, errorCode?: string): void {
+  const headers: Record<string, string> = { "content-type": CONTENT_TYPE, "x-amzn-requestid": randomUUID() };
+  if (errorCode) headers["x-amzn-errortype"] = errorCode;
+  res.writeHead(status, headers);
+  res.end(JSON.stringify(body));
+}
+
+/** The operation and JSON body of an awsJson1_1 request, or the error SSM would answer. */
+async function readCall(req: IncomingMessage): Promise<{ operation: string; body: Record<string, unknown> }> {
+  const target = String(req.headers["x-amz-target"] ?? "");
+  if (req.method !== "POST" || !target.startsWith(TARGET_PREFIX))
+    throw new LocalAwsError("InvalidAction", "Expected a POST with X-Amz-Target: AmazonSSM.<Operation>");
+  let body: unknown;
+  try {
+    body = JSON.parse((await readBody(req, 1024 * 1024)).toString("utf8") || "{}");
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) throw new LocalAwsError("ValidationException", "Request too large", 413);
+    throw new LocalAwsError("SerializationException", "The request body is not JSON");
   }
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    throw new LocalAwsError("SerializationException", "The request body must be a JSON object");
+  return { operation: target.slice(TARGET_PREFIX.length), body: body as Record<string, unknown> };
+}
 
-  function answer(res: ServerResponse, status: number, body: object, errorCode?: string): void {
-    const headers: Record<string, string> = { "content-type": CONTENT_TYPE, "x-amzn-requestid": randomUUID() };
-    if (errorCode) headers["x-amzn-errortype"] = errorCode;
-    res.writeHead(status, headers);
-    res.end(JSON.stringify(body));
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function startFakeSsm(options: FakeSsmOptions): Promise<FakeSsm> {
+  const service = new AutomationService(options);
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     try {
-      const target = String(req.headers["x-amz-target"] ?? "");
-      if (req.method !== "POST" || !target.startsWith(TARGET_PREFIX))
-        throw new LocalAwsError("InvalidAction", "Expected a POST with X-Amz-Target: AmazonSSM.<Operation>");
-      let body: unknown;
-      try {
-        body = JSON.parse((await readBody(req, 1024 * 1024)).toString("utf8") || "{}");
-      } catch (error) {
-        if (error instanceof BodyTooLargeError)
-          throw new LocalAwsError("ValidationException", "Request too large", 413);
-        throw new LocalAwsError("SerializationException", "The request body is not JSON");
-      }
-      if (typeof body !== "object" || body === null || Array.isArray(body))
-        throw new LocalAwsError("SerializationException", "The request body must be a JSON object");
-      answer(res, 200, await dispatch(target.slice(TARGET_PREFIX.length), body as Record<string, unknown>));
+      const { operation, body } = await readCall(req);
+      answer(res, 200, service.dispatch(operation, body));
     } catch (error) {
       const ssmError =
         error instanceof LocalAwsError ? error : new LocalAwsError("InternalServerError", String(error), 500);
       answer(res, ssmError.status, { __type: ssmError.code, message: ssmError.message }, ssmError.code);
     }
-  }
-
+  };
   const server = createServer((req, res) => void handle(req, res));
   const port = await listenOnLoopback(server);
   return {
     endpoint: loopbackUrl(port),
-    automation: (id) => automations.get(id),
-    signal,
+    automation: (id) => service.automation(id),
+    signal: (id, decision, principal, comment) => service.signal(id, decision, principal, comment),
     stop: async () => {
-      stopped = true;
-      for (const timer of timers.values()) timer.clear();
-      timers.clear();
+      service.stop();
       await closeServer(server);
     },
   };

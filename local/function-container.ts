@@ -34,6 +34,8 @@ function describe(error: unknown): { errorType: string; errorMessage: string; st
 
 let handler: Handler;
 try {
+  // Loaded as Lambda's Node runtime loads a CommonJS handler, in this worker's own module registry.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const loaded = require(data.handlerModule) as { handler?: unknown };
   if (typeof loaded.handler !== "function") throw new Error(`${data.handlerModule} exports no handler function`);
   handler = loaded.handler as Handler;

@@ -199,15 +199,60 @@ export function gatewayResponse(result: unknown): GatewayResponse {
   };
 }
 
-function send(res: ServerResponse, method: string, response: GatewayResponse, requestId: string): void {
+function send(
+  res: ServerResponse,
+  method: string,
+  response: GatewayResponse,
+  requestId: string,
+  length?: number,
+): void {
+  // The sandbox's page server may already have answered (it stopped before the function did).
+  if (res.headersSent) return;
   const headers: Record<string, string | string[]> = { ...response.headers, "apigw-requestid": requestId };
   if (response.cookies.length > 0) headers["set-cookie"] = response.cookies;
-  headers["content-length"] = String(response.body.length);
+  headers["content-length"] = String(length ?? response.body.length);
   res.writeHead(response.statusCode, headers);
   res.end(method === "HEAD" ? undefined : response.body);
 }
 
 const JSON_TYPE = { "content-type": "application/json" };
+
+const jsonResponse = (statusCode: number, message: string): GatewayResponse => ({
+  statusCode,
+  headers: JSON_TYPE,
+  cookies: [],
+  body: Buffer.from(JSON.stringify({ message })),
+});
+
+/** The function's answer as API Gateway reads it; a failed invocation is API Gateway's 500. */
+async function invokeForResponse(
+  invoke: (event: APIGatewayProxyEventV2) => Promise<unknown>,
+  event: APIGatewayProxyEventV2,
+): Promise<GatewayResponse> {
+  try {
+    return gatewayResponse(await invoke(event));
+  } catch {
+    return jsonResponse(500, "Internal Server Error");
+  }
+}
+
+/**
+ * The Content-Length a HEAD answer carries: the length of the body GET would get (RFC 9110
+ * §9.3.2: HEAD answers with the header fields of GET, without the body). The approval page answers
+ * HEAD with GET's status and headers and an empty body, so the stand-in asks the same function
+ * for the GET (which reads, never decides) to learn that length. What the deployed API Gateway
+ * sends here can only be seen on AWS.
+ */
+async function headLength(
+  invoke: (event: APIGatewayProxyEventV2) => Promise<unknown>,
+  event: APIGatewayProxyEventV2,
+  head: GatewayResponse,
+): Promise<number> {
+  if (head.body.length > 0) return head.body.length;
+  const http = { ...event.requestContext.http, method: "GET" };
+  const asGet = await invokeForResponse(invoke, { ...event, requestContext: { ...event.requestContext, http } });
+  return asGet.statusCode === head.statusCode ? asGet.body.length : 0;
+}
 
 /**
  * Serves one HTTP request through `invoke` (the approval-page function) as API Gateway would,
@@ -225,12 +270,11 @@ export async function serveThroughGateway(
   try {
     body = await readBody(req, MAX_PAYLOAD_BYTES);
   } catch (error) {
-    const message = error instanceof BodyTooLargeError ? "Request Entity Too Large" : "Bad Request";
-    const status = error instanceof BodyTooLargeError ? 413 : 400;
+    const tooLarge = error instanceof BodyTooLargeError;
     send(
       res,
       method,
-      { statusCode: status, headers: JSON_TYPE, cookies: [], body: Buffer.from(JSON.stringify({ message })) },
+      jsonResponse(tooLarge ? 413 : 400, tooLarge ? "Request Entity Too Large" : "Bad Request"),
       requestId,
     );
     return;
@@ -249,16 +293,7 @@ export async function serveThroughGateway(
     new Date(),
     requestId,
   );
-  let response: GatewayResponse;
-  try {
-    response = gatewayResponse(await invoke(event));
-  } catch {
-    response = {
-      statusCode: 500,
-      headers: JSON_TYPE,
-      cookies: [],
-      body: Buffer.from(JSON.stringify({ message: "Internal Server Error" })),
-    };
-  }
-  send(res, method, response, requestId);
+  const response = await invokeForResponse(invoke, event);
+  const length = method === "HEAD" ? await headLength(invoke, event, response) : undefined;
+  send(res, method, response, requestId, length);
 }

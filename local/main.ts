@@ -1,11 +1,22 @@
 /**
- * `npm start`: the local sandbox's command line. Reads the stack's approvers, runs one approval
- * round with local/sandbox.ts, prints the links, the emails, the decisions and the outcome, and
- * exits when the request closes (or keeps the pages up with --keep-open until Ctrl-C).
+ * `npm start`: the local sandbox's command line. Reads the stack's stages, runs one approval
+ * request with local/sandbox.ts, prints each stage as it opens and ends, the links, the emails,
+ * the decisions and the outcome, and exits when the request closes (or keeps the pages up with
+ * --keep-open until Ctrl-C).
+ *
+ * Stopping: package.json's `start` is `exec node --import tsx local/main.ts`, so npm's child is
+ * this very process. npm forwards SIGINT and SIGTERM to its child only
+ * (@npmcli/run-script/lib/signal-manager.js); with a shell (Debian's dash does not exec a lone
+ * command) or tsx's own launcher in between, `kill -TERM <npm pid>` killed the shell and left
+ * this process orphaned, serving pages, and `kill -INT <npm pid>` reached nobody. On either
+ * signal the sandbox stops in order (local/sandbox.ts stop()): pages answer the requests in
+ * flight (new ones get a "stopping" page), then the execution, the functions and the store stop,
+ * and the process exits 130.
  */
 import { userInfo } from "node:os";
 import { resolve } from "node:path";
 import { ConfigError } from "../core/config";
+import { terminalSafe } from "../core/text";
 import { HELP, parseCliOptions, UsageError, type CliOptions } from "./cli-options";
 import { PortInUseError } from "./loopback";
 import {
@@ -18,7 +29,7 @@ import {
   stageEndedLine,
   stageOpenedLine,
 } from "./report";
-import { startSandbox, type Sandbox, type SandboxEvent } from "./sandbox";
+import { startSandbox, unconfirmedProblem, type Sandbox, type SandboxEvent } from "./sandbox";
 import { readStackSettings, StackConfigError, type StackSettings } from "./stack-config";
 
 const PROJECT_DIR = resolve(__dirname, "..");
@@ -49,11 +60,39 @@ function readOptions(): { options: CliOptions; stack: StackSettings } {
     process.stdout.write(`${HELP}\n`);
     process.exit(0);
   }
+  let stack: StackSettings;
   try {
-    return { options, stack: readStackSettings(PROJECT_DIR, options.stack) };
+    stack = readStackSettings(PROJECT_DIR, options.stack);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof StackConfigError) fail(error.message, EXIT.usage);
     throw error;
+  }
+  const unconfirmed = unconfirmedProblem(stack.settings, options.unconfirmed);
+  if (unconfirmed !== undefined) fail(`${unconfirmed}\n(npm start -- --help lists the options)`, EXIT.usage);
+  return { options, stack };
+}
+
+/** What the CLI prints for one event, or undefined for nothing. */
+function eventText(event: SandboxEvent, options: CliOptions, stages: number): string | undefined {
+  switch (event.type) {
+    case "asked":
+      return emailText(event);
+    case "decision":
+      return decisionLine(event);
+    case "stageOpened":
+      return stageOpenedLine(event);
+    case "stageAsked":
+      return event.asked.length > 0 ? linkList(event.asked, event.stage, stages) : undefined;
+    case "stageEnded":
+      return stageEndedLine(event);
+    case "warning":
+      return `  warning: ${terminalSafe(event.message)}`;
+    case "log":
+      return event.stream === "stderr"
+        ? `  [${event.functionName}] ${terminalSafe(event.line)}`
+        : logLine(event, options.verbose);
+    case "closed":
+      return undefined;
   }
 }
 
@@ -61,38 +100,11 @@ function readOptions(): { options: CliOptions; stack: StackSettings } {
  * Prints the sandbox's events. The round starts inside startSandbox(), so events that come
  * before the header is printed wait for it.
  */
-function printer(options: CliOptions, stackStages: number) {
-  const out = (text: string) => process.stdout.write(`${text}\n`);
+function printer(options: CliOptions, stages: number) {
   let held: SandboxEvent[] | undefined = [];
   const print = (event: SandboxEvent) => {
-    switch (event.type) {
-      case "asked":
-        out(emailText(event));
-        break;
-      case "decision":
-        out(decisionLine(event));
-        break;
-      case "stageOpened":
-        out(stageOpenedLine(event));
-        break;
-      case "stageAsked":
-        if (event.asked.length > 0) out(linkList(event.asked, event.stage, stackStages));
-        break;
-      case "stageEnded":
-        out(stageEndedLine(event));
-        break;
-      case "warning":
-        out(`  warning: ${event.message}`);
-        break;
-      case "log": {
-        const line =
-          event.stream === "stderr" ? `  [${event.functionName}] ${event.line}` : logLine(event, options.verbose);
-        if (line !== undefined) out(line);
-        break;
-      }
-      case "closed":
-        break;
-    }
+    const text = eventText(event, options, stages);
+    if (text !== undefined) process.stdout.write(`${text}\n`);
   };
   return {
     onEvent: (event: SandboxEvent) => (held ? held.push(event) : print(event)),
@@ -105,18 +117,59 @@ function printer(options: CliOptions, stackStages: number) {
   };
 }
 
-/** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */
+/**
+ * Ctrl-C in a terminal signals the whole foreground process group, and `npm start` forwards the
+ * signal it got to the sandbox as well, so one Ctrl-C arrives twice within moments: a repeat
+ * this soon is the same keypress.
+ */
+const SAME_SIGNAL_MS = 1000;
+
+/** Resolves on the first SIGINT or SIGTERM; a repeat later than SAME_SIGNAL_MS exits at once. */
 function interruption(): Promise<NodeJS.Signals> {
   return new Promise((resolveSignal) => {
-    let seen = false;
+    let first: number | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
-      if (seen) process.exit(EXIT.interrupted);
-      seen = true;
-      resolveSignal(signal);
+      if (first === undefined) {
+        first = Date.now();
+        resolveSignal(signal);
+      } else if (Date.now() - first > SAME_SIGNAL_MS) {
+        process.stderr.write(`npm start: ${signal} again: exiting without waiting for the sandbox to stop\n`);
+        process.exit(EXIT.interrupted);
+      }
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
   });
+}
+
+async function start(options: CliOptions, stack: StackSettings, onEvent: (event: SandboxEvent) => void) {
+  try {
+    return await startSandbox({
+      settings: stack.settings,
+      request: options.request,
+      port: options.port,
+      region: stack.region,
+      timeoutSeconds: options.timeoutSeconds,
+      stack: stack.stack,
+      unconfirmed: options.unconfirmed,
+      onEvent,
+    });
+  } catch (error) {
+    if (error instanceof PortInUseError) fail(error.message, EXIT.failed);
+    fail(`the sandbox could not start: ${error instanceof Error ? error.message : String(error)}`, EXIT.failed);
+  }
+}
+
+/** Stops on a signal: pages answer what is in flight, then the execution, the functions and the store stop. */
+async function stopOnSignal(sandbox: Sandbox, signal: NodeJS.Signals): Promise<number> {
+  process.stdout.write(`\n${signal}: stopping the sandbox (requests in flight are answered first)...\n`);
+  await sandbox.stop();
+  const result = await sandbox.result;
+  // A decision in flight may have been the one that closed the request.
+  process.stdout.write(
+    result.status === "SUCCEEDED" ? `${outcomeText(result)}\n` : "Stopped before the request closed.\n",
+  );
+  return EXIT.interrupted;
 }
 
 async function main(): Promise<number> {
@@ -127,36 +180,17 @@ async function main(): Promise<number> {
   const interrupted = interruption();
 
   const events = printer(options, stack.settings.stages.length);
-  let sandbox: Sandbox;
-  try {
-    sandbox = await startSandbox({
-      settings: stack.settings,
-      request: options.request,
-      port: options.port,
-      region: stack.region,
-      timeoutSeconds: options.timeoutSeconds,
-      stack: stack.stack,
-      onEvent: events.onEvent,
-    });
-  } catch (error) {
-    if (error instanceof PortInUseError) fail(error.message, EXIT.failed);
-    fail(`the sandbox could not start: ${error instanceof Error ? error.message : String(error)}`, EXIT.failed);
-  }
-  process.stdout.write(
-    `${roundHeader(stack, options.request, sandbox.settings, sandbox.pageUrl, options.timeoutSeconds !== undefined)}\n`,
-  );
+  const sandbox = await start(options, stack, events.onEvent);
+  const notes = { timeoutOverridden: options.timeoutSeconds !== undefined, unconfirmed: options.unconfirmed };
+  process.stdout.write(`${roundHeader(stack, options.request, sandbox.settings, sandbox.pageUrl, notes)}\n`);
   events.release();
 
   const ended = await Promise.race([
     sandbox.result.then((result) => ({ result })),
     interrupted.then((signal) => ({ signal })),
   ]);
+  if ("signal" in ended) return stopOnSignal(sandbox, ended.signal);
 
-  if ("signal" in ended) {
-    process.stdout.write(`\n${ended.signal}: stopping the sandbox; the request stays undecided.\n`);
-    await sandbox.stop();
-    return EXIT.interrupted;
-  }
   process.stdout.write(`${outcomeText(ended.result)}\n`);
   const code = ended.result.status === "SUCCEEDED" ? EXIT.closed : EXIT.failed;
   if (options.keepOpen) {

@@ -6,7 +6,7 @@
  * cannot move the cursor, erase a line or fake another approver's decision.
  */
 import { formatDuration } from "../core/durations";
-import type { Decision, ExecutionInput } from "../core/model";
+import type { Decision, ExecutionInput, ExecutionOutput, StageOutput } from "../core/model";
 import type { WorkflowSettings } from "../core/settings";
 import { terminalSafe } from "../core/text";
 import type { FunctionLogLine } from "./local-functions";
@@ -36,18 +36,27 @@ function stageSummary(stage: WorkflowSettings["stages"][number]): string {
   return `${stage.approvers.map((a) => a.name).join(", ")}; ${quorum}${advisors > 0 && voters > 0 ? ` (+${advisors} advice)` : ""}; ${formatDuration(stage.timeoutSeconds)} each to decide`;
 }
 
+export interface HeaderNotes {
+  /** Every stage's time to decide comes from --timeout. */
+  timeoutOverridden?: boolean;
+  /** Approvers whose email subscription is left unconfirmed (--unconfirmed). */
+  unconfirmed?: readonly string[];
+}
+
 export function roundHeader(
   stack: StackSettings,
   request: ExecutionInput,
   settings: WorkflowSettings,
   pageUrl: string,
-  overridden = false,
+  notes: HeaderNotes = {},
 ): string {
-  const note = overridden ? " (--timeout)" : "";
+  const note = notes.timeoutOverridden ? " (--timeout)" : "";
   const lines = [`parallel-approval sandbox: stack "${stack.stack}" (${stack.file})`];
   if (settings.stages.length === 1) lines.push(`  approvers: ${stageSummary(settings.stages[0])}${note}`);
   else
     settings.stages.forEach((stage, i) => lines.push(`  stage ${i + 1} ${stage.name}: ${stageSummary(stage)}${note}`));
+  if (notes.unconfirmed && notes.unconfirmed.length > 0)
+    lines.push(`  unconfirmed email subscriptions (--unconfirmed): ${notes.unconfirmed.join(", ")}`);
   lines.push(
     `  request:   ${terminalSafe(request.subject)}`,
     `  pages:     ${pageUrl} (127.0.0.1 only; no AWS account is used)`,
@@ -66,9 +75,11 @@ export function emailText(asked: ApproverAsked): string {
   return lines.join("\n");
 }
 
+const stageLabel = (stage: number, count: number, name: string) => `Stage ${stage + 1} of ${count} (${name})`;
+
 export function linkList(asked: readonly ApproverAsked[], stage = 0, stages = 1): string {
   const width = Math.max(...asked.map((a) => a.approver.length));
-  const which = stages > 1 ? ` for stage ${stage + 1}` : "";
+  const which = stages > 1 ? ` for stage ${stage + 1} of ${stages}` : "";
   return [
     `Approval links${which} (open them in a browser; opening a link decides nothing):`,
     ...asked.map((a) => `  ${a.approver.padEnd(width)}  ${a.link}`),
@@ -77,35 +88,76 @@ export function linkList(asked: readonly ApproverAsked[], stage = 0, stages = 1)
   ].join("\n");
 }
 
-export function stageOpenedLine(event: Extract<SandboxEvent, { type: "stageOpened" }>): string {
-  return event.count > 1 ? `\nStage ${event.stage + 1} of ${event.count} (${event.name}) opened.` : "";
+/** A stage opening, for a round of several stages (one stage needs no heading). */
+export function stageOpenedLine(event: Extract<SandboxEvent, { type: "stageOpened" }>): string | undefined {
+  if (event.count < 2) return undefined;
+  return `${event.stage > 0 ? "\n" : ""}${stageLabel(event.stage, event.count, event.name)} opened.`;
 }
 
-export function stageEndedLine(event: Extract<SandboxEvent, { type: "stageEnded" }>): string {
-  return `Stage ${event.stage + 1} (${event.name}) ended${event.outcome ? `: ${event.outcome}` : ""}.`;
+/** A stage ending, for a round of several stages; says when it ends the request before its last stage. */
+export function stageEndedLine(event: Extract<SandboxEvent, { type: "stageEnded" }>): string | undefined {
+  if (event.count < 2) return undefined;
+  const label = stageLabel(event.stage, event.count, event.name);
+  if (event.outcome === undefined) return `${label} ended before its outcome was certain.`;
+  const last = event.stage + 1 === event.count;
+  const after = event.outcome !== "approved" && !last ? "; the request ends here, later stages are not asked" : "";
+  return `${label} ended: ${event.outcome}${after}.`;
 }
 
-export function decisionLine({ approver, vote, stageName }: DecisionArrived): string {
+/** One decision as it arrived: time, approver, what they decided and through what. */
+export function decisionLine({ approver, vote }: DecisionArrived): string {
   const time = vote.decidedAt.slice(11, 19);
-  const note = vote.comment ?? vote.reason;
-  const text = note === undefined ? "" : `: "${terminalSafe(note).replace(/\s+/g, " ")}"`;
-  const by = vote.channel === "deadline" ? "deadline passed" : `${terminalSafe(vote.decidedBy)}, ${vote.channel}`;
-  return `  ${time}  [${stageName}] ${approver} ${DECISION_WORD[vote.decision]}${text} (${by})`;
+  const what = `${terminalSafe(approver)} ${DECISION_WORD[vote.decision]}`;
+  if (vote.channel === "deadline") return `  ${time}  ${what}`;
+  const quoted = (text: string) => `"${terminalSafe(text).replace(/\s+/g, " ")}"`;
+  if (vote.decision !== "approve" && vote.decision !== "reject") {
+    const reason = vote.reason === undefined ? "" : `: ${terminalSafe(vote.reason).replace(/\s+/g, " ")}`;
+    return `  ${time}  ${what}${reason} (${vote.channel} channel)`;
+  }
+  const comment = vote.comment === undefined ? "" : `: ${quoted(vote.comment)}`;
+  return `  ${time}  ${what}${comment} (${terminalSafe(vote.decidedBy)}, ${vote.channel})`;
+}
+
+const STAGE_OUTCOME_WORD: Record<StageOutput["outcome"], string> = {
+  approved: "approved",
+  rejected: "rejected",
+  expired: "expired",
+  notReached: "not reached",
+  undecided: "undecided",
+};
+
+/** "2 of 3 approved; quorum 2", from a stage's decisions (advisors do not count). */
+function tally(stage: StageOutput): string {
+  const voters = stage.decisions.filter((d) => d.mode !== "advice");
+  if (voters.length === 0) return "advice only";
+  const approvals = voters.filter((d) => d.decision === "approve").length;
+  return `${approvals} of ${voters.length} approved; quorum ${stage.quorum}`;
+}
+
+function outcomeLines(output: ExecutionOutput): string[] {
+  const { outcome, stages, endedInStage } = output;
+  if (stages.length === 1) return [`Outcome: ${outcome.toUpperCase()} (${tally(stages[0])})`];
+  const ended = stages.findIndex((stage) => stage.name === endedInStage);
+  const where = ended < 0 ? "" : ` in stage ${ended + 1} of ${stages.length} (${endedInStage})`;
+  return [
+    `Outcome: ${outcome.toUpperCase()}${where}`,
+    ...stages.map((stage, i) => {
+      const counts = stage.outcome === "notReached" ? "" : ` (${tally(stage)})`;
+      return `  stage ${i + 1} ${stage.name}: ${STAGE_OUTCOME_WORD[stage.outcome]}${counts}`;
+    }),
+  ];
 }
 
 export function outcomeText(result: SandboxResult): string {
   if (result.status === "SUCCEEDED" && result.output) {
-    const { outcome, stages, endedInStage } = result.output;
-    const perStage = stages.map((stage) => `${stage.name} ${stage.outcome}`).join(", ");
-    const where = endedInStage === undefined ? "" : ` in stage ${endedInStage}`;
     return [
       "",
-      `Outcome: ${outcome.toUpperCase()}${where} (${perStage})`,
+      ...outcomeLines(result.output),
       "Execution output:",
       terminalSafe(JSON.stringify(result.output, null, 2)),
     ].join("\n");
   }
-  const lines = ["", `The execution ended ${result.status}${result.error ? `: ${result.error}` : ""}`];
+  const lines = ["", `The execution ended ${result.status}${result.error ? `: ${terminalSafe(result.error)}` : ""}`];
   if (result.cause) lines.push(`  cause: ${terminalSafe(result.cause)}`);
   return lines.join("\n");
 }

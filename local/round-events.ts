@@ -1,7 +1,9 @@
 /**
  * What the sandbox reports as a round runs, for the CLI to print and the tests to assert on:
  * each approver asked (with the email they would receive), each decision, each stage opening and
- * ending, the execution's end, warnings and the handlers' log lines.
+ * ending, the execution's end, warnings and the handlers' log lines. They are reported in one
+ * order (local/round-tracker.ts): a stage's decisions before its end, its end before the next
+ * stage opens, a stage's opening before its approvers are asked.
  */
 import type { ExecutionOutput, Outcome, Vote } from "../core/model";
 import type { PublishedMessage } from "./fake-sns";
@@ -42,7 +44,8 @@ export type SandboxEvent =
   /** Every approver of the stage has been asked (or their part already ended). */
   | { type: "stageAsked"; stage: number; name: string; asked: ApproverAsked[] }
   | { type: "stageOpened"; stage: number; name: string; count: number }
-  | { type: "stageEnded"; stage: number; name: string; outcome?: Outcome }
+  /** The stage's Parallel state ended; `outcome` is missing when the round stopped before it was certain. */
+  | { type: "stageEnded"; stage: number; name: string; count: number; outcome?: Outcome }
   | ({ type: "decision" } & DecisionArrived)
   | { type: "closed"; result: SandboxResult }
   | { type: "warning"; message: string }

@@ -10,14 +10,17 @@
  * (channels/local.ts). The approval page is served through a local API Gateway stand-in on
  * `port`, beside each channel's local pages. Nothing in lambdas/ knows it runs locally.
  *
- * `startSandbox()` is used by the CLI (local/main.ts), the tests and the bench; it reports what
- * happens through `onEvent` and the handle's fields, and `stop()` ends everything it started.
+ * The request runs the stack's stages in order, as deployed. `startSandbox()` is used by the CLI
+ * (local/main.ts), the tests and the bench; it reports what happens through `onEvent` (in one
+ * order: local/round-tracker.ts) and the handle's fields, and `stop()` ends everything it
+ * started, in an order that loses nothing: the pages answer the requests in flight, the execution
+ * stops and its end is reported, then the channels, functions and local endpoints stop, and the
+ * store last, once nothing works on it.
  */
 import { randomUUID } from "node:crypto";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { buildDefinition, stageStateName, type DefinitionStage } from "../core/definition";
 import { requestKey, type ExecutionInput, type RequestRecord } from "../core/model";
-import { stageOutcomeOf } from "../core/quorum";
 import { channelsInUse, distinctApprovers, type WorkflowSettings } from "../core/settings";
 import { functionTopology } from "../core/topology";
 import { channelSpec } from "../channels/registry";
@@ -118,7 +121,21 @@ function emitterOf(options: SandboxOptions): (event: SandboxEvent) => void {
   };
 }
 
+/**
+ * Why `--unconfirmed` cannot take these names, or undefined: each must be an approver of the
+ * round who is notified by email (the only subscription the local SNS keeps).
+ */
+export function unconfirmedProblem(settings: WorkflowSettings, names: readonly string[]): string | undefined {
+  const emailed = distinctApprovers(settings).filter((a) => a.email !== undefined);
+  const unknown = names.filter((name) => !emailed.some((a) => a.name === name));
+  if (unknown.length === 0) return undefined;
+  const known = emailed.map((a) => a.name).join(", ");
+  return `--unconfirmed ${unknown.join(", ")}: not an approver with an email subscription in this stack (those are: ${known})`;
+}
+
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const problem = unconfirmedProblem(options.settings, options.unconfirmed ?? []);
+  if (problem !== undefined) throw new RangeError(problem);
   const teardown = new Teardown();
   // The page's port first: if it is taken, fail before starting anything else.
   const page = await startPageServer(options.port ?? 0);
@@ -178,11 +195,19 @@ async function startRound(options: SandboxOptions, page: PageServer, teardown: T
     onCallback: () => void round.tracker.refreshDecisions(),
   });
   teardown.add(() => sfn.stop());
-  const functions = await startChannelsAndFunctions(round, {
+  // The channels' triggers (e.g. EventBridge) invoke functions, which start after the channels.
+  const late: { functions?: LocalFunctions } = {};
+  await startChannels(round, (key, payload) =>
+    late.functions === undefined
+      ? Promise.reject(new Error(`${key} is not running yet`))
+      : late.functions.invoke(localFunctionArn(region, LOCAL_ACCOUNT, key), payload),
+  );
+  const functions = await startFunctions(round, {
     AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
     AWS_ENDPOINT_URL_SNS: round.sns.endpoint,
     AWS_ENDPOINT_URL_SFN: sfn.endpoint,
   });
+  late.functions = functions;
   servePages(round, functions);
   return runRound(round, functions);
 }
@@ -218,32 +243,39 @@ async function startSns(round: Round): Promise<FakeSns> {
   return sns;
 }
 
-/** Starts each channel's stand-ins, then the functions of the topology with the environment both give. */
-async function startChannelsAndFunctions(round: Round, shared: Record<string, string>): Promise<LocalFunctions> {
-  let functions: LocalFunctions | undefined;
-  const arnOf = (key: string) => localFunctionArn(round.region, LOCAL_ACCOUNT, key);
+type InvokeByKey = (functionKey: string, payload: unknown) => Promise<unknown>;
+
+function channelContext(round: Round, kind: string, invoke: InvokeByKey): LocalChannelContext {
+  return {
+    region: round.region,
+    account: LOCAL_ACCOUNT,
+    stack: round.options.stack ?? "local",
+    pageUrl: round.page.pageUrl,
+    settings: round.settings,
+    approvers: distinctApprovers(round.settings).filter((a) => a.channel === kind),
+    topicArnOf: topicArnOf(round.region),
+    sns: round.sns,
+    store: createRequestStore({ client: round.table.documents, tableName: round.table.tableName }),
+    invoke,
+    asked: (entry) => void round.tracker.markAsked(entry),
+    refreshDecisions: () => round.tracker.refreshDecisions(),
+    emit: round.emit,
+    sleep: (ms) => round.teardown.sleep(ms),
+    stopping: () => round.teardown.stopping,
+  };
+}
+
+/** Starts the stand-ins of every channel in use (channels/local.ts). */
+async function startChannels(round: Round, invoke: InvokeByKey): Promise<void> {
   for (const kind of channelsInUse(round.settings)) {
-    const ctx: LocalChannelContext = {
-      region: round.region,
-      account: LOCAL_ACCOUNT,
-      stack: round.options.stack ?? "local",
-      pageUrl: round.page.pageUrl,
-      settings: round.settings,
-      approvers: distinctApprovers(round.settings).filter((a) => a.channel === kind),
-      topicArnOf: topicArnOf(round.region),
-      sns: round.sns,
-      store: createRequestStore({ client: round.table.documents, tableName: round.table.tableName }),
-      invoke: (key, payload) => functions!.invoke(arnOf(key), payload),
-      asked: (entry) => round.tracker.markAsked(entry),
-      refreshDecisions: () => round.tracker.refreshDecisions(),
-      emit: round.emit,
-      sleep: (ms) => round.teardown.sleep(ms),
-      stopping: () => round.teardown.stopping,
-    };
-    const channel = await CHANNEL_LOCAL[kind].start(ctx);
+    const channel = await CHANNEL_LOCAL[kind].start(channelContext(round, kind, invoke));
     round.channels.set(kind, channel);
     round.teardown.add(() => channel.stop());
   }
+}
+
+/** Starts the functions of the topology, with the environment the shared stand-ins and the channels give. */
+async function startFunctions(round: Round, shared: Record<string, string>): Promise<LocalFunctions> {
   const channelPieces = [...round.channels.values()];
   const endpoints = Object.assign({ ...shared }, ...channelPieces.map((c) => c.endpoints));
   const values: Record<string, string> = Object.assign(
@@ -261,10 +293,9 @@ async function startChannelsAndFunctions(round: Round, shared: Record<string, st
     base: lambdaEnvironment(round.region, endpoints, LOCAL_CREDENTIALS),
     values,
   });
-  functions = await startLocalFunctions(specs, { onLog: (line) => round.emit({ type: "log", ...line }) });
-  const started = functions;
-  round.teardown.add(() => started.stop());
-  return started;
+  const functions = await startLocalFunctions(specs, { onLog: (line) => round.emit({ type: "log", ...line }) });
+  round.teardown.add(() => functions.stop());
+  return functions;
 }
 
 function servePages(round: Round, functions: LocalFunctions): void {
@@ -296,49 +327,34 @@ function definitionStages(round: Round): DefinitionStage[] {
   }));
 }
 
-/** Stage Parallel states entered and left, as stageOpened / stageEnded events. */
+/** Stage Parallel states entered and left, reported (in order) by the tracker as stageOpened / stageEnded. */
 function stageEvents(round: Round): (event: ExecutionEvent) => void {
   const byState = new Map(round.settings.stages.map((stage, index) => [stageStateName(index, stage.name), index]));
-  const ended = new Set<number>();
   return (event) => {
     if (!("state" in event) || event.state.type !== "Parallel") return;
     const index = byState.get(event.state.name);
     if (index === undefined) return;
-    const name = round.settings.stages[index].name;
-    if (event.type === "StateEntered")
-      round.emit({ type: "stageOpened", stage: index, name, count: round.settings.stages.length });
-    if (
-      (event.type === "StateExited" || event.type === "StateFailed" || event.type === "StateCaught") &&
-      !ended.has(index)
-    ) {
-      ended.add(index);
-      void readRequest(round).then((record) => {
-        const stage = record?.stages[index];
-        round.emit({
-          type: "stageEnded",
-          stage: index,
-          name,
-          ...(stage && stageOutcomeOf(stage) ? { outcome: stageOutcomeOf(stage) } : {}),
-        });
-      });
-    }
+    if (event.type === "StateEntered") void round.tracker.stageOpened(index);
+    if (event.type === "StateExited" || event.type === "StateFailed" || event.type === "StateCaught")
+      void round.tracker.stageEnded(index);
   };
 }
 
-function runRound(round: Round, functions: LocalFunctions): Sandbox {
-  const functionKeys = new Map(
-    functionTopology(channelsInUse(round.settings).flatMap((k) => channelSpec(k).functions)).map((fn) => [
-      localFunctionArn(round.region, LOCAL_ACCOUNT, fn.key),
-      fn,
-    ]),
-  );
+/** The round's definition, built as the stack builds it, and which topology function each local ARN is. */
+function roundDefinition(round: Round) {
+  const topology = functionTopology(channelsInUse(round.settings).flatMap((kind) => channelSpec(kind).functions));
+  const functionKeys = new Map(topology.map((fn) => [localFunctionArn(round.region, LOCAL_ACCOUNT, fn.key), fn]));
   const definition = buildDefinition({
     stages: definitionStages(round),
     functions: Object.fromEntries([...functionKeys].map(([arn, fn]) => [fn.key, arn])),
     branches: Object.fromEntries(channelsInUse(round.settings).map((kind) => [kind, channelSpec(kind).branch])),
   });
-  const executionArn = `arn:aws:states:${round.region}:${LOCAL_ACCOUNT}:execution:${LOCAL_PREFIX}-workflow-local:${randomUUID()}`;
-  const execution: LocalExecution = runLocally(definition, round.options.request, {
+  return { definition, functionKeys };
+}
+
+function startExecution(round: Round, functions: LocalFunctions, executionArn: string): LocalExecution {
+  const { definition, functionKeys } = roundDefinition(round);
+  return runLocally(definition, round.options.request, {
     registry: round.registry,
     executionArn,
     onEvent: stageEvents(round),
@@ -351,35 +367,39 @@ function runRound(round: Round, functions: LocalFunctions): Sandbox {
       return result;
     },
   });
+}
+
+/** The execution's end as the sandbox reports it, after the last decisions; never rejects. */
+async function resultOf(round: Round, execution: LocalExecution): Promise<SandboxResult> {
+  let done: SandboxResult;
+  try {
+    const outcome = await execution.result;
+    await round.tracker.refreshDecisions();
+    done = { status: outcome.status };
+    if (outcome.output !== undefined) done.output = outcome.output as SandboxResult["output"];
+    if (outcome.error !== undefined) done.error = outcome.error;
+    if (outcome.cause !== undefined) done.cause = outcome.cause;
+  } catch (error) {
+    done = {
+      status: "FAILED",
+      error: "Sandbox.RunnerError",
+      cause: error instanceof Error ? error.message : String(error),
+    };
+  }
+  await round.tracker.end();
+  round.emit({ type: "closed", result: done });
+  return done;
+}
+
+function runRound(round: Round, functions: LocalFunctions): Sandbox {
+  const executionArn = `arn:aws:states:${round.region}:${LOCAL_ACCOUNT}:execution:${LOCAL_PREFIX}-workflow-local:${randomUUID()}`;
+  const execution = startExecution(round, functions, executionArn);
   let running = true;
-  round.teardown.add(() => {
+  const abort = () => {
     if (running) execution.abort();
-  });
-  const result = execution.result
-    .then(
-      async (outcome): Promise<SandboxResult> => {
-        running = false;
-        await round.tracker.refreshDecisions();
-        const done: SandboxResult = { status: outcome.status };
-        if (outcome.output !== undefined) done.output = outcome.output as SandboxResult["output"];
-        if (outcome.error !== undefined) done.error = outcome.error;
-        if (outcome.cause !== undefined) done.cause = outcome.cause;
-        return done;
-      },
-      (error: unknown): SandboxResult => {
-        running = false;
-        return {
-          status: "FAILED",
-          error: "Sandbox.RunnerError",
-          cause: error instanceof Error ? error.message : String(error),
-        };
-      },
-    )
-    .then((done) => {
-      round.tracker.end();
-      round.emit({ type: "closed", result: done });
-      return done;
-    });
+  };
+  round.teardown.add(abort);
+  const result = resultOf(round, execution).finally(() => (running = false));
   return {
     pageUrl: round.page.pageUrl,
     port: round.page.port,
@@ -392,11 +412,14 @@ function runRound(round: Round, functions: LocalFunctions): Sandbox {
     result,
     readRequest: () => readRequest(round),
     stop: async () => {
-      // Pages first: requests in flight finish (a decision being recorded is recorded and answered)
-      // while the functions and the store are still up; then everything else, in reverse order.
+      // Pages first: requests in flight are answered (a decision being recorded is recorded and
+      // answered) while the functions and the store are still up. Then the execution stops and
+      // its end is reported (the last read of the store); then everything else in reverse order
+      // of starting, the store last, once nothing is working on it.
       await round.page.stop();
-      await round.teardown.run();
+      abort();
       await result;
+      await round.teardown.run();
     },
   };
 }

@@ -5,7 +5,7 @@
  * code under the names AWS uses.
  */
 import assert from "node:assert/strict";
-import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { ListSubscriptionsByTopicCommand, PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
 import {
   GetAutomationExecutionCommand,
@@ -14,10 +14,11 @@ import {
   StartAutomationExecutionCommand,
   StopAutomationExecutionCommand,
 } from "@aws-sdk/client-ssm";
-import { approvalDocumentContent } from "../components/ssm-approval-document";
-import { sfnVoteCallbacks } from "../lambdas/shared/callbacks";
-import { freshId } from "../lambdas/shared/ids";
-import type { AutomationStepStatusEvent } from "../lambdas/shared/ssm-automation";
+import type { AutomationStepStatusEvent } from "../channels/iam/automation-contract";
+import { approvalDocumentContent } from "../channels/iam/document";
+import { freshId } from "../core/ids";
+import { sfnTaskCallbacks } from "../lambdas/adapters/callbacks";
+import { hasConfirmedEmailSubscription } from "../lambdas/notify-approver/subscriptions";
 import { parseStepStatusEvent } from "../lambdas/ssm-result/parse-automation-event";
 import { stepOutcomeOf } from "../lambdas/ssm-result/step-outcome";
 import { startFakeSns, type FakeSns } from "../local/fake-sns";
@@ -31,6 +32,7 @@ const clientConfig = (endpoint: string) => ({
   credentials: { accessKeyId: "test", secretAccessKey: "test" },
 });
 const TOPIC = "arn:aws:sns:eu-west-1:000000000000:Automation-finance-local";
+const PENDING_TOPIC = "arn:aws:sns:eu-west-1:000000000000:Automation-audit-local";
 
 async function errorOf(promise: Promise<unknown>): Promise<Error> {
   try {
@@ -45,7 +47,13 @@ describe("sandbox SNS endpoint (query protocol, Publish)", () => {
   let sns: FakeSns;
   let client: SNSClient;
   before(async () => {
-    sns = await startFakeSns({ topicArns: [TOPIC] });
+    sns = await startFakeSns({
+      topicArns: [TOPIC, PENDING_TOPIC],
+      subscriptions: {
+        [TOPIC]: { email: "finance@example.com", confirmed: true },
+        [PENDING_TOPIC]: { email: "audit@example.com", confirmed: false },
+      },
+    });
     client = new SNSClient(clientConfig(sns.endpoint));
   });
   after(async () => {
@@ -82,6 +90,19 @@ describe("sandbox SNS endpoint (query protocol, Publish)", () => {
       "InvalidParameterException",
     );
     assert.equal(sns.outbox.length, count, "nothing refused reaches the outbox");
+  });
+
+  it("lists each topic's email subscription as SNS does, so notify-approver's own check tells confirmed from pending", async () => {
+    assert.equal(await hasConfirmedEmailSubscription(client, TOPIC, "Finance@Example.com"), true);
+    assert.equal(await hasConfirmedEmailSubscription(client, PENDING_TOPIC, "audit@example.com"), false);
+    const listed = await client.send(new ListSubscriptionsByTopicCommand({ TopicArn: PENDING_TOPIC }));
+    assert.equal(listed.Subscriptions?.[0]?.SubscriptionArn, "PendingConfirmation");
+
+    sns.setSubscription(TOPIC, undefined);
+    assert.equal(await hasConfirmedEmailSubscription(client, TOPIC, "finance@example.com"), false, "unsubscribed");
+    sns.setSubscription(TOPIC, { email: "finance@example.com", confirmed: true });
+    const missing = await errorOf(client.send(new ListSubscriptionsByTopicCommand({ TopicArn: `${TOPIC}-other` })));
+    assert.equal(missing.name, "NotFoundException");
   });
 });
 
@@ -138,7 +159,8 @@ describe("sandbox Step Functions endpoint (awsJson1_0, SendTaskSuccess / SendTas
       "InvalidToken",
     );
 
-    const delivery = await sfnVoteCallbacks(client).deliver(taskToken, "none", {
+    const delivery = await sfnTaskCallbacks(client).deliver(taskToken, "none", {
+      stage: "approval",
       approver: "finance",
       decision: "approve",
       decidedAt: new Date().toISOString(),

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { parseRequest } from "../lambdas/approval-page/request-parsing";
-import { freshId } from "../lambdas/shared/ids";
+import { freshId } from "../core/ids";
 import {
   DEFAULT_ROUTE_KEY,
   gatewayEvent,

@@ -12,7 +12,8 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { parseWorkflowConfig } from "../components/config";
+import { parseStackConfig } from "../channels/registry";
+import { FLAT_STAGE_NAME } from "../core/config";
 import { startSandbox, type ApproverAsked, type Sandbox } from "../local/sandbox";
 import { launchChromium } from "./helpers/browser";
 
@@ -20,7 +21,7 @@ const OUTPUT_DIR = resolve(__dirname, "..", "test-output");
 const PHONE = { width: 375, height: 740 };
 const role = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
 
-const settings = parseWorkflowConfig({
+const settings = parseStackConfig({
   approvers: [
     { name: "finance", email: "finance-lead@example.com" },
     { name: "security", email: "security@example.com", iamPrincipal: role("SecurityApprover") },
@@ -30,6 +31,19 @@ const settings = parseWorkflowConfig({
   quorum: 2,
   approvalTimeout: "24h",
 });
+
+/**
+ * A comment of exactly 1,000 characters with line breaks: the textarea's maxlength counts each
+ * line break as one character, the browser sends it as CRLF (1,009 characters on the wire), and
+ * the console counts and stores it as the approval page does, with LF.
+ */
+const AUDIT_COMMENT = (() => {
+  const lines = ["Port 443 is already open on the old balancer."];
+  while (lines.join("\n").length < 1000 - 40)
+    lines.push(`Checked listener rule ${lines.length}: forwards to the old pool.`);
+  const text = lines.join("\n");
+  return `${text}\n${"x".repeat(1000 - text.length - 1)}`;
+})();
 
 const request = { subject: "Open port 443 on the payments load balancer", requestedBy: "netops" };
 
@@ -54,7 +68,7 @@ describe("sandbox with iam approvers: the SSM console stand-in, EventBridge and 
     sandbox = await startSandbox({ settings, request, port: 0 });
     browser = await launchChromium();
     context = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
-    asked = new Map((await sandbox.allAsked).map((entry) => [entry.approver, entry]));
+    asked = new Map((await sandbox.stageAsked(0)).map((entry) => [entry.approver, entry]));
   });
 
   after(async () => {
@@ -84,15 +98,47 @@ describe("sandbox with iam approvers: the SSM console stand-in, EventBridge and 
     }
   });
 
-  it("decides nothing when the console links are fetched with GET and HEAD", async () => {
+  it("decides nothing when the console links are fetched with GET and HEAD; HEAD carries GET's Content-Length and no body", async () => {
     const before = await sandbox.readRequest();
     for (const name of ["security", "audit", "ops"]) {
       const { link } = asked.get(name)!;
-      assert.equal((await fetch(link)).status, 200);
-      assert.equal((await fetch(link, { method: "HEAD" })).status, 200);
+      const get = await fetch(link);
+      assert.equal(get.status, 200);
+      const body = await get.text();
+      const head = await fetch(link, { method: "HEAD" });
+      assert.equal(head.status, 200);
+      assert.equal((await head.arrayBuffer()).byteLength, 0, "HEAD has no body");
+      assert.equal(head.headers.get("content-length"), String(Buffer.byteLength(body)), `${name}: GET's length`);
     }
     assert.deepEqual(await sandbox.readRequest(), before);
-    assert.deepEqual(before?.votes, {});
+    assert.deepEqual(before?.stages[0].votes, {});
+  });
+
+  it("answers what the console page cannot take with a page of its own, deciding nothing: bad percent-encoding 404, PUT 405 with Allow, a control character 400", async () => {
+    const { link } = asked.get("ops")!;
+    for (const path of ["console/%E0%A4%A", "console/%", `console/${link.split("/").pop()}%ZZ`]) {
+      const response = await fetch(`${sandbox.pageUrl}${path}`);
+      assert.equal(response.status, 404, path);
+      assert.match(response.headers.get("content-type") ?? "", /^text\/html/);
+      assert.match(response.headers.get("content-security-policy") ?? "", /default-src 'none'/);
+      assert.match(await response.text(), /Automation execution not found/);
+    }
+
+    const put = await fetch(link, { method: "PUT", body: "decision=approve" });
+    assert.equal(put.status, 405);
+    assert.equal(put.headers.get("allow"), "GET, HEAD, POST");
+    assert.match(await put.text(), /answers GET, HEAD and POST only/);
+
+    const escape = await fetch(link, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ decision: "approve", comment: "fine\u001b[1A\u001b[2K  audit approved" }).toString(),
+    });
+    assert.equal(escape.status, 400);
+    assert.match(await escape.text(), /control character \(U\+001B\)/);
+
+    assert.match(await (await fetch(link)).text(), /Waiting for approval/, "ops's step still waits");
+    assert.deepEqual((await sandbox.readRequest())?.stages[0].votes, {});
   });
 
   it("records audit's denial from the console page, as the principal SSM reports, and keeps the request open", async () => {
@@ -107,20 +153,23 @@ describe("sandbox with iam approvers: the SSM console stand-in, EventBridge and 
       await page.screenshot({ path: join(OUTPUT_DIR, "console-page-375.png"), fullPage: true });
 
       await page.check("input[value=reject]");
-      await page.fill("textarea[name=comment]", "Port 443 is already open on the old balancer");
+      assert.equal(AUDIT_COMMENT.length, 1000);
+      assert.ok(AUDIT_COMMENT.split("\n").length > 10, "the comment has line breaks");
+      await page.fill("textarea[name=comment]", AUDIT_COMMENT);
       await Promise.all([page.waitForLoadState("load"), page.click("button[type=submit]")]);
       const after = await textOf(page);
       assert.match(after, /You denied this step\./);
       assert.match(after, /Rejected \(step Failed\)/);
+      assert.ok(after.includes("Checked listener rule 1: forwards to the old pool."), "the comment is shown");
       assert.equal(await page.locator("form").count(), 0, "nothing left to decide");
     } finally {
       await page.close();
     }
     const record = await sandbox.readRequest();
     assert.equal(record?.status, "open", "one rejection of four with quorum 2 leaves the request open");
-    assert.deepEqual(record?.votes.audit && { ...record.votes.audit, decidedAt: "-" }, {
+    assert.deepEqual(record?.stages[0].votes.audit && { ...record.stages[0].votes.audit, decidedAt: "-" }, {
       decision: "reject",
-      comment: "Port 443 is already open on the old balancer",
+      comment: AUDIT_COMMENT,
       decidedAt: "-",
       decidedBy: role("AuditApprover"),
       channel: "iam",
@@ -135,31 +184,36 @@ describe("sandbox with iam approvers: the SSM console stand-in, EventBridge and 
       await console.check("input[value=approve]");
       await Promise.all([console.waitForLoadState("load"), console.click("button[type=submit]")]);
       assert.match(await textOf(console), /You approved this step\./);
-      assert.equal((await sandbox.readRequest())?.votes.security?.decision, "approve");
+      assert.equal((await sandbox.readRequest())?.stages[0].votes.security?.decision, "approve");
 
       await link.goto(asked.get("finance")!.link);
       await Promise.all([link.waitForLoadState("load"), link.click("button[value=approve]")]);
-      assert.match(await textOf(link), /This completed the quorum: the request is approved\./);
+      assert.match(
+        await textOf(link),
+        /This completed the quorum: the stage is approved and the request is approved\./,
+      );
     } finally {
       await console.close();
       await link.close();
     }
 
     const result = await sandbox.result;
+    const stage = FLAT_STAGE_NAME;
     assert.equal(result.status, "SUCCEEDED");
     assert.equal(result.output?.outcome, "approved");
     assert.deepEqual(
-      result.output!.decisions.map(({ approver, decision, decidedBy, channel }) => ({
+      result.output!.decisions.map(({ stage, approver, decision, decidedBy, channel }) => ({
+        stage,
         approver,
         decision,
         decidedBy,
         channel,
       })),
       [
-        { approver: "finance", decision: "approve", decidedBy: "finance-lead@example.com", channel: "link" },
-        { approver: "security", decision: "approve", decidedBy: role("SecurityApprover"), channel: "iam" },
-        { approver: "audit", decision: "reject", decidedBy: role("AuditApprover"), channel: "iam" },
-        { approver: "ops", decision: "none", decidedBy: undefined, channel: undefined },
+        { stage, approver: "finance", decision: "approve", decidedBy: "finance-lead@example.com", channel: "link" },
+        { stage, approver: "security", decision: "approve", decidedBy: role("SecurityApprover"), channel: "iam" },
+        { stage, approver: "audit", decision: "reject", decidedBy: role("AuditApprover"), channel: "iam" },
+        { stage, approver: "ops", decision: "none", decidedBy: undefined, channel: undefined },
       ],
     );
 
@@ -178,6 +232,6 @@ describe("sandbox with iam approvers: the SSM console stand-in, EventBridge and 
       body: "decision=approve",
     });
     assert.equal(late.status, 409);
-    assert.equal((await sandbox.readRequest())?.votes.ops, undefined, "ops decided nothing");
+    assert.equal((await sandbox.readRequest())?.stages[0].votes.ops, undefined, "ops decided nothing");
   });
 });

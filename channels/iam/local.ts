@@ -80,6 +80,13 @@ export const iamLocal: LocalChannelFactory = {
     const automationRoleArn = `arn:aws:iam::${ctx.account}:role/approval-ssm-automation-local`;
     const approverOfTopic = new Map(ctx.approvers.map((a) => [ctx.topicArnOf(a.name), a]));
     const tracker = askTracker(ctx);
+    for (const approver of ctx.approvers.filter(
+      (a) => ctx.sns.subscription(ctx.topicArnOf(a.name))?.confirmed === false,
+    ))
+      ctx.emit({
+        type: "warning",
+        message: `${approver.name}'s email subscription is unconfirmed: SNS would not deliver SSM's notice to them, but the iam channel does not check subscriptions, so they are still asked and can decide in the console`,
+      });
     const deliveries = new Map<string, Promise<void>>();
 
     const notify = async (automation: LocalAutomation) => {

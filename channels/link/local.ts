@@ -19,20 +19,24 @@ export const linkLocal: LocalChannelFactory = {
           ctx.emit({ type: "warning", message: `the email to ${approver.name} holds no approval link` });
           return;
         }
-        void ctx.store.getAsk(askId).then((ask) => {
-          if (ask === undefined)
-            ctx.emit({ type: "warning", message: `${approver.name} was emailed a link with no ask behind it` });
-          else
-            ctx.asked({
-              stage: ask.stage,
-              approver: approver.name,
-              channel: "link",
-              address: approver.address,
-              recipient: approver.email!,
-              link,
-              email: message,
-            });
-        });
+        void ctx.store.getAsk(askId).then(
+          (ask) => {
+            if (ask === undefined)
+              ctx.emit({ type: "warning", message: `${approver.name} was emailed a link with no ask behind it` });
+            else
+              ctx.asked({
+                stage: ask.stage,
+                approver: approver.name,
+                channel: "link",
+                address: approver.address,
+                recipient: approver.email!,
+                link,
+                email: message,
+              });
+          },
+          // The store stopped first (the sandbox is stopping): there is nobody left to tell.
+          () => undefined,
+        );
       },
       async stop() {},
     };

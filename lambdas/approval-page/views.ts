@@ -76,7 +76,10 @@ function refusedView(
   const base = attempted === undefined ? { request, approver } : { request, approver, attempted };
   switch (why.kind) {
     case "alreadyDecided":
-      return { kind: "alreadyDecided", ...base, vote: voteViewOf(why.vote) };
+      // Once the request closed, its outcome leads the page; their own decision is shown with it.
+      return request.status === "closed"
+        ? { kind: "closed", ...base, vote: voteViewOf(why.vote) }
+        : { kind: "alreadyDecided", ...base, vote: voteViewOf(why.vote) };
     case "noLongerAsked":
       return { kind: "noLongerAsked", ...base, vote: voteViewOf(why.vote) };
     case "requestClosed":
