@@ -74,7 +74,8 @@ export async function analyzeWithPolicyServer(
   request.setType(resource.type);
   request.setName(resource.name);
   request.setUrn(urnOf(resource));
-  request.setProperties(Struct.fromJavaScript(resource.props));
+  // A protobuf Struct has no undefined: keys set to undefined are absent on the wire.
+  request.setProperties(Struct.fromJavaScript(JSON.parse(JSON.stringify(resource.props))));
   request.setOptions(new analyzerProto.AnalyzerResourceOptions());
   const onTheWire = analyzerProto.AnalyzeRequest.deserializeBinary(request.serializeBinary());
 
