@@ -22,6 +22,14 @@ export interface ProgramRun {
   outputs: Record<string, unknown>;
 }
 
+export interface RunOptions {
+  /**
+   * Evaluate as the first `pulumi preview` of a new stack: nothing exists yet, so a resource's
+   * outputs are its inputs plus its auto-name; ids, ARNs and the rest are unknown.
+   */
+  preview?: boolean;
+}
+
 export interface StackConfig {
   approvers: unknown;
   quorum?: unknown;
@@ -93,20 +101,28 @@ function resolveOutput<T>(output: pulumi.Output<T>): Promise<T> {
 }
 
 /** Evaluates index.ts for one stack config. Throws what the program throws (e.g. ConfigError). */
-export async function runProgram(config: StackConfig): Promise<ProgramRun> {
-  const { error, ...run } = await evaluateProgram(config);
+export async function runProgram(config: StackConfig, options: RunOptions = {}): Promise<ProgramRun> {
+  const { error, ...run } = await evaluateProgram(config, options);
   if (error !== undefined) throw error;
   return run;
 }
 
 /** Like runProgram, but returns the error with whatever was registered before it. */
-export async function evaluateProgram(config: StackConfig): Promise<ProgramRun & { error?: unknown }> {
+export async function evaluateProgram(
+  config: StackConfig,
+  options: RunOptions = {},
+): Promise<ProgramRun & { error?: unknown }> {
   const resources: RegisteredResource[] = [];
+  const preview = options.preview ?? false;
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        const id = `${args.name}-id`;
-        const state = { ...args.inputs, ...mockState(args, id) };
+        const id = preview ? "" : `${args.name}-id`; // an empty id is unknown during preview
+        const computed = mockState(args, id);
+        // Auto-names are known in a preview (the provider's Check assigns them); a namePrefix is not.
+        const known =
+          typeof computed.name === "string" && args.inputs.namePrefix === undefined ? { name: computed.name } : {};
+        const state = { ...args.inputs, ...(preview ? known : computed) };
         resources.push({ type: args.type, name: args.name, id, inputs: args.inputs, state });
         return { id, state };
       },
@@ -127,7 +143,7 @@ export async function evaluateProgram(config: StackConfig): Promise<ProgramRun &
     },
     "parallel-approval",
     "dev",
-    false,
+    preview,
   );
   const values: Record<string, string> = {
     "aws:region": REGION,
@@ -141,7 +157,8 @@ export async function evaluateProgram(config: StackConfig): Promise<ProgramRun &
   const outputs: Record<string, unknown> = {};
   try {
     const program = require(PROGRAM) as Record<string, pulumi.Output<unknown>>;
-    for (const [key, output] of Object.entries(program)) outputs[key] = await resolveOutput(output);
+    // During a preview the outputs are unknown: apply() never runs, so there is nothing to wait for.
+    if (!preview) for (const [key, output] of Object.entries(program)) outputs[key] = await resolveOutput(output);
   } catch (error) {
     await settle(() => resources.length);
     return { resources, outputs, error };
