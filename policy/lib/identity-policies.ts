@@ -1,6 +1,8 @@
 /**
  * Where identity-based IAM policy documents live on @pulumi/aws resources: inline policies
- * on a Role, and the `policy` of RolePolicy, Policy, UserPolicy and GroupPolicy.
+ * on a Role, and the `policy` of RolePolicy, Policy, UserPolicy and GroupPolicy. Also the
+ * reading of any document's Allow statements (trust and resource-based policies included),
+ * recording what is unknown during preview.
  */
 import { parsePolicyDocument, PolicyStatement, statementName } from "./iam-document";
 import { ResourceTypes } from "./resource-types";
