@@ -103,8 +103,8 @@ function resolveOutput<T>(output: pulumi.Output<T>): Promise<T> {
 }
 
 /** Evaluates index.ts for one stack config. Throws what the program throws (e.g. ConfigError). */
-export async function runProgram(config: StackConfig): Promise<ProgramRun> {
-  const { error, ...run } = await evaluateProgram(config);
+export async function runProgram(config: StackConfig, options: RunOptions = {}): Promise<ProgramRun> {
+  const { error, ...run } = await evaluateProgram(config, options);
   if (error !== undefined) throw error;
   return run;
 }
@@ -150,6 +150,11 @@ function captureUrns(): () => RegisteredUrn[] {
 }
 
 export interface EvaluateOptions {
+  /**
+   * Evaluate as the first `pulumi preview` of a new stack: nothing exists yet, so a resource's
+   * outputs are its inputs plus its auto-name; ids, ARNs and the rest are unknown.
+   */
+  preview?: boolean;
   /** Apply Pulumi.yaml's defaults the way the CLI does (default true). */
   projectDefaults?: boolean;
   /** Config outside the project's namespace, e.g. aws:region. */
@@ -162,13 +167,18 @@ export async function evaluateProgram(
   options: EvaluateOptions = {},
 ): Promise<ProgramRun & { error?: unknown }> {
   const resources: RegisteredResource[] = [];
+  const preview = options.preview ?? false;
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        const id = `${args.name}-id`;
-        const mocked = { ...args.inputs, ...mockState(args, id) };
-        resources.push({ type: args.type, name: args.name, id, inputs: args.inputs, state: mocked });
-        return { id, state: mocked };
+        const id = preview ? "" : `${args.name}-id`; // an empty id is unknown during preview
+        const computed = mockState(args, id);
+        // Auto-names are known in a preview (the provider's Check assigns them); a namePrefix is not.
+        const known =
+          typeof computed.name === "string" && args.inputs.namePrefix === undefined ? { name: computed.name } : {};
+        const state = { ...args.inputs, ...(preview ? known : computed) };
+        resources.push({ type: args.type, name: args.name, id, inputs: args.inputs, state });
+        return { id, state };
       },
       call(args) {
         if (args.token === "aws:index/getCallerIdentity:getCallerIdentity") {
@@ -187,7 +197,7 @@ export async function evaluateProgram(
     },
     "parallel-approval",
     "dev",
-    false,
+    preview,
   );
   const urns = captureUrns();
   const stackValues: Record<string, unknown> = { "aws:region": REGION, ...options.extra };
@@ -200,7 +210,8 @@ export async function evaluateProgram(
   const outputs: Record<string, unknown> = {};
   try {
     const program = require(PROGRAM) as Record<string, pulumi.Output<unknown>>;
-    for (const [key, output] of Object.entries(program)) outputs[key] = await resolveOutput(output);
+    // During a preview the outputs are unknown: apply() never runs, so there is nothing to wait for.
+    if (!preview) for (const [key, output] of Object.entries(program)) outputs[key] = await resolveOutput(output);
   } catch (error) {
     await settle(() => resources.length);
     return { resources: withoutRoot(resources), urns: urns(), outputs, error };

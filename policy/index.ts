@@ -8,7 +8,7 @@ import { allPolicies } from "./all-policies";
 
 new PolicyPack("parallel-approval-policies", {
   description:
-    "Least privilege and safe defaults for the parallel-approval workflow (IAM, Lambda, SNS, SQS, DynamoDB, logs, Step Functions, EventBridge).",
+    "Least privilege and safe defaults for the parallel-approval workflow (IAM, Lambda, SNS, SQS, KMS, DynamoDB, logs, Step Functions, EventBridge).",
   enforcementLevel: "mandatory",
   policies: allPolicies,
 });

@@ -20,6 +20,23 @@ export function hasWildcard(text: string): boolean {
   return text.includes("*") || text.includes("?");
 }
 
+/**
+ * - `none`: no wildcard, e.g. `sns:Publish`;
+ * - `partial`: a pattern within one service, e.g. `s3:Get*` (iam-no-wildcard-actions accepts it
+ *   only with `allowPartialWildcards`);
+ * - `service-wide`: `*`, `service:*`, or a wildcard in the service part: iam-no-wildcard-actions
+ *   refuses it whatever its config, so the other statement policies leave it to that policy
+ *   (one `Action: "*"` statement is one violation, not four).
+ */
+export type ActionWildcard = "none" | "partial" | "service-wide";
+
+export function actionWildcard(action: string): ActionWildcard {
+  if (!hasWildcard(action)) return "none";
+  const parsed = splitAction(action.trim());
+  if (!parsed || hasWildcard(parsed.service) || /^\*+$/.test(parsed.name)) return "service-wide";
+  return "partial";
+}
+
 /** IAM matches actions case-insensitively, with `*` and `?` wildcards. */
 export function actionMatches(pattern: string, action: string): boolean {
   const regex = new RegExp(

@@ -33,7 +33,7 @@ describe("policy/lib/iam-document: parsing IAM policy documents", () => {
     assert.deepEqual(parsePolicyDocument({ Statement: engineUnknown.array }), { kind: "unknown" });
   });
 
-  it("keeps unknown entries inside a known document as UNKNOWN and skips unknown statements", () => {
+  it("keeps unknown entries inside a known document as UNKNOWN and sets unknown statements aside", () => {
     const parsed = parsePolicyDocument({
       Statement: [
         engineUnknown.object,
@@ -47,6 +47,7 @@ describe("policy/lib/iam-document: parsing IAM policy documents", () => {
     assert.equal(parsed.kind, "document");
     if (parsed.kind !== "document") return;
     assert.equal(parsed.statements.length, 1);
+    assert.deepEqual(parsed.unknownStatements, [1], "the unknown statement's position, for the preview advisory");
     assert.equal(parsed.statements[0].position, 2);
     assert.deepEqual(parsed.statements[0].resource, [UNKNOWN, "arn:aws:sns:eu-west-1:123456789012:t"]);
     assert.deepEqual(knownValues(parsed.statements[0].resource), ["arn:aws:sns:eu-west-1:123456789012:t"]);

@@ -28,7 +28,12 @@ export type ParsedPolicyDocument =
   | { kind: "absent" }
   | { kind: "unknown" }
   | { kind: "invalid"; reason: string }
-  | { kind: "document"; statements: PolicyStatement[] };
+  | {
+      kind: "document";
+      statements: PolicyStatement[];
+      /** Positions (from 1) of statements that are entirely unknown during preview. */
+      unknownStatements: number[];
+    };
 
 export function parsePolicyDocument(value: unknown): ParsedPolicyDocument {
   if (value === undefined || value === null || value === "") return { kind: "absent" };
@@ -49,16 +54,20 @@ export function parsePolicyDocument(value: unknown): ParsedPolicyDocument {
   if (rawStatements === undefined) return { kind: "invalid", reason: "it has no Statement" };
   const list = Array.isArray(rawStatements) ? rawStatements : [rawStatements];
   const statements: PolicyStatement[] = [];
+  const unknownStatements: number[] = [];
   for (let i = 0; i < list.length; i++) {
     const raw = list[i];
     // An unknown statement cannot be checked; the others still are.
-    if (isUnknown(raw)) continue;
+    if (isUnknown(raw)) {
+      unknownStatements.push(i + 1);
+      continue;
+    }
     if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
       return { kind: "invalid", reason: `statement #${i + 1} is not an object` };
     }
     statements.push(toStatement(raw as Record<string, unknown>, i + 1));
   }
-  return { kind: "document", statements };
+  return { kind: "document", statements, unknownStatements };
 }
 
 function toStatement(raw: Record<string, unknown>, position: number): PolicyStatement {

@@ -1,10 +1,12 @@
 /**
  * Where identity-based IAM policy documents live on @pulumi/aws resources: inline policies
- * on a Role, and the `policy` of RolePolicy, Policy, UserPolicy and GroupPolicy.
+ * on a Role, and the `policy` of RolePolicy, Policy, UserPolicy and GroupPolicy. Also the
+ * reading of any document's Allow statements (trust and resource-based policies included),
+ * recording what is unknown during preview.
  */
 import { parsePolicyDocument, PolicyStatement, statementName } from "./iam-document";
 import { ResourceTypes } from "./resource-types";
-import { isUnknown } from "./unknown";
+import { isUnknown, UNKNOWN } from "./unknown";
 
 export interface PolicyDocumentSource {
   /** Names the document in messages, e.g. `inline policy "publish"`. */
@@ -28,8 +30,10 @@ export function identityPolicyDocuments(type: string, props: Record<string, unkn
   }
   if (type === ResourceTypes.role) {
     const inline = props.inlinePolicies;
-    if (!Array.isArray(inline)) return []; // absent, or unknown during preview
+    if (isUnknown(inline)) return [{ description: "inline policies", document: UNKNOWN }];
+    if (!Array.isArray(inline)) return [];
     return inline.flatMap((entry, i): PolicyDocumentSource[] => {
+      if (isUnknown(entry)) return [{ description: `inline policy #${i + 1}`, document: UNKNOWN }];
       if (entry === null || typeof entry !== "object") return [];
       const { name, policy } = entry as Record<string, unknown>;
       const label = typeof name === "string" && !isUnknown(name) ? `"${name}"` : `#${i + 1}`;
@@ -45,20 +49,44 @@ export interface SourcedStatement {
   where: string;
 }
 
+export interface StatementVisitor {
+  /** Records what could not be read during preview (a document, a statement, an Effect). */
+  notChecked(subject: string): void;
+  /** Called for a malformed document (only iam-no-wildcard-actions reports those). */
+  invalid?(source: PolicyDocumentSource, reason: string): void;
+}
+
 /**
- * The Allow statements of every identity policy on the resource. Documents that are absent,
- * unknown during preview or malformed are skipped here (iam-no-wildcard-actions reports
- * malformed ones).
+ * The Allow statements of every identity policy on the resource. A document, statement or
+ * Effect unknown during preview is recorded as not checked; absent documents are skipped, and
+ * malformed ones are handed to `visitor.invalid`.
  */
-export function allowStatements(type: string, props: Record<string, unknown>): SourcedStatement[] {
+export function allowStatements(
+  type: string,
+  props: Record<string, unknown>,
+  visitor: StatementVisitor,
+): SourcedStatement[] {
   const result: SourcedStatement[] = [];
   for (const source of identityPolicyDocuments(type, props)) {
-    const parsed = parsePolicyDocument(source.document);
-    if (parsed.kind !== "document") continue;
-    for (const statement of parsed.statements) {
-      if (statement.effect !== "Allow") continue;
-      result.push({ statement, where: `${capitalize(source.description)}, ${statementName(statement)}` });
-    }
+    result.push(...allowStatementsOf(source, visitor));
+  }
+  return result;
+}
+
+/** The Allow statements of one policy document (identity- or resource-based), see {@link allowStatements}. */
+export function allowStatementsOf(source: PolicyDocumentSource, visitor: StatementVisitor): SourcedStatement[] {
+  const parsed = parsePolicyDocument(source.document);
+  const label = capitalize(source.description);
+  if (parsed.kind === "unknown") visitor.notChecked(label);
+  if (parsed.kind === "invalid") visitor.invalid?.(source, parsed.reason);
+  if (parsed.kind !== "document") return [];
+  for (const position of parsed.unknownStatements) visitor.notChecked(`${label}, statement #${position}`);
+  const result: SourcedStatement[] = [];
+  for (const statement of parsed.statements) {
+    const where = `${label}, ${statementName(statement)}`;
+    if (statement.effect === UNKNOWN) visitor.notChecked(`${where}: Effect`);
+    if (statement.effect !== "Allow") continue;
+    result.push({ statement, where });
   }
   return result;
 }

@@ -34,7 +34,7 @@ const PROXY_TARGET_KEY = "__getSpecialProxyTarget";
  * The resource props without @pulumi/policy's unknown-checking proxy, so that reading an
  * unknown value yields its sentinel instead of throwing. Plain objects pass through.
  */
-export function plainProps(props: Record<string, any>): Record<string, unknown> {
+export function plainProps(props: Record<string, unknown>): Record<string, unknown> {
   const target = (props as Record<string, unknown>)[PROXY_TARGET_KEY];
   return target !== undefined && typeof target === "object" && target !== null
     ? (target as Record<string, unknown>)

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { table } from "../testing/fixtures";
-import { engineUnknown, violationsOf } from "../testing/harness";
+import { analyze, engineUnknown, violationsOf } from "../testing/harness";
 import { dynamodbTableEncryptedWithPitr as policy } from "./dynamodb-table-encrypted-with-pitr";
 
 describe("policy dynamodb-table-encrypted-with-pitr", () => {
@@ -21,13 +21,17 @@ describe("policy dynamodb-table-encrypted-with-pitr", () => {
     ]);
   });
 
-  it("skips values unknown during preview", async () => {
+  it("reports values unknown during preview as not checked", async () => {
     assert.deepEqual(
-      await violationsOf(
+      await analyze(
         policy,
         table({ serverSideEncryption: engineUnknown.object, pointInTimeRecovery: { enabled: engineUnknown.boolean } }),
       ),
-      [],
+      {
+        violations: [],
+        notChecked:
+          "serverSideEncryption.enabled; pointInTimeRecovery.enabled: could not be checked during preview; checked at `pulumi up`.",
+      },
     );
   });
 });

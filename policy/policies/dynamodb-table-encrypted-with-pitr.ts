@@ -1,22 +1,23 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
 import { ResourceTypes } from "../lib/resource-types";
 import { UNKNOWN, valueAt } from "../lib/unknown";
-import { validateResourcesOfTypes } from "../lib/validate";
+import { packPolicy } from "../lib/validate";
 
 /** The request store holds task tokens: KMS encryption and point-in-time recovery. */
-export const dynamodbTableEncryptedWithPitr: ResourceValidationPolicy = {
+export const dynamodbTableEncryptedWithPitr = packPolicy({
   name: "dynamodb-table-encrypted-with-pitr",
   description:
     "DynamoDB tables are encrypted with a KMS key (serverSideEncryption.enabled) and have point-in-time recovery (pointInTimeRecovery.enabled).",
-  enforcementLevel: "mandatory",
-  validateResource: validateResourcesOfTypes([ResourceTypes.dynamodbTable], (props, _args, reportViolation) => {
+  resourceTypes: [ResourceTypes.dynamodbTable],
+  validate: ({ props, report, notChecked }) => {
     const encrypted = valueAt(props, "serverSideEncryption", "enabled");
-    if (encrypted !== UNKNOWN && encrypted !== true) {
-      reportViolation("The table is not encrypted with a KMS key; set serverSideEncryption.enabled to true.");
+    if (encrypted === UNKNOWN) notChecked("serverSideEncryption.enabled");
+    else if (encrypted !== true) {
+      report("The table is not encrypted with a KMS key; set serverSideEncryption.enabled to true.");
     }
     const recovery = valueAt(props, "pointInTimeRecovery", "enabled");
-    if (recovery !== UNKNOWN && recovery !== true) {
-      reportViolation("The table has no point-in-time recovery; set pointInTimeRecovery.enabled to true.");
+    if (recovery === UNKNOWN) notChecked("pointInTimeRecovery.enabled");
+    else if (recovery !== true) {
+      report("The table has no point-in-time recovery; set pointInTimeRecovery.enabled to true.");
     }
-  }),
-};
+  },
+});

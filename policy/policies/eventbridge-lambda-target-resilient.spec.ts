@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { arn, eventTarget } from "../testing/fixtures";
-import { engineUnknown, violationsOf } from "../testing/harness";
+import { analyze, engineUnknown, violationsOf } from "../testing/harness";
 import { eventbridgeLambdaTargetResilient as policy } from "./eventbridge-lambda-target-resilient";
 
 describe("policy eventbridge-lambda-target-resilient", () => {
@@ -20,32 +20,36 @@ describe("policy eventbridge-lambda-target-resilient", () => {
     ]);
   });
 
-  it("applies to qualified function ARNs and not to other targets", async () => {
+  it("applies to qualified function ARNs, and reports other targets as not applicable", async () => {
     assert.equal(
       (await violationsOf(policy, eventTarget({ arn: arn("lambda", "function:f:live"), deadLetterConfig: undefined })))
         .length,
       1,
     );
     assert.deepEqual(
-      await violationsOf(
+      await analyze(
         policy,
         eventTarget({ arn: arn("states", "stateMachine:s"), deadLetterConfig: undefined, retryPolicy: undefined }),
       ),
-      [],
+      { violations: [], notApplicable: "Policy only applies to targets that invoke a Lambda function" },
     );
   });
 
-  it("skips targets whose ARN or settings are unknown during preview", async () => {
+  it("reports targets whose ARN or settings are unknown during preview as not checked", async () => {
+    assert.deepEqual(await analyze(policy, eventTarget({ arn: engineUnknown.string, deadLetterConfig: undefined })), {
+      violations: [],
+      notChecked:
+        "arn (whether the target is a Lambda function): could not be checked during preview; checked at `pulumi up`.",
+    });
     assert.deepEqual(
-      await violationsOf(policy, eventTarget({ arn: engineUnknown.string, deadLetterConfig: undefined })),
-      [],
-    );
-    assert.deepEqual(
-      await violationsOf(
+      await analyze(
         policy,
         eventTarget({ deadLetterConfig: { arn: engineUnknown.string }, retryPolicy: engineUnknown.object }),
       ),
-      [],
+      {
+        violations: [],
+        notChecked: "retryPolicy; deadLetterConfig.arn: could not be checked during preview; checked at `pulumi up`.",
+      },
     );
   });
 });

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { role } from "../testing/fixtures";
-import { engineUnknown, violationsOf } from "../testing/harness";
+import { analyze, engineUnknown, violationsOf } from "../testing/harness";
 import { iamNoBroadManagedPolicies as policy } from "./iam-no-broad-managed-policies";
 
 const attachment = (policyArn: string) => ({
@@ -58,8 +58,14 @@ describe("policy iam-no-broad-managed-policies", () => {
     assert.equal((await violationsOf(policy, resource, { additionalForbiddenPolicies: ["ReadOnlyAccess"] })).length, 1);
   });
 
-  it("skips unknown ARNs during preview", async () => {
-    assert.deepEqual(await violationsOf(policy, attachment(engineUnknown.string)), []);
-    assert.deepEqual(await violationsOf(policy, role({ managedPolicyArns: engineUnknown.array })), []);
+  it("reports ARNs unknown during preview as not checked", async () => {
+    assert.deepEqual(await analyze(policy, attachment(engineUnknown.string)), {
+      violations: [],
+      notChecked: "policyArn: could not be checked during preview; checked at `pulumi up`.",
+    });
+    assert.deepEqual(await analyze(policy, role({ managedPolicyArns: engineUnknown.array })), {
+      violations: [],
+      notChecked: "managedPolicyArns: could not be checked during preview; checked at `pulumi up`.",
+    });
   });
 });

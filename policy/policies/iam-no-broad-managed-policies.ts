@@ -1,7 +1,6 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
 import { ResourceTypes } from "../lib/resource-types";
 import { isUnknown } from "../lib/unknown";
-import { configWithDefaults, validateResourcesOfTypes } from "../lib/validate";
+import { configWithDefaults, packPolicy } from "../lib/validate";
 
 interface Config {
   /** More AWS managed policy names to refuse, e.g. "ReadOnlyAccess". */
@@ -21,11 +20,11 @@ const POLICY_ARN_FIELDS: Record<string, string> = {
   [ResourceTypes.groupPolicyAttachment]: "policyArn",
 };
 
-export const iamNoBroadManagedPolicies: ResourceValidationPolicy = {
+export const iamNoBroadManagedPolicies = packPolicy({
   name: "iam-no-broad-managed-policies",
   description:
     "No AWS managed policy broader than a role's purpose is attached: AdministratorAccess, PowerUserAccess, any *FullAccess, AmazonSSMAutomationRole.",
-  enforcementLevel: "mandatory",
+  resourceTypes: Object.keys(POLICY_ARN_FIELDS),
   configSchema: {
     properties: {
       additionalForbiddenPolicies: {
@@ -36,21 +35,23 @@ export const iamNoBroadManagedPolicies: ResourceValidationPolicy = {
       },
     },
   },
-  validateResource: validateResourcesOfTypes(Object.keys(POLICY_ARN_FIELDS), (props, args, reportViolation) => {
+  validate: ({ type, props, args, report, notChecked }) => {
     const config = configWithDefaults<Config>(args, { additionalForbiddenPolicies: [] });
-    const value = props[POLICY_ARN_FIELDS[args.type]];
+    const field = POLICY_ARN_FIELDS[type];
+    const value = props[field];
     const arns = Array.isArray(value) ? value : [value];
     for (const arn of arns) {
+      if (isUnknown(arn)) notChecked(field);
       if (typeof arn !== "string" || isUnknown(arn)) continue;
       const name = AWS_MANAGED_POLICY_ARN.exec(arn)?.[1];
       if (name !== undefined && isBroadPolicy(name, config)) {
-        reportViolation(
+        report(
           `Attaches the AWS managed policy "${arn}", which grants far more than one role of this stack needs; grant the needed actions one by one.`,
         );
       }
     }
-  }),
-};
+  },
+});
 
 function isBroadPolicy(name: string, config: Config): boolean {
   return (

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { compliantStatements, policyDocument, role, rolePolicy, arn } from "../testing/fixtures";
-import { engineUnknown, violationsOf } from "../testing/harness";
+import { analyze, engineUnknown, violationsOf } from "../testing/harness";
 import { iamNoWildcardActions } from "./iam-no-wildcard-actions";
 
 describe("policy iam-no-wildcard-actions", () => {
@@ -89,21 +89,39 @@ describe("policy iam-no-wildcard-actions", () => {
     ]);
   });
 
-  it("skips what is unknown during preview without failing", async () => {
+  it("reports documents, statements and actions unknown during preview as not checked, and checks the rest", async () => {
     assert.deepEqual(
-      await violationsOf(iamNoWildcardActions, {
+      await analyze(iamNoWildcardActions, {
         type: "aws:iam/rolePolicy:RolePolicy",
         props: { role: "r", policy: engineUnknown.string },
       }),
-      [],
+      { violations: [], notChecked: "Policy document: could not be checked during preview; checked at `pulumi up`." },
     );
-    assert.deepEqual(await violationsOf(iamNoWildcardActions, role({ inlinePolicies: engineUnknown.array })), []);
-    const partlyUnknown = rolePolicy({
-      Effect: "Allow",
-      Action: ["sns:Publish", engineUnknown.string as string],
-      Resource: "*",
+    assert.deepEqual(await analyze(iamNoWildcardActions, role({ inlinePolicies: engineUnknown.array })), {
+      violations: [],
+      notChecked: "Inline policies: could not be checked during preview; checked at `pulumi up`.",
     });
-    assert.deepEqual(await violationsOf(iamNoWildcardActions, partlyUnknown), []);
+    const partlyUnknown = role({
+      inlinePolicies: [
+        engineUnknown.object,
+        {
+          name: "publish",
+          policy: policyDocument(
+            { Effect: "Allow", Action: ["sns:Publish", engineUnknown.string as string], Resource: "*" },
+            engineUnknown.object as any,
+            { Effect: engineUnknown.string as any, Action: "*", Resource: "*" },
+            { Sid: "Broken", Effect: "Allow", Action: "sns:*", Resource: arn("sns", "t") },
+          ),
+        },
+      ],
+    });
+    assert.deepEqual(await analyze(iamNoWildcardActions, partlyUnknown), {
+      violations: [
+        'Inline policy "publish", statement "Broken": allows "sns:*" (every action of sns); list the actions one by one.',
+      ],
+      notChecked:
+        'Inline policy #1; Inline policy "publish", statement #2; Inline policy "publish", statement #3: Effect; Inline policy "publish", statement #1: Action: could not be checked during preview; checked at `pulumi up`.',
+    });
   });
 
   it("can be disabled through its enforcement level", async () => {

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { ACCOUNT, AUTOMATION_ROLE_ARN, compliantStatements, rolePolicy } from "../testing/fixtures";
-import { engineUnknown, violationsOf } from "../testing/harness";
+import { analyze, engineUnknown, violationsOf } from "../testing/harness";
 import { iamPassRoleScoped as policy } from "./iam-passrole-scoped";
 
 const passedToSsm = { StringEquals: { "iam:PassedToService": "ssm.amazonaws.com" } };
@@ -55,18 +55,36 @@ describe("policy iam-passrole-scoped", () => {
     assert.equal((await violationsOf(policy, otherCondition)).length, 1);
   });
 
-  it("sees iam:PassRole granted through a wildcard action such as iam:*", async () => {
-    const resource = rolePolicy({ Effect: "Allow", Action: "iam:*", Resource: `arn:aws:iam::${ACCOUNT}:role/*` });
+  it("sees iam:PassRole granted through a partial wildcard such as iam:Pass*", async () => {
+    const resource = rolePolicy({ Effect: "Allow", Action: "iam:Pass*", Resource: `arn:aws:iam::${ACCOUNT}:role/*` });
     assert.equal((await violationsOf(policy, resource)).length, 2);
   });
 
-  it("skips unknown role ARNs and conditions during preview", async () => {
+  it('leaves "iam:*" and "*" to iam-no-wildcard-actions, which reports them whatever its config', async () => {
+    for (const action of ["iam:*", "*"]) {
+      const resource = rolePolicy({ Effect: "Allow", Action: action, Resource: `arn:aws:iam::${ACCOUNT}:role/*` });
+      assert.deepEqual(await violationsOf(policy, resource), [], action);
+    }
+  });
+
+  it("reports role ARNs, conditions and actions unknown during preview as not checked", async () => {
     const resource = rolePolicy({
+      Sid: "Pass",
       Effect: "Allow",
       Action: "iam:PassRole",
       Resource: engineUnknown.string,
       Condition: engineUnknown.object as any,
     });
-    assert.deepEqual(await violationsOf(policy, resource), []);
+    assert.deepEqual(await analyze(policy, resource), {
+      violations: [],
+      notChecked:
+        'Policy document, statement "Pass": Resource; Policy document, statement "Pass": Condition: could not be checked during preview; checked at `pulumi up`.',
+    });
+    const unknownAction = rolePolicy({ Sid: "Some", Effect: "Allow", Action: [engineUnknown.string], Resource: "*" });
+    assert.deepEqual(await analyze(policy, unknownAction), {
+      violations: [],
+      notChecked:
+        'Policy document, statement "Some": Action: could not be checked during preview; checked at `pulumi up`.',
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { ACCOUNT, policyDocument, role, trustPolicy } from "../testing/fixtures";
-import { engineUnknown, violationsOf } from "../testing/harness";
+import { analyze, engineUnknown, violationsOf } from "../testing/harness";
 import { iamRoleTrustsOneService as policy } from "./iam-role-trusts-one-service";
 
 const trusting = (principal: unknown) => role({ assumeRolePolicy: JSON.stringify(trustPolicy(principal)) });
@@ -76,8 +76,15 @@ describe("policy iam-role-trusts-one-service", () => {
     ]);
   });
 
-  it("skips unknown trust policies and principals during preview", async () => {
-    assert.deepEqual(await violationsOf(policy, role({ assumeRolePolicy: engineUnknown.string })), []);
-    assert.deepEqual(await violationsOf(policy, trusting({ Service: engineUnknown.string })), []);
+  it("reports trust policies and principals unknown during preview as not checked", async () => {
+    assert.deepEqual(await analyze(policy, role({ assumeRolePolicy: engineUnknown.string })), {
+      violations: [],
+      notChecked: "Trust policy: could not be checked during preview; checked at `pulumi up`.",
+    });
+    assert.deepEqual(await analyze(policy, trusting({ Service: engineUnknown.string })), {
+      violations: [],
+      notChecked:
+        "Trust policy, statement #1: Principal Service: could not be checked during preview; checked at `pulumi up`.",
+    });
   });
 });

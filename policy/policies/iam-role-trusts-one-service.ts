@@ -1,41 +1,49 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
 import { hasUnknown, knownValues, parsePolicyDocument, toStringList } from "../lib/iam-document";
+import { allowStatementsOf } from "../lib/identity-policies";
 import { ResourceTypes } from "../lib/resource-types";
 import { isUnknown } from "../lib/unknown";
-import { validateResourcesOfTypes } from "../lib/validate";
+import { packPolicy } from "../lib/validate";
 
 /**
  * One role per service: a role trusted by several services (or by an account) can be used
  * by each of them with the union of what they need.
  */
-export const iamRoleTrustsOneService: ResourceValidationPolicy = {
+export const iamRoleTrustsOneService = packPolicy({
   name: "iam-role-trusts-one-service",
   description:
     'Role trust policies trust exactly one service principal: never "*", an AWS account or IAM principal, a federated principal, or NotPrincipal.',
-  enforcementLevel: "mandatory",
-  validateResource: validateResourcesOfTypes([ResourceTypes.role], (props, _args, reportOnce) => {
+  resourceTypes: [ResourceTypes.role],
+  validate: ({ props, report, notChecked }) => {
+    if (parsePolicyDocument(props.assumeRolePolicy).kind === "absent") return; // AWS refuses a role without one
     let reportedSomething = false;
+    let skippedSomething = false;
     const reportViolation = (message: string) => {
       reportedSomething = true;
-      reportOnce(message);
+      report(message);
     };
-    const parsed = parsePolicyDocument(props.assumeRolePolicy);
-    if (parsed.kind === "invalid") {
-      reportViolation(`The trust policy is not a valid IAM policy document: ${parsed.reason}.`);
-    }
-    if (parsed.kind !== "document") return;
+    const skipped = (subject: string) => {
+      skippedSomething = true;
+      notChecked(subject);
+    };
+    const statements = allowStatementsOf(
+      { description: "trust policy", document: props.assumeRolePolicy },
+      {
+        notChecked: skipped,
+        invalid: (_source, reason) =>
+          reportViolation(`The trust policy is not a valid IAM policy document: ${reason}.`),
+      },
+    );
+    if (statements.length === 0 && (reportedSomething || skippedSomething)) return;
 
     const services = new Set<string>();
-    let somePrincipalUnknown = false;
-    for (const statement of parsed.statements) {
-      if (statement.effect !== "Allow") continue;
+    for (const { statement, where } of statements) {
       if (statement.notPrincipal !== undefined) {
         reportViolation("The trust policy combines Allow with NotPrincipal, which trusts every principal not listed.");
       }
       const principal = statement.principal;
       if (principal === undefined) continue;
       if (isUnknown(principal)) {
-        somePrincipalUnknown = true;
+        skipped(`${where}: Principal`);
         continue;
       }
       if (typeof principal === "string") {
@@ -50,7 +58,7 @@ export const iamRoleTrustsOneService: ResourceValidationPolicy = {
       if (principal === null || typeof principal !== "object") continue;
       for (const [kind, value] of Object.entries(principal as Record<string, unknown>)) {
         const list = toStringList(value);
-        if (hasUnknown(list)) somePrincipalUnknown = true;
+        if (hasUnknown(list)) skipped(`${where}: Principal ${kind}`);
         for (const name of knownValues(list)) {
           if (name.includes("*")) {
             reportViolation(
@@ -74,8 +82,8 @@ export const iamRoleTrustsOneService: ResourceValidationPolicy = {
       reportViolation(
         `The trust policy trusts ${services.size} service principals (${[...services].join(", ")}); give each service its own role.`,
       );
-    } else if (services.size === 0 && !somePrincipalUnknown && !reportedSomething) {
+    } else if (services.size === 0 && !skippedSomething && !reportedSomething) {
       reportViolation("The trust policy trusts no service principal; trust exactly one.");
     }
-  }),
-};
+  },
+});

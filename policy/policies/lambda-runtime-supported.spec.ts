@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { lambdaFunction } from "../testing/fixtures";
-import { engineUnknown, violationsOf } from "../testing/harness";
+import { analyze, engineUnknown, violationsOf } from "../testing/harness";
 import { lambdaRuntimeSupported as policy } from "./lambda-runtime-supported";
 
 describe("policy lambda-runtime-supported", () => {
@@ -38,11 +38,20 @@ describe("policy lambda-runtime-supported", () => {
     );
   });
 
-  it("skips container images and unknown runtimes", async () => {
+  it("does not apply to container images, which bring their own runtime", async () => {
     assert.deepEqual(
-      await violationsOf(policy, lambdaFunction({ runtime: undefined, packageType: "Image", imageUri: "x" })),
-      [],
+      await analyze(policy, lambdaFunction({ runtime: undefined, packageType: "Image", imageUri: "x" })),
+      {
+        violations: [],
+        notApplicable: "Policy does not apply to container images, which bring their own runtime",
+      },
     );
-    assert.deepEqual(await violationsOf(policy, lambdaFunction({ runtime: engineUnknown.string })), []);
+  });
+
+  it("reports a runtime unknown during preview as not checked", async () => {
+    assert.deepEqual(await analyze(policy, lambdaFunction({ runtime: engineUnknown.string })), {
+      violations: [],
+      notChecked: "runtime: could not be checked during preview; checked at `pulumi up`.",
+    });
   });
 });

@@ -1,7 +1,6 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
 import { ResourceTypes } from "../lib/resource-types";
 import { UNKNOWN, valueAt } from "../lib/unknown";
-import { configWithDefaults, validateResourcesOfTypes } from "../lib/validate";
+import { configWithDefaults, packPolicy } from "../lib/validate";
 
 interface Config {
   /** Lowest Node.js major version accepted (`nodejs<N>.x`). */
@@ -30,11 +29,11 @@ const DEFAULT_ALLOWED_OTHER_RUNTIMES = [
 
 const DEFAULT_CONFIG: Config = { minimumNodejsVersion: 22, allowedOtherRuntimes: DEFAULT_ALLOWED_OTHER_RUNTIMES };
 
-export const lambdaRuntimeSupported: ResourceValidationPolicy = {
+export const lambdaRuntimeSupported = packPolicy({
   name: "lambda-runtime-supported",
   description:
     "Lambda functions use a supported runtime: nodejs22.x or later, or a non-Node.js runtime on the allow-list (not deprecated).",
-  enforcementLevel: "mandatory",
+  resourceTypes: [ResourceTypes.lambdaFunction],
   configSchema: {
     properties: {
       minimumNodejsVersion: {
@@ -50,22 +49,27 @@ export const lambdaRuntimeSupported: ResourceValidationPolicy = {
       },
     },
   },
-  validateResource: validateResourcesOfTypes([ResourceTypes.lambdaFunction], (props, args, reportViolation) => {
+  validate: ({ props, args, report, notChecked, notApplicable }) => {
+    const packageType = valueAt(props, "packageType");
+    if (packageType === "Image")
+      notApplicable("Policy does not apply to container images, which bring their own runtime");
     const runtime = valueAt(props, "runtime");
-    // Container images bring their own runtime; an absent runtime is refused by AWS itself.
-    if (runtime === UNKNOWN || typeof runtime !== "string" || props.packageType === "Image") return;
+    if (runtime === UNKNOWN || packageType === UNKNOWN)
+      return notChecked(runtime === UNKNOWN ? "runtime" : "packageType");
+    // An absent runtime is refused by AWS itself for a zip package.
+    if (typeof runtime !== "string") return;
     const config = configWithDefaults(args, DEFAULT_CONFIG);
     const node = /^nodejs(\d+)\.x$/.exec(runtime);
     if (node) {
       if (Number(node[1]) < config.minimumNodejsVersion) {
-        reportViolation(
+        report(
           `Runtime "${runtime}" is older than nodejs${config.minimumNodejsVersion}.x; use nodejs${config.minimumNodejsVersion}.x or later.`,
         );
       }
     } else if (!config.allowedOtherRuntimes.includes(runtime)) {
-      reportViolation(
+      report(
         `Runtime "${runtime}" is deprecated or not on the allow-list (allowedOtherRuntimes); use nodejs${config.minimumNodejsVersion}.x or later.`,
       );
     }
-  }),
-};
+  },
+});

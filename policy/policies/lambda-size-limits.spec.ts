@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { lambdaFunction } from "../testing/fixtures";
-import { engineUnknown, violationsOf } from "../testing/harness";
+import { analyze, engineUnknown, violationsOf } from "../testing/harness";
 import { lambdaSizeLimits as policy } from "./lambda-size-limits";
 
 describe("policy lambda-size-limits", () => {
@@ -30,10 +30,17 @@ describe("policy lambda-size-limits", () => {
     ]);
   });
 
-  it("skips unknown values during preview", async () => {
+  it("reports values unknown during preview as not checked, and still checks the known ones", async () => {
     assert.deepEqual(
-      await violationsOf(policy, lambdaFunction({ memorySize: engineUnknown.number, timeout: engineUnknown.number })),
-      [],
+      await analyze(policy, lambdaFunction({ memorySize: engineUnknown.number, timeout: engineUnknown.number })),
+      {
+        violations: [],
+        notChecked: "memorySize; timeout: could not be checked during preview; checked at `pulumi up`.",
+      },
     );
+    assert.deepEqual(await analyze(policy, lambdaFunction({ memorySize: engineUnknown.number, timeout: 900 })), {
+      violations: ["timeout is 900 s; the limit is 60 s."],
+      notChecked: "memorySize: could not be checked during preview; checked at `pulumi up`.",
+    });
   });
 });

@@ -1,6 +1,6 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
 import { ResourceTypes } from "../lib/resource-types";
-import { configWithDefaults, validateResourcesOfTypes } from "../lib/validate";
+import { UNKNOWN, valueAt } from "../lib/unknown";
+import { configWithDefaults, packPolicy } from "../lib/validate";
 
 interface Config {
   maxMemoryMb: number;
@@ -14,10 +14,10 @@ const DEFAULT_CONFIG: Config = { maxMemoryMb: 1024, maxTimeoutSeconds: 60 };
  * 10 GB or 15-minute function there is a mistake that costs money and hides hangs.
  * Absent values take AWS's defaults (128 MB, 3 s), which are within any sane limit.
  */
-export const lambdaSizeLimits: ResourceValidationPolicy = {
+export const lambdaSizeLimits = packPolicy({
   name: "lambda-size-limits",
   description: "Lambda functions stay small: memory at most 1024 MB and timeout at most 60 s (both configurable).",
-  enforcementLevel: "mandatory",
+  resourceTypes: [ResourceTypes.lambdaFunction],
   configSchema: {
     properties: {
       maxMemoryMb: {
@@ -32,14 +32,17 @@ export const lambdaSizeLimits: ResourceValidationPolicy = {
       },
     },
   },
-  validateResource: validateResourcesOfTypes([ResourceTypes.lambdaFunction], (props, args, reportViolation) => {
+  validate: ({ props, args, report, notChecked }) => {
     const config = configWithDefaults(args, DEFAULT_CONFIG);
-    const { memorySize, timeout } = props;
-    if (typeof memorySize === "number" && memorySize > config.maxMemoryMb) {
-      reportViolation(`memorySize is ${memorySize} MB; the limit is ${config.maxMemoryMb} MB.`);
+    const memorySize = valueAt(props, "memorySize");
+    const timeout = valueAt(props, "timeout");
+    if (memorySize === UNKNOWN) notChecked("memorySize");
+    else if (typeof memorySize === "number" && memorySize > config.maxMemoryMb) {
+      report(`memorySize is ${memorySize} MB; the limit is ${config.maxMemoryMb} MB.`);
     }
-    if (typeof timeout === "number" && timeout > config.maxTimeoutSeconds) {
-      reportViolation(`timeout is ${timeout} s; the limit is ${config.maxTimeoutSeconds} s.`);
+    if (timeout === UNKNOWN) notChecked("timeout");
+    else if (typeof timeout === "number" && timeout > config.maxTimeoutSeconds) {
+      report(`timeout is ${timeout} s; the limit is ${config.maxTimeoutSeconds} s.`);
     }
-  }),
-};
+  },
+});

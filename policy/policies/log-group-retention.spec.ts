@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { logGroup } from "../testing/fixtures";
-import { engineUnknown, violationsOf } from "../testing/harness";
+import { analyze, engineUnknown, violationsOf } from "../testing/harness";
 import { logGroupRetention as policy } from "./log-group-retention";
 
 describe("policy log-group-retention", () => {
@@ -14,7 +14,10 @@ describe("policy log-group-retention", () => {
     assert.deepEqual(await violationsOf(policy, logGroup({ retentionInDays: 0 })), [message]);
   });
 
-  it("skips a retention unknown during preview", async () => {
-    assert.deepEqual(await violationsOf(policy, logGroup({ retentionInDays: engineUnknown.number })), []);
+  it("reports a retention unknown during preview as not checked", async () => {
+    assert.deepEqual(await analyze(policy, logGroup({ retentionInDays: engineUnknown.number })), {
+      violations: [],
+      notChecked: "retentionInDays: could not be checked during preview; checked at `pulumi up`.",
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { topic } from "../testing/fixtures";
-import { engineUnknown, violationsOf } from "../testing/harness";
+import { analyze, engineUnknown, violationsOf } from "../testing/harness";
 import { snsTopicEncrypted as policy } from "./sns-topic-encrypted";
 
 describe("policy sns-topic-encrypted", () => {
@@ -15,7 +15,10 @@ describe("policy sns-topic-encrypted", () => {
     assert.deepEqual(await violationsOf(policy, topic({ kmsMasterKeyId: "" })), [message]);
   });
 
-  it("skips a key ARN unknown during preview", async () => {
-    assert.deepEqual(await violationsOf(policy, topic({ kmsMasterKeyId: engineUnknown.string })), []);
+  it("reports a key ARN unknown during preview as not checked", async () => {
+    assert.deepEqual(await analyze(policy, topic({ kmsMasterKeyId: engineUnknown.string })), {
+      violations: [],
+      notChecked: "kmsMasterKeyId: could not be checked during preview; checked at `pulumi up`.",
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { queue } from "../testing/fixtures";
-import { engineUnknown, violationsOf } from "../testing/harness";
+import { analyze, engineUnknown, violationsOf } from "../testing/harness";
 import { sqsQueueEncrypted as policy } from "./sqs-queue-encrypted";
 
 describe("policy sqs-queue-encrypted", () => {
@@ -18,10 +18,11 @@ describe("policy sqs-queue-encrypted", () => {
     assert.deepEqual(await violationsOf(policy, queue({ sqsManagedSseEnabled: false })), [message]);
   });
 
-  it("skips values unknown during preview", async () => {
+  it("reports a key unknown during preview as not checked unless SSE-SQS already encrypts the queue", async () => {
     assert.deepEqual(
-      await violationsOf(policy, queue({ sqsManagedSseEnabled: undefined, kmsMasterKeyId: engineUnknown.string })),
-      [],
+      await analyze(policy, queue({ sqsManagedSseEnabled: undefined, kmsMasterKeyId: engineUnknown.string })),
+      { violations: [], notChecked: "kmsMasterKeyId: could not be checked during preview; checked at `pulumi up`." },
     );
+    assert.deepEqual(await analyze(policy, queue({ kmsMasterKeyId: engineUnknown.string })), { violations: [] });
   });
 });

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { stateMachine } from "../testing/fixtures";
-import { engineUnknown, violationsOf } from "../testing/harness";
+import { analyze, engineUnknown, violationsOf } from "../testing/harness";
 import { stateMachineLogging as policy } from "./state-machine-logging";
 
 const destination = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/vendedlogs/states/approval-workflow:*";
@@ -45,14 +45,20 @@ describe("policy state-machine-logging", () => {
     );
   });
 
-  it("skips values unknown during preview", async () => {
-    assert.deepEqual(await violationsOf(policy, stateMachine({ loggingConfiguration: engineUnknown.object })), []);
+  it("reports values unknown during preview as not checked, and still checks the known ones", async () => {
+    assert.deepEqual(await analyze(policy, stateMachine({ loggingConfiguration: engineUnknown.object })), {
+      violations: [],
+      notChecked: "loggingConfiguration: could not be checked during preview; checked at `pulumi up`.",
+    });
     assert.deepEqual(
-      await violationsOf(
+      await analyze(
         policy,
-        stateMachine({ loggingConfiguration: { level: "ERROR", logDestination: engineUnknown.string } }),
+        stateMachine({ loggingConfiguration: { level: "FATAL", logDestination: engineUnknown.string } }),
       ),
-      [],
+      {
+        violations: ['loggingConfiguration.level is "FATAL"; use ERROR or ALL.'],
+        notChecked: "loggingConfiguration.logDestination: could not be checked during preview; checked at `pulumi up`.",
+      },
     );
   });
 });

@@ -140,3 +140,60 @@ export const eventTarget = (overrides: Record<string, unknown> = {}): ResourceUn
     ...overrides,
   },
 });
+
+/** Like the SSM channel's: EventBridge may invoke the result function, from its rule only. */
+export const lambdaPermission = (overrides: Record<string, unknown> = {}): ResourceUnderTest => ({
+  type: "aws:lambda/permission:Permission",
+  name: "approval-ssm-result-invoke",
+  props: {
+    action: "lambda:InvokeFunction",
+    function: "approval-ssm-result",
+    principal: "events.amazonaws.com",
+    sourceArn: arn("events", "rule/approval-ssm-step-ended"),
+    ...overrides,
+  },
+});
+
+/** Like the SSM channel's dead-letter queue policy: EventBridge may send, for its rule only. */
+export const deadLetterStatement: Statement = {
+  Sid: "DeadLettersOfTheStepEndedRule",
+  Effect: "Allow",
+  Principal: { Service: "events.amazonaws.com" },
+  Action: "sqs:SendMessage",
+  Resource: arn("sqs", "approval-ssm-result-dlq"),
+  Condition: { ArnEquals: { "aws:SourceArn": arn("events", "rule/approval-ssm-step-ended") } },
+};
+
+export const queuePolicy = (...statements: Statement[]): ResourceUnderTest => ({
+  type: "aws:sqs/queuePolicy:QueuePolicy",
+  name: "approval-ssm-result-dlq-policy",
+  props: {
+    queueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/approval-ssm-result-dlq`,
+    policy: JSON.stringify(policyDocument(...(statements.length > 0 ? statements : [deadLetterStatement]))),
+  },
+});
+
+/** A topic policy that lets one account's EventBridge rule publish. */
+export const publishStatement: Statement = {
+  Sid: "RulePublishes",
+  Effect: "Allow",
+  Principal: { Service: "events.amazonaws.com" },
+  Action: "sns:Publish",
+  Resource: arn("sns", "Automation-finance"),
+  Condition: { ArnEquals: { "aws:SourceArn": arn("events", "rule/approval-notify") } },
+};
+
+export const topicPolicy = (...statements: Statement[]): ResourceUnderTest => ({
+  type: "aws:sns/topicPolicy:TopicPolicy",
+  name: "approver-finance-policy",
+  props: {
+    arn: arn("sns", "Automation-finance"),
+    policy: JSON.stringify(policyDocument(...(statements.length > 0 ? statements : [publishStatement]))),
+  },
+});
+
+export const kmsKey = (overrides: Record<string, unknown> = {}): ResourceUnderTest => ({
+  type: "aws:kms/key:Key",
+  name: "approval-topics-key",
+  props: { description: "Approver topics", enableKeyRotation: true, deletionWindowInDays: 30, ...overrides },
+});
