@@ -103,7 +103,7 @@ function resolveOutput<T>(output: pulumi.Output<T>): Promise<T> {
 }
 
 /** Evaluates index.ts for one stack config. Throws what the program throws (e.g. ConfigError). */
-export async function runProgram(config: StackConfig, options: RunOptions = {}): Promise<ProgramRun> {
+export async function runProgram(config: StackConfig, options: EvaluateOptions = {}): Promise<ProgramRun> {
   const { error, ...run } = await evaluateProgram(config, options);
   if (error !== undefined) throw error;
   return run;

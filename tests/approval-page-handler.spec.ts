@@ -142,7 +142,8 @@ describe("approval page handler (dynalite)", () => {
         closedAt: BEFORE_DEADLINE,
       });
       const mine = text(await page(get(askOf(first))));
-      assert.ok(mine.includes("You already decided on this request. Your decision: Approved"), mine);
+      assert.ok(mine.includes("This request is closed: approved."), mine);
+      assert.ok(mine.includes("Your decision: Approved"), mine);
       assert.ok(mine.includes("Fine") && mine.includes("State Closed: approved"), mine);
       const theirs = await page(get(askOf(third)));
       assert.equal(theirs.statusCode, 200);

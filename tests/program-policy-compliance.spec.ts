@@ -28,7 +28,7 @@ import {
   resourcesOfType,
   runProgram,
   StackConfig,
-} from "./helpers/pulumi-program";
+} from "../devkit/program-under-mocks";
 
 interface Checked {
   resource: RegisteredResource;

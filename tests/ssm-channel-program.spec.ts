@@ -524,7 +524,7 @@ describe("the iam channel in the Pulumi program (mocks)", () => {
       const run = await evaluateProgram({ approvers: exampleApprovers(2, 1), approvalTimeout: "31d" });
       assert.match(
         String((run.error as Error | undefined)?.message),
-        /parallel-approval:approvalTimeout: approver-1 uses the iam channel.*at most 30d.*approvalTimeout is 31d/,
+        /parallel-approval:approvalTimeout: approver-1 decides through the iam channel.*at most 30 days.*approvalTimeout is 31d/,
       );
       assert.deepEqual(
         run.resources.filter((r) => r.type.startsWith("aws:")),
