@@ -7,9 +7,11 @@
  */
 
 /** C0 controls other than newline, DEL, and the C1 controls (U+0080–U+009F, e.g. U+009B CSI). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const CONTROL_EXCEPT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/u;
 const CONTROL_EXCEPT_NEWLINE_ALL = new RegExp(CONTROL_EXCEPT_NEWLINE.source, "gu");
 /** Every control character, newline included: for one-line fields. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const ANY_CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
 
 /** Embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069). */

@@ -106,14 +106,12 @@ export class SsmApprovalChannel extends pulumi.ComponentResource {
       {
         description: "SSM Automation: notifies iam approvers of parallel-approval requests",
         // Only automations of this account may assume it (confused-deputy protection).
-        assumeRolePolicy: pulumi
-          .all([account, this.executionsArn])
-          .apply(([accountId, executions]) =>
-            trustPolicy("ssm.amazonaws.com", {
-              StringEquals: { "aws:SourceAccount": accountId },
-              ArnLike: { "aws:SourceArn": executions },
-            }),
-          ),
+        assumeRolePolicy: pulumi.all([account, this.executionsArn]).apply(([accountId, executions]) =>
+          trustPolicy("ssm.amazonaws.com", {
+            StringEquals: { "aws:SourceAccount": accountId },
+            ArnLike: { "aws:SourceArn": executions },
+          }),
+        ),
       },
       { parent: this },
     );

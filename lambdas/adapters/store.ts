@@ -8,10 +8,21 @@
  */
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DEFAULT_RECORD_RETENTION_DAYS } from "../../core/limits";
-import { askKey, requestKey, type AskRecord, type AskRef, type RequestRecord } from "../../core/model";
+import { askKey, requestKey, type AskRecord, type AskRef, type RequestRecord, type Vote } from "../../core/model";
 import { ENV } from "../../core/environment";
 import { freshId } from "../../core/ids";
-import type { RequestStore, VoteTarget } from "../../core/ports";
+import type {
+  ApplyVoteResult,
+  AskPlacement,
+  CloseFields,
+  CloseResult,
+  Counting,
+  NewRequestRecord,
+  OpenResult,
+  PutAskResult,
+  RequestStore,
+  VoteTarget,
+} from "../../core/ports";
 import { documentClient } from "./dynamodb-client";
 
 const SECONDS_PER_DAY = 86_400;
@@ -67,31 +78,43 @@ const stagePath = (stage: number) => {
   return `stages[${stage}]`;
 };
 
-export function createRequestStore(options: StoreOptions): RequestStore {
-  const { client, tableName } = options;
-  const retentionDays = options.retentionDays ?? DEFAULT_RECORD_RETENTION_DAYS;
-  const key = (pk: string) => ({ TableName: tableName, Key: { pk } });
-  const update = (pk: string, input: Omit<ConstructorParameters<typeof UpdateCommand>[0], "TableName" | "Key">) =>
-    client.send(new UpdateCommand({ ...key(pk), ...input }));
+type UpdateInput = Omit<ConstructorParameters<typeof UpdateCommand>[0], "TableName" | "Key">;
 
-  async function getRequest(requestId: string): Promise<RequestRecord | undefined> {
-    const out = await client.send(new GetCommand({ ...key(requestKey(requestId)), ConsistentRead: true }));
-    const item = out.Item as RequestRecord | undefined;
+/** The table and what every operation needs of it. */
+class Table {
+  constructor(
+    readonly client: DynamoDBDocumentClient,
+    readonly tableName: string,
+    readonly retentionDays: number,
+  ) {}
+
+  async get<T>(pk: string): Promise<T | undefined> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk }, ConsistentRead: true }),
+    );
+    return out.Item as T | undefined;
+  }
+
+  update(pk: string, input: UpdateInput) {
+    return this.client.send(new UpdateCommand({ TableName: this.tableName, Key: { pk }, ...input }));
+  }
+
+  async getRequest(requestId: string): Promise<RequestRecord | undefined> {
+    const item = await this.get<RequestRecord>(requestKey(requestId));
     if (item !== undefined && !Array.isArray(item.stages)) throw new LegacyRecordError(requestId);
     return item;
   }
 
-  async function getAsk(askId: string): Promise<AskRecord | undefined> {
-    const out = await client.send(new GetCommand({ ...key(askKey(askId)), ConsistentRead: true }));
-    const item = out.Item as AskRecord | undefined;
+  async getAsk(askId: string): Promise<AskRecord | undefined> {
+    const item = await this.get<AskRecord>(askKey(askId));
     if (item !== undefined && typeof item.stage !== "number") throw new LegacyRecordError(item.requestId);
     return item;
   }
 
-  async function scrubAsk(askId: string, expiresAt: number): Promise<void> {
+  async scrubAsk(askId: string, expiresAt: number): Promise<void> {
     // attribute_exists: never create a stub for an ask already gone.
     await conditionally(() =>
-      update(askKey(askId), {
+      this.update(askKey(askId), {
         UpdateExpression: "REMOVE taskToken SET expiresAt = :ttl",
         ConditionExpression: "attribute_exists(pk)",
         ExpressionAttributeValues: { ":ttl": expiresAt },
@@ -99,14 +122,10 @@ export function createRequestStore(options: StoreOptions): RequestStore {
     );
   }
 
-  /** Updates a vote that must exist; returns the whole record after the update. */
-  async function updateVote(
-    target: VoteTarget,
-    expression: string,
-    values?: Record<string, unknown>,
-  ): Promise<RequestRecord> {
+  /** Updates a vote that must exist (`VOTE` in the expression is its path); returns the whole record after. */
+  async updateVote(target: VoteTarget, expression: string, values?: Record<string, unknown>): Promise<RequestRecord> {
     const votes = `${stagePath(target.stage)}.votes.#approver`;
-    const out = await update(requestKey(target.requestId), {
+    const out = await this.update(requestKey(target.requestId), {
       UpdateExpression: expression.replace(/VOTE/g, votes),
       ConditionExpression: `attribute_exists(${votes})`,
       ExpressionAttributeNames: { "#approver": target.approver },
@@ -115,167 +134,176 @@ export function createRequestStore(options: StoreOptions): RequestStore {
     });
     return out.Attributes as RequestRecord;
   }
+}
 
+async function openRequest(table: Table, record: NewRequestRecord): Promise<OpenResult> {
+  const item: RequestRecord = { pk: requestKey(record.requestId), ...record };
+  const written = await conditionally(() =>
+    table.client.send(
+      new PutCommand({ TableName: table.tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }),
+    ),
+  );
+  if (written) return { kind: "opened", request: item };
+  const existing = await table.getRequest(record.requestId);
+  if (existing === undefined || existing.executionArn !== record.executionArn) {
+    throw new Error(`request ${record.requestId} exists for another execution`);
+  }
+  return { kind: "alreadyOpen", request: existing };
+}
+
+/** The ask item with this attempt's token (created on the first ask, updated on the next). */
+function writeAskItem(table: Table, askId: string, placement: AskPlacement, expiresAt: number) {
+  return table.update(askKey(askId), {
+    UpdateExpression:
+      "SET askId = :askId, requestId = :request, stage = :stage, approver = :approver, address = :address, " +
+      "channel = :channel, taskToken = :token, deadline = :deadline, createdAt = if_not_exists(createdAt, :now), " +
+      "expiresAt = :ttl REMOVE automationExecutionId",
+    ConditionExpression: "attribute_not_exists(pk) OR requestId = :request",
+    ExpressionAttributeValues: {
+      ":askId": askId,
+      ":request": placement.requestId,
+      ":stage": placement.stage,
+      ":approver": placement.approver,
+      ":address": placement.address,
+      ":channel": placement.channel,
+      ":token": placement.taskToken,
+      ":deadline": placement.deadline,
+      ":now": placement.createdAt,
+      ":ttl": expiresAt,
+    },
+  });
+}
+
+async function putAsk(table: Table, placement: AskPlacement): Promise<PutAskResult> {
+  const { requestId, stage, approver } = placement;
+  const expiresAt = expiryAfter(new Date(placement.deadline), table.retentionDays);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const request = await table.getRequest(requestId);
+    if (request === undefined || request.status !== "open") return { kind: "requestNotOpen" };
+    const previous: AskRef | undefined = request.stages[stage]?.asks[approver];
+    const askId = previous?.askId ?? freshId();
+    // The token first: a close that happens after the reference below scrubs it; one that
+    // happens before makes the reference fail, and then this function scrubs it itself.
+    await writeAskItem(table, askId, placement, expiresAt);
+    const ref: AskRef = { askId, channel: placement.channel, deadline: placement.deadline };
+    const asks = `${stagePath(stage)}.asks.#approver`;
+    const referenced = await conditionally(() =>
+      table.update(requestKey(requestId), {
+        UpdateExpression: `SET ${asks} = :ref`,
+        ConditionExpression: `#status = :open AND (attribute_not_exists(${asks}) OR ${asks}.askId = :askId)`,
+        ExpressionAttributeNames: { "#approver": approver, "#status": "status" },
+        ExpressionAttributeValues: { ":ref": ref, ":open": "open", ":askId": askId },
+      }),
+    );
+    if (referenced) return previous === undefined ? { kind: "stored", askId } : { kind: "stored", askId, previous };
+    // Closed meanwhile (scrub what was just written), or another attempt referenced its own ask first (retry).
+    await table.scrubAsk(askId, expiresAt);
+  }
+  return { kind: "requestNotOpen" };
+}
+
+async function applyVote(table: Table, target: VoteTarget, vote: Vote, counting: Counting): Promise<ApplyVoteResult> {
+  const stage = stagePath(target.stage);
+  const values: Record<string, unknown> = { ":vote": vote, ":open": "open" };
+  const sets = [`${stage}.votes.#approver = :vote`];
+  let condition = `#status = :open AND attribute_not_exists(${stage}.votes.#approver)`;
+  if (counting.counted) {
+    const counter = vote.decision === "approve" ? "approvals" : vote.decision === "reject" ? "rejections" : "misses";
+    sets.push(`${stage}.${counter} = ${stage}.${counter} + :one`);
+    if (vote.decision !== "approve") sets.push(`${stage}.declined = ${stage}.declined + :one`);
+    // The stage's outcome is not certain yet: fewer approvals than the quorum, fewer declines than make it unreachable.
+    condition += ` AND ${stage}.approvals < :quorum AND ${stage}.declined < :unreachable`;
+    Object.assign(values, { ":one": 1, ":quorum": counting.quorum, ":unreachable": counting.unreachableAt });
+  }
+  try {
+    const out = await table.update(requestKey(target.requestId), {
+      UpdateExpression: `SET ${sets.join(", ")}`,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: { "#approver": target.approver, "#status": "status" },
+      ExpressionAttributeValues: values,
+      ReturnValues: "ALL_NEW",
+    });
+    return { kind: "applied", request: out.Attributes as RequestRecord };
+  } catch (error) {
+    if (!isConditionalCheckFailure(error)) throw error;
+    const request = await table.getRequest(target.requestId);
+    return request === undefined ? { kind: "notFound" } : { kind: "refused", request };
+  }
+}
+
+async function closeRequest(table: Table, requestId: string, fields: CloseFields): Promise<CloseResult> {
+  const values: Record<string, unknown> = {
+    ":open": "open",
+    ":closed": "closed",
+    ":closedAt": fields.closedAt.toISOString(),
+    ":reason": fields.reason,
+    ":ttl": expiryAfter(fields.closedAt, table.retentionDays),
+  };
+  const sets = ["#status = :closed", "closedAt = :closedAt", "closeReason = :reason", "expiresAt = :ttl"];
+  if (fields.outcome !== undefined) {
+    sets.push("outcome = :outcome");
+    values[":outcome"] = fields.outcome;
+  }
+  if (fields.endedInStage !== undefined) {
+    sets.push("endedInStage = :endedInStage");
+    values[":endedInStage"] = fields.endedInStage;
+  }
+  try {
+    const out = await table.update(requestKey(requestId), {
+      UpdateExpression: `SET ${sets.join(", ")}`,
+      ConditionExpression: "#status = :open",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: values,
+      ReturnValues: "ALL_NEW",
+    });
+    return { kind: "closed", request: out.Attributes as RequestRecord };
+  } catch (error) {
+    if (!isConditionalCheckFailure(error)) throw error;
+    const request = await table.getRequest(requestId);
+    return request === undefined ? { kind: "notFound" } : { kind: "alreadyClosed", request };
+  }
+}
+
+async function setAskHandle(
+  table: Table,
+  ask: Pick<AskRecord, "askId" | "requestId" | "stage" | "approver">,
+  handle: string,
+) {
+  await table.update(askKey(ask.askId), {
+    UpdateExpression: "SET automationExecutionId = :handle",
+    ConditionExpression: "attribute_exists(pk)",
+    ExpressionAttributeValues: { ":handle": handle },
+  });
+  const ref = `${stagePath(ask.stage)}.asks.#approver`;
+  // Only while open: a close that wins this race has already read the asks, so it cannot release this one.
+  const recorded = await conditionally(() =>
+    table.update(requestKey(ask.requestId), {
+      UpdateExpression: `SET ${ref}.automationExecutionId = :handle`,
+      ConditionExpression: `#status = :open AND ${ref}.askId = :askId`,
+      ExpressionAttributeNames: { "#approver": ask.approver, "#status": "status" },
+      ExpressionAttributeValues: { ":handle": handle, ":open": "open", ":askId": ask.askId },
+    }),
+  );
+  return recorded ? ("recorded" as const) : ("requestNotOpen" as const);
+}
+
+export function createRequestStore(options: StoreOptions): RequestStore {
+  const table = new Table(options.client, options.tableName, options.retentionDays ?? DEFAULT_RECORD_RETENTION_DAYS);
   return {
-    getRequest,
-    getAsk,
-
-    async openRequest(record) {
-      const item: RequestRecord = { pk: requestKey(record.requestId), ...record };
-      const written = await conditionally(() =>
-        client.send(
-          new PutCommand({ TableName: tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }),
-        ),
-      );
-      if (written) return { kind: "opened", request: item };
-      const existing = await getRequest(record.requestId);
-      if (existing === undefined || existing.executionArn !== record.executionArn) {
-        throw new Error(`request ${record.requestId} exists for another execution`);
-      }
-      return { kind: "alreadyOpen", request: existing };
-    },
-
-    async putAsk(placement) {
-      const { requestId, stage, approver } = placement;
-      const expiresAt = expiryAfter(new Date(placement.deadline), retentionDays);
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const request = await getRequest(requestId);
-        if (request === undefined || request.status !== "open") return { kind: "requestNotOpen" };
-        const previous: AskRef | undefined = request.stages[stage]?.asks[approver];
-        const askId = previous?.askId ?? freshId();
-        // The token first: a close that happens after the reference below scrubs it; one that
-        // happens before makes the reference fail, and then this function scrubs it itself.
-        await update(askKey(askId), {
-          UpdateExpression:
-            "SET askId = :askId, requestId = :request, stage = :stage, approver = :approver, address = :address, channel = :channel, " +
-            "taskToken = :token, deadline = :deadline, createdAt = if_not_exists(createdAt, :now), expiresAt = :ttl " +
-            "REMOVE automationExecutionId",
-          ConditionExpression: "attribute_not_exists(pk) OR requestId = :request",
-          ExpressionAttributeValues: {
-            ":askId": askId,
-            ":request": requestId,
-            ":stage": stage,
-            ":approver": approver,
-            ":address": placement.address,
-            ":channel": placement.channel,
-            ":token": placement.taskToken,
-            ":deadline": placement.deadline,
-            ":now": placement.createdAt,
-            ":ttl": expiresAt,
-          },
-        });
-        const ref: AskRef = { askId, channel: placement.channel, deadline: placement.deadline };
-        const asks = `${stagePath(stage)}.asks.#approver`;
-        const referenced = await conditionally(() =>
-          update(requestKey(requestId), {
-            UpdateExpression: `SET ${asks} = :ref`,
-            ConditionExpression: `#status = :open AND (attribute_not_exists(${asks}) OR ${asks}.askId = :askId)`,
-            ExpressionAttributeNames: { "#approver": approver, "#status": "status" },
-            ExpressionAttributeValues: { ":ref": ref, ":open": "open", ":askId": askId },
-          }),
-        );
-        if (referenced) return previous === undefined ? { kind: "stored", askId } : { kind: "stored", askId, previous };
-        // Closed meanwhile (scrub what was just written), or another attempt referenced its own ask first (retry).
-        await scrubAsk(askId, expiresAt);
-      }
-      return { kind: "requestNotOpen" };
-    },
-
-    async applyVote(target, vote, counting) {
-      const stage = stagePath(target.stage);
-      const names: Record<string, string> = { "#approver": target.approver, "#status": "status" };
-      const values: Record<string, unknown> = { ":vote": vote, ":open": "open" };
-      const sets = [`${stage}.votes.#approver = :vote`];
-      let condition = `#status = :open AND attribute_not_exists(${stage}.votes.#approver)`;
-      if (counting.counted) {
-        const counter =
-          vote.decision === "approve" ? "approvals" : vote.decision === "reject" ? "rejections" : "misses";
-        sets.push(`${stage}.${counter} = ${stage}.${counter} + :one`);
-        if (vote.decision !== "approve") sets.push(`${stage}.declined = ${stage}.declined + :one`);
-        // The stage's outcome is not certain yet: fewer approvals than the quorum, fewer declines than make it unreachable.
-        condition += ` AND ${stage}.approvals < :quorum AND ${stage}.declined < :unreachable`;
-        Object.assign(values, { ":one": 1, ":quorum": counting.quorum, ":unreachable": counting.unreachableAt });
-      }
-      try {
-        const out = await update(requestKey(target.requestId), {
-          UpdateExpression: `SET ${sets.join(", ")}`,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: "ALL_NEW",
-        });
-        return { kind: "applied", request: out.Attributes as RequestRecord };
-      } catch (error) {
-        if (!isConditionalCheckFailure(error)) throw error;
-        const request = await getRequest(target.requestId);
-        return request === undefined ? { kind: "notFound" } : { kind: "refused", request };
-      }
-    },
-
-    setPendingSignal(target, signal) {
-      return updateVote(target, "SET VOTE.pendingSignal = :signal", { ":signal": signal });
-    },
-
-    clearPendingSignal(target) {
-      return updateVote(target, "REMOVE VOTE.pendingSignal");
-    },
-
-    async closeRequest(requestId, fields) {
-      const values: Record<string, unknown> = {
-        ":open": "open",
-        ":closed": "closed",
-        ":closedAt": fields.closedAt.toISOString(),
-        ":reason": fields.reason,
-        ":ttl": expiryAfter(fields.closedAt, retentionDays),
-      };
-      const sets = ["#status = :closed", "closedAt = :closedAt", "closeReason = :reason", "expiresAt = :ttl"];
-      if (fields.outcome !== undefined) {
-        sets.push("outcome = :outcome");
-        values[":outcome"] = fields.outcome;
-      }
-      if (fields.endedInStage !== undefined) {
-        sets.push("endedInStage = :endedInStage");
-        values[":endedInStage"] = fields.endedInStage;
-      }
-      try {
-        const out = await update(requestKey(requestId), {
-          UpdateExpression: `SET ${sets.join(", ")}`,
-          ConditionExpression: "#status = :open",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: values,
-          ReturnValues: "ALL_NEW",
-        });
-        return { kind: "closed", request: out.Attributes as RequestRecord };
-      } catch (error) {
-        if (!isConditionalCheckFailure(error)) throw error;
-        const request = await getRequest(requestId);
-        return request === undefined ? { kind: "notFound" } : { kind: "alreadyClosed", request };
-      }
-    },
-
-    async setAskHandle(ask, handle) {
-      await update(askKey(ask.askId), {
-        UpdateExpression: "SET automationExecutionId = :handle",
-        ConditionExpression: "attribute_exists(pk)",
-        ExpressionAttributeValues: { ":handle": handle },
-      });
-      const ref = `${stagePath(ask.stage)}.asks.#approver`;
-      // Only while open: a close that wins this race has already read the asks, so it cannot release this one.
-      const recorded = await conditionally(() =>
-        update(requestKey(ask.requestId), {
-          UpdateExpression: `SET ${ref}.automationExecutionId = :handle`,
-          ConditionExpression: `#status = :open AND ${ref}.askId = :askId`,
-          ExpressionAttributeNames: { "#approver": ask.approver, "#status": "status" },
-          ExpressionAttributeValues: { ":handle": handle, ":open": "open", ":askId": ask.askId },
-        }),
-      );
-      return recorded ? "recorded" : "requestNotOpen";
-    },
-
+    getRequest: (requestId) => table.getRequest(requestId),
+    getAsk: (askId) => table.getAsk(askId),
+    openRequest: (record) => openRequest(table, record),
+    putAsk: (placement) => putAsk(table, placement),
+    applyVote: (target, vote, counting) => applyVote(table, target, vote, counting),
+    setPendingSignal: (target, signal) =>
+      table.updateVote(target, "SET VOTE.pendingSignal = :signal", { ":signal": signal }),
+    clearPendingSignal: (target) => table.updateVote(target, "REMOVE VOTE.pendingSignal"),
+    closeRequest: (requestId, fields) => closeRequest(table, requestId, fields),
+    setAskHandle: (ask, handle) => setAskHandle(table, ask, handle),
     async scrubTaskTokens(request) {
-      const expiresAt = request.expiresAt ?? expiryAfter(new Date(), retentionDays);
+      const expiresAt = request.expiresAt ?? expiryAfter(new Date(), table.retentionDays);
       const askIds = request.stages.flatMap((stage) => Object.values(stage.asks).map((ref) => ref.askId));
-      await Promise.all(askIds.map((askId) => scrubAsk(askId, expiresAt)));
+      await Promise.all(askIds.map((askId) => table.scrubAsk(askId, expiresAt)));
     },
   };
 }

@@ -13,12 +13,12 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { parseStackConfig } from "../channels/registry";
-import { decisionLine, outcomeText } from "../local/report";
-import { startSandbox, type ApproverAsked, type Sandbox, type SandboxEvent } from "../local/sandbox";
-import { launchChromium } from "./helpers/browser";
+import { parseStackConfig } from "../../channels/registry";
+import { decisionLine, outcomeText } from "../../local/report";
+import { startSandbox, type ApproverAsked, type Sandbox, type SandboxEvent } from "../../local/sandbox";
+import { launchChromium } from "../helpers/browser";
 
-const OUTPUT_DIR = resolve(__dirname, "..", "test-output");
+const OUTPUT_DIR = resolve(__dirname, "..", "..", "test-output");
 const PHONE = { width: 375, height: 740 };
 
 const settings = parseStackConfig({
