@@ -13,9 +13,9 @@ import { createInterface } from "node:readline";
 import { Worker } from "node:worker_threads";
 import type { ContainerData, ContainerMessage, ContainerRequest } from "./function-container";
 
-/** The deployed default (components/approval-function.ts: DEFAULT_TIMEOUT_SECONDS, DEFAULT_MEMORY_MB). */
-export const DEFAULT_FUNCTION_TIMEOUT_SECONDS = 10;
-const MEMORY_MB = 256;
+import { DEFAULT_FUNCTION_TIMEOUT_SECONDS, FUNCTION_MEMORY_MB as MEMORY_MB } from "../core/limits";
+
+export { DEFAULT_FUNCTION_TIMEOUT_SECONDS };
 
 export interface LocalFunctionSpec {
   /** Function name (the last part of its ARN). */

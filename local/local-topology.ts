@@ -4,6 +4,7 @@
  * local stand-ins instead of the stack's resources.
  */
 import { resolve } from "node:path";
+import { FUNCTION_MEMORY_MB } from "../core/limits";
 import type { FunctionSpec } from "../core/topology";
 import type { LocalFunctionSpec } from "./local-functions";
 
@@ -29,7 +30,7 @@ export function lambdaEnvironment(
     AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
     AWS_EC2_METADATA_DISABLED: "true",
     AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "256",
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(FUNCTION_MEMORY_MB),
     AWS_LAMBDA_LOG_FORMAT: "JSON",
     // The deployed runtime is nodejs24.x: the SDK's notice about an older local Node is noise here.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",

@@ -68,7 +68,7 @@ export function roundHeader(
 /** The email SNS would deliver, as the approver would read it. */
 export function emailText(asked: ApproverAsked): string {
   if (!asked.email) return `${asked.approver} <${asked.address}>: asked through the ${asked.channel} channel`;
-  const from = asked.channel === "iam" ? `, from SSM Automation (decides as ${asked.address})` : "";
+  const from = asked.sender === undefined ? "" : `, from ${asked.sender}`;
   const lines = [`Email to ${asked.approver} <${asked.recipient}>${from}`];
   if (asked.email.subject !== undefined) lines.push(`  Subject: ${terminalSafe(asked.email.subject)}`);
   lines.push(indent(terminalSafe(asked.email.message), "  | "), "");

@@ -19,6 +19,8 @@ export interface ApproverAsked {
   address: string;
   /** Where the approver's topic delivers: their email address. */
   recipient: string;
+  /** Who sends the notice when it is not the workflow itself, e.g. "SSM Automation (decides as <principal>)". */
+  sender?: string;
   /** The page to open: the approval page (link), or the local console page (iam). */
   link: string;
   email?: PublishedMessage;

@@ -104,6 +104,7 @@ export const iamLocal: LocalChannelFactory = {
           channel: IAM,
           address: principal,
           recipient: approver.email!,
+          sender: `SSM Automation (decides as ${principal})`,
           link,
           email,
         });
