@@ -20,6 +20,7 @@ import { snsTopicEncrypted } from "./policies/sns-topic-encrypted";
 import { snsTopicPolicyNoPublicPrincipal } from "./policies/sns-topic-policy-no-public-principal";
 import { sqsQueueEncrypted } from "./policies/sqs-queue-encrypted";
 import { sqsQueuePolicyNoPublicPrincipal } from "./policies/sqs-queue-policy-no-public-principal";
+import { ssmAutomationActionsScopedByTag } from "./policies/ssm-automation-actions-scoped-by-tag";
 import { stateMachineLogging } from "./policies/state-machine-logging";
 
 export const allPolicies: PackPolicy[] = [
@@ -28,6 +29,7 @@ export const allPolicies: PackPolicy[] = [
   iamPassRoleScoped,
   iamRoleTrustsOneService,
   iamNoBroadManagedPolicies,
+  ssmAutomationActionsScopedByTag,
   lambdaRuntimeSupported,
   lambdaSizeLimits,
   lambdaJsonLogging,
