@@ -25,21 +25,31 @@ export function jsonBytes(text: string): number {
   return encoder.encode(JSON.stringify(text)).length - 2;
 }
 
+/** UTF-8 bytes of a string as it is. */
+export function utf8Bytes(text: string): number {
+  return encoder.encode(text).length;
+}
+
 /**
- * The longest prefix (whole code points) whose JSON form fits `maxBytes`, with "…" when cut.
- * Cuts never split a surrogate pair, so the result is valid UTF-8.
+ * The longest prefix (whole code points) whose size (`measure`, UTF-8 by default) fits `maxBytes`,
+ * with "…" when cut. Cuts never split a surrogate pair, so the result is valid UTF-8.
  */
-export function fitJsonBytes(text: string, maxBytes: number): string {
-  if (jsonBytes(text) <= maxBytes) return text;
+export function fitBytes(text: string, maxBytes: number, measure: (text: string) => number = utf8Bytes): string {
+  if (measure(text) <= maxBytes) return text;
   const ellipsis = "…";
-  let room = maxBytes - jsonBytes(ellipsis);
+  let room = maxBytes - measure(ellipsis);
   let out = "";
   for (const char of text) {
-    room -= jsonBytes(char);
+    room -= measure(char);
     if (room < 0) break;
     out += char;
   }
   return out.trimEnd() + ellipsis;
+}
+
+/** The longest prefix whose JSON form fits `maxBytes` (what it adds to a payload), with "…" when cut. */
+export function fitJsonBytes(text: string, maxBytes: number): string {
+  return fitBytes(text, maxBytes, jsonBytes);
 }
 
 /** Line breaks as LF (browsers send CRLF), tabs as spaces, other controls removed. */

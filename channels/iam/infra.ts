@@ -23,6 +23,7 @@ import { ENV } from "../../core/environment";
 import { MAX_APPROVERS } from "../../core/limits";
 import { createHash } from "node:crypto";
 import { policyDocument, trustPolicy, type Permission } from "../../components/permissions";
+import { createDeadLetterQueue, targetFunctionResiliently } from "../../components/resilient-rule-target";
 import type { ChannelInfra, ChannelInfraContext } from "../infra";
 import { STACK_TAG_KEY } from "./automation-contract";
 import { approvalDocumentContent, approvalStepEventPattern, automationArnsOf, documentNameFor } from "./document";
@@ -44,13 +45,6 @@ export interface SsmApprovalChannelArgs {
   /** Makes the document name unique to this deployment (see documentNameFor). */
   documentNameSuffix: pulumi.Input<string>;
 }
-
-/** EventBridge's own defaults, stated: 185 attempts over a day, then the dead-letter queue. */
-export const RESULT_DELIVERY_RETRY = { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 24 * 3600 };
-/** Lambda's async retries of a failing invocation: twice (after 1, then 2 minutes); then the dead-letter queue. */
-export const RESULT_INVOCATION_RETRY = { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 6 * 3600 };
-/** The longest SQS keeps a message: time to look at what failed and replay it. */
-export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
 
 function checkArgs(name: string, args: SsmApprovalChannelArgs): void {
   const problems: string[] = [];
@@ -128,11 +122,7 @@ export class SsmApprovalChannel extends pulumi.ComponentResource {
     this.automationRoleArn = automationRole.arn;
 
     // Events EventBridge could not deliver, and invocations Lambda gave up on.
-    this.deadLetters = new aws.sqs.Queue(
-      `${name}-dead-letters`,
-      { sqsManagedSseEnabled: true, messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS },
-      { parent: this },
-    );
+    this.deadLetters = createDeadLetterQueue(`${name}-dead-letters`, this);
   }
 
   /** Called once its functions and rule exist. */
@@ -204,56 +194,16 @@ export class SsmApprovalChannel extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const queuePolicy = new aws.sqs.QueuePolicy(
-      `${name}-dead-letters-policy`,
+    targetFunctionResiliently(
+      { rule, fn: result, deadLetters: this.deadLetters },
       {
-        queueUrl: this.deadLetters.url,
-        policy: pulumi.all([this.deadLetters.arn, rule.arn]).apply(([queueArn, ruleArn]) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Sid: "DeadLettersOfTheStepEndedRule",
-                Effect: "Allow",
-                Principal: { Service: "events.amazonaws.com" },
-                Action: "sqs:SendMessage",
-                Resource: queueArn,
-                Condition: { ArnEquals: { "aws:SourceArn": ruleArn } },
-              },
-            ],
-          }),
-        ),
+        queuePolicy: `${name}-dead-letters-policy`,
+        permission: `${name}-result-invoke`,
+        invokeConfig: `${name}-result-retries`,
+        target: `${name}-step-ended-target`,
+        statementId: "DeadLettersOfTheStepEndedRule",
       },
-      { parent: this },
-    );
-    const invokePermission = new aws.lambda.Permission(
-      `${name}-result-invoke`,
-      {
-        action: "lambda:InvokeFunction",
-        function: result.name,
-        principal: "events.amazonaws.com",
-        sourceArn: rule.arn,
-      },
-      { parent: this },
-    );
-    new aws.lambda.FunctionEventInvokeConfig(
-      `${name}-result-retries`,
-      {
-        functionName: result.name,
-        ...RESULT_INVOCATION_RETRY,
-        destinationConfig: { onFailure: { destination: this.deadLetters.arn } },
-      },
-      { parent: this },
-    );
-    new aws.cloudwatch.EventTarget(
-      `${name}-step-ended-target`,
-      {
-        rule: rule.name,
-        arn: result.arn,
-        retryPolicy: RESULT_DELIVERY_RETRY,
-        deadLetterConfig: { arn: this.deadLetters.arn },
-      },
-      { parent: this, dependsOn: [invokePermission, queuePolicy] },
+      this,
     );
     return rule;
   }

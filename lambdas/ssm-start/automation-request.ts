@@ -9,6 +9,7 @@
  */
 import type { RequestSummary } from "../../core/model";
 import type { ApproverRef, StageRef } from "../../core/payloads";
+import { fitBytes, utf8Bytes } from "../../core/text";
 import { AUTOMATION_PARAMETER as P, MAX_PARAMETER_VALUE_LENGTH } from "../../channels/iam/automation-contract";
 
 export interface MessageInput {
@@ -20,24 +21,13 @@ export interface MessageInput {
 }
 
 /**
- * Size in UTF-8 bytes: never less than the character count, so a message that fits in bytes
- * fits SSM's limit however it counts.
+ * Sizes in UTF-8 bytes: never less than the character count, so a message that fits in bytes fits
+ * SSM's limit however it counts.
  */
-const size = (text: string) => Buffer.byteLength(text, "utf8");
+const size = utf8Bytes;
 
-/** The longest prefix (whole code points) within `budget` bytes, with an ellipsis when cut. */
-export function fitText(text: string, budget: number): string {
-  if (size(text) <= budget) return text;
-  const ellipsis = "…";
-  let room = budget - size(ellipsis);
-  let out = "";
-  for (const char of text) {
-    room -= size(char);
-    if (room < 0) break;
-    out += char;
-  }
-  return out + ellipsis;
-}
+/** The longest prefix (whole code points) within `budget` UTF-8 bytes, with an ellipsis when cut. */
+export const fitText = (text: string, budget: number): string => fitBytes(text, budget);
 
 export function approvalMessage({ request, stage, approver, deadline }: MessageInput): string {
   const limit = MAX_PARAMETER_VALUE_LENGTH;
