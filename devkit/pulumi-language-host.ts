@@ -54,8 +54,9 @@ export function programOf(projectDir: string): { pwd: string; program: string; t
 }
 
 /**
- * The child: Pulumi mocks that forward every registration and data-source call to the parent
- * (which answers with stackMocks, as evaluateProgram does), then run() on the program, then the
+ * The child: Pulumi mocks that forward every registration (its inputs with asset contents
+ * resolved) and data-source call to the parent (which answers with stackMocks, as
+ * evaluateProgram does), then run() on the program, then the
  * stack outputs once registrations settle. Plain CommonJS, resolved from the project's node_modules.
  */
 const CHILD = `
@@ -88,10 +89,19 @@ const fail = (error) => {
 };
 process.on("uncaughtException", fail);
 process.on("unhandledRejection", fail);
+// Assets arrive with their contents as promises (an archive's assets, a StringAsset's text):
+// resolved here, so the parent sees e.g. the bundled code of every Lambda.
+const settled = async (value) => {
+  value = await value;
+  if (Array.isArray(value)) return Promise.all(value.map(settled));
+  if (value === null || typeof value !== "object") return value;
+  const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await settled(v)]));
+  return Object.fromEntries(entries);
+};
 const mocks = {
-  newResource: (args) => {
+  newResource: async (args) => {
     registered += 1;
-    return ask("newResource", { type: args.type, name: args.name, inputs: args.inputs });
+    return ask("newResource", { type: args.type, name: args.name, inputs: await settled(args.inputs) });
   },
   call: (args) => ask("call", { token: args.token, inputs: args.inputs }),
 };
