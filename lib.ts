@@ -8,8 +8,8 @@ export {
   APPROVAL_WORKFLOW_TYPE,
   ApprovalWorkflow,
   type ApprovalWorkflowArgs,
-  type ApproverArgs,
-  type PageThrottleArgs,
-  type StageArgs,
+  type Approver,
+  type PageThrottle,
+  type ApprovalStage,
 } from "./components/approval-workflow";
 export { ConfigError } from "./core/config";

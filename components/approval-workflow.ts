@@ -27,12 +27,17 @@ import { GrantCatalog } from "./grants";
 import { NO_RESOURCE_TYPE } from "./permissions";
 import { createRequestTable, tableAccess } from "./request-store";
 
+/*
+ * The argument types are named for the schema: Pulumi's SDK generators add "Args" to input types
+ * in Python, Go and C# (ApprovalStageArgs, ApproverArgs), so these names carry no suffix.
+ */
+
 /**
  * One approver of a stage. Which fields apply depends on how they decide: `name` and `email`
  * alone get an emailed link to the approval page; adding `iamPrincipal` makes them decide in the
  * AWS console through SSM Automation instead.
  */
-export interface ApproverArgs {
+export interface Approver {
   /**
    * The approver's stable identity: unique within its stage, 1-32 characters of a-z, 0-9 and '-'
    * (starting with a letter or digit). It names the approver's resources, so renaming or
@@ -53,11 +58,11 @@ export interface ApproverArgs {
 }
 
 /** One stage of the workflow: its approvers are asked at once, and it ends as soon as its outcome is certain. */
-export interface StageArgs {
+export interface ApprovalStage {
   /** The stage's name: unique among the stages, 1-32 characters of a-z, 0-9 and '-'. */
   name: string;
   /** The stage's approvers (at least one; at most 50 approver entries in all stages together). */
-  approvers: ApproverArgs[];
+  approvers: Approver[];
   /** How many approvals approve the stage (M of N). Default: every approver of the stage. */
   quorum?: number;
   /**
@@ -68,7 +73,7 @@ export interface StageArgs {
 }
 
 /** The approval page's API Gateway throttle. */
-export interface PageThrottleArgs {
+export interface PageThrottle {
   /** Steady-state requests per second. */
   rateLimit: number;
   /** Requests allowed in a burst. */
@@ -83,9 +88,9 @@ export interface PageThrottleArgs {
  */
 export interface ApprovalWorkflowArgs {
   /** The stages, run in order (at most 10): each asks its approvers at once. Set either this or approvers. */
-  stages?: StageArgs[];
+  stages?: ApprovalStage[];
   /** One stage of approvers (the flat form). Set either this or stages. */
-  approvers?: ApproverArgs[];
+  approvers?: Approver[];
   /** Flat form only: how many approvals approve the request (M of N). Default: every approver. */
   quorum?: number;
   /**
@@ -98,7 +103,7 @@ export interface ApprovalWorkflowArgs {
   /** How many days request records and their asks are kept after a request closes. Default 30. */
   recordRetentionDays?: number;
   /** The approval page's throttle. Default: 10 requests per second, bursts of 20. */
-  pageThrottle?: PageThrottleArgs;
+  pageThrottle?: PageThrottle;
 }
 
 /**

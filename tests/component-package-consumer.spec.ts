@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { CHANNELS } from "../channels/registry";
-import { ApprovalWorkflow, APPROVAL_WORKFLOW_TYPE, type StageArgs } from "../components/approval-workflow";
+import { ApprovalWorkflow, APPROVAL_WORKFLOW_TYPE, type ApprovalStage } from "../components/approval-workflow";
 import { buildHandlerBundle } from "../components/lambda-bundle";
 import { functionTopology } from "../core/topology";
 import { evaluateProgram, evaluateUnderMocks, REGION, type RegisteredResource } from "../devkit/program-under-mocks";
@@ -23,7 +23,7 @@ import { runLikePulumiUp, type HostedRun } from "../devkit/pulumi-language-host"
 
 const REPO = path.join(__dirname, "..");
 
-const STAGES: StageArgs[] = [
+const STAGES: ApprovalStage[] = [
   {
     name: "owners",
     quorum: 1,
@@ -37,9 +37,9 @@ const STAGES: StageArgs[] = [
 
 /** The consumer's program: nothing of this repository but the package's public entry. */
 const CONSUMER_PROGRAM = `import * as pulumi from "@pulumi/pulumi";
-import { ApprovalWorkflow, type StageArgs } from "parallel-approval";
+import { ApprovalWorkflow, type ApprovalStage } from "parallel-approval";
 
-const stages: StageArgs[] = ${JSON.stringify(STAGES, null, 2)};
+const stages: ApprovalStage[] = ${JSON.stringify(STAGES, null, 2)};
 
 const approvals = new ApprovalWorkflow("approvals", { stages, logRetentionDays: 30 });
 

@@ -52,28 +52,28 @@ const ref = (type: string) => `#/types/parallel-approval:index:${type}`;
 
 /** What a consumer in another language sees: each input's type, whether it is optional. */
 const INPUTS: Record<string, { shape: Property; optional: boolean }> = {
-  stages: { shape: { type: "array", items: { $ref: ref("StageArgs") } }, optional: true },
-  approvers: { shape: { type: "array", items: { $ref: ref("ApproverArgs") } }, optional: true },
+  stages: { shape: { type: "array", items: { $ref: ref("ApprovalStage") } }, optional: true },
+  approvers: { shape: { type: "array", items: { $ref: ref("Approver") } }, optional: true },
   quorum: { shape: { type: "number" }, optional: true },
   approvalTimeout: { shape: { type: "string" }, optional: true },
   logRetentionDays: { shape: { type: "number" }, optional: true },
   recordRetentionDays: { shape: { type: "number" }, optional: true },
-  pageThrottle: { shape: { $ref: ref("PageThrottleArgs") }, optional: true },
+  pageThrottle: { shape: { $ref: ref("PageThrottle") }, optional: true },
 };
 
 const TYPES: Record<string, Record<string, { shape: Property; optional: boolean }>> = {
-  StageArgs: {
+  ApprovalStage: {
     name: { shape: { type: "string" }, optional: false },
-    approvers: { shape: { type: "array", items: { $ref: ref("ApproverArgs") } }, optional: false },
+    approvers: { shape: { type: "array", items: { $ref: ref("Approver") } }, optional: false },
     quorum: { shape: { type: "number" }, optional: true },
     approvalTimeout: { shape: { type: "string" }, optional: true },
   },
-  ApproverArgs: {
+  Approver: {
     name: { shape: { type: "string" }, optional: false },
     email: { shape: { type: "string" }, optional: true },
     iamPrincipal: { shape: { type: "string" }, optional: true },
   },
-  PageThrottleArgs: {
+  PageThrottle: {
     rateLimit: { shape: { type: "number" }, optional: false },
     burstLimit: { shape: { type: "number" }, optional: false },
   },
@@ -214,14 +214,14 @@ describe("ApprovalWorkflow as a Pulumi component package (provider.ts, lib.ts)",
         "config keys (core/config.ts WORKFLOW_CONFIG_KEYS) missing from ApprovalWorkflowArgs",
       );
       assert.deepEqual(
-        missing(STAGE_KEYS, schema.types["parallel-approval:index:StageArgs"].properties),
+        missing(STAGE_KEYS, schema.types["parallel-approval:index:ApprovalStage"].properties),
         [],
-        "stage fields (core/config.ts STAGE_KEYS) missing from StageArgs",
+        "stage fields (core/config.ts STAGE_KEYS) missing from ApprovalStage",
       );
       assert.deepEqual(
-        missing(channelFields(), schema.types["parallel-approval:index:ApproverArgs"].properties),
+        missing(channelFields(), schema.types["parallel-approval:index:Approver"].properties),
         [],
-        "approver fields of a channel (channels/*/spec.ts) missing from ApproverArgs",
+        "approver fields of a channel (channels/*/spec.ts) missing from Approver",
       );
     });
   });
