@@ -21,9 +21,10 @@ import { ConfigError, STAGE_KEYS, WORKFLOW_CONFIG_KEYS } from "../core/config";
 import { evaluateProgram, evaluateUnderMocks, REGION, type ProgramRun } from "../devkit/program-under-mocks";
 import { readStackFile } from "../devkit/pulumi-cli-config";
 
-const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as {
-  Struct: { fromJavaScript(value: Record<string, unknown>): unknown };
-};
+/** google.protobuf.Struct, the wire form of construct inputs, from the copy @pulumi/pulumi itself uses. */
+const { Struct } = require(
+  require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [require.resolve("@pulumi/pulumi")] }),
+) as { Struct: { fromJavaScript(value: Record<string, unknown>): unknown } };
 /** The provider server's own deserializer of construct inputs (internal to @pulumi/pulumi, so not in its typings). */
 const { deserializeInputs } = require("@pulumi/pulumi/provider/server") as {
   deserializeInputs(inputs: unknown, dependencies: Map<string, unknown>): Promise<pulumi.Inputs>;
