@@ -8,9 +8,14 @@
  *  - `construct`, which the engine calls when a Python, Go or YAML program declares an
  *    ApprovalWorkflow, with the inputs deserialized from the wire as the provider server does:
  *    the same resources as this repository's stack program for the same config, and the same
- *    config errors.
+ *    config errors;
+ *  - provider.ts run as PulumiPlugin.yaml says, by @pulumi/pulumi's plugin runner (cmd/run-plugin,
+ *    what the nodejs language host starts for a source-based plugin): it serves that schema over gRPC.
  */
 import { strict as assert } from "node:assert";
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 import { serializeProperties } from "@pulumi/pulumi/runtime/rpc";
@@ -20,6 +25,9 @@ import { componentProviderOptions, packageName } from "../components/component-p
 import { ConfigError, STAGE_KEYS, WORKFLOW_CONFIG_KEYS } from "../core/config";
 import { evaluateProgram, evaluateUnderMocks, REGION, type ProgramRun } from "../devkit/program-under-mocks";
 import { readStackFile } from "../devkit/pulumi-cli-config";
+import { parse } from "yaml";
+
+const REPO = path.join(__dirname, "..");
 
 /** google.protobuf.Struct, the wire form of construct inputs, from the copy @pulumi/pulumi itself uses. */
 const { Struct } = require(
@@ -308,5 +316,51 @@ describe("ApprovalWorkflow as a Pulumi component package (provider.ts, lib.ts)",
         [APPROVAL_WORKFLOW_TYPE],
       );
     });
+  });
+});
+
+describe("provider.ts, run as PulumiPlugin.yaml tells Pulumi to run it", function () {
+  this.timeout(180_000);
+  let plugin: ChildProcess | undefined;
+
+  after(() => plugin?.kill());
+
+  it("starts a provider under @pulumi/pulumi's plugin runner (TypeScript type-checked) that serves the analyzer's schema over gRPC", async () => {
+    const manifest = parse(readFileSync(path.join(REPO, "PulumiPlugin.yaml"), "utf8")) as {
+      runtime: string;
+      main: string;
+    };
+    assert.equal(manifest.runtime, "nodejs");
+    // What the nodejs language host runs for a source-based plugin: cmd/run-plugin with the plugin's main.
+    plugin = spawn(process.execPath, [require.resolve("@pulumi/pulumi/cmd/run-plugin"), manifest.main], {
+      cwd: REPO,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      let stdout = "";
+      let stderr = "";
+      plugin!.stdout!.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const line = /^(\d+)\s*$/m.exec(stdout);
+        if (line) resolve(Number(line[1]));
+      });
+      plugin!.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      plugin!.on("exit", (code) => reject(new Error(`the provider exited (${code}) before serving:\n${stderr}`)));
+    });
+    const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+    const grpc = require(require.resolve("@grpc/grpc-js", { paths: [pulumiDir] }));
+    const { ResourceProviderClient } = require("@pulumi/pulumi/proto/provider_grpc_pb");
+    const { GetSchemaRequest } = require("@pulumi/pulumi/proto/provider_pb");
+    const client = new ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    const served = await new Promise<string>((resolve, reject) =>
+      client.getSchema(new GetSchemaRequest(), (error: Error | null, response: { getSchema(): string }) =>
+        error ? reject(error) : resolve(response.getSchema()),
+      ),
+    );
+    client.close();
+    const expected = JSON.parse(await new ComponentProvider(componentProviderOptions()).getSchema());
+    assert.deepEqual(JSON.parse(served), expected);
+    assert.ok(APPROVAL_WORKFLOW_TYPE in JSON.parse(served).resources);
   });
 });
