@@ -14,6 +14,7 @@ import * as aws from "@pulumi/aws";
 import type { DefinitionStage } from "../core/definition";
 import { ENV } from "../core/environment";
 import { DEFAULT_LOG_RETENTION_DAYS, DEFAULT_RECORD_RETENTION_DAYS } from "../core/limits";
+import { WORKFLOW_CONFIG_KEYS } from "../core/config";
 import { channelsInUse, distinctApprovers, type WorkflowSettings } from "../core/settings";
 import { GRANT, LIFECYCLE_FUNCTIONS, functionTopology } from "../core/topology";
 import { CHANNEL_INFRA, type ChannelInfraContext } from "../channels/infra";
@@ -26,59 +27,126 @@ import { GrantCatalog } from "./grants";
 import { NO_RESOURCE_TYPE } from "./permissions";
 import { createRequestTable, tableAccess } from "./request-store";
 
-/** One approver as written in config; which fields apply depends on the channel (see README). */
-export interface ApproverArgs {
+/*
+ * The argument types are named for the schema: Pulumi's SDK generators add "Args" to input types
+ * in Python, Go and C# (ApprovalStageArgs, ApproverArgs), so these names carry no suffix.
+ */
+
+/**
+ * One approver of a stage. Which fields apply depends on how they decide: `name` and `email`
+ * alone get an emailed link to the approval page; adding `iamPrincipal` makes them decide in the
+ * AWS console through SSM Automation instead.
+ */
+export interface Approver {
+  /**
+   * The approver's stable identity: unique within its stage, 1-32 characters of a-z, 0-9 and '-'
+   * (starting with a letter or digit). It names the approver's resources, so renaming or
+   * reordering other approvers never replaces theirs. The same name in several stages is one
+   * person, with the same settings in each.
+   */
   name: string;
+  /**
+   * The approver's email address: it receives the approval link, or SSM's notice that an approval
+   * waits. Required for approvers who decide through a link or in the AWS console.
+   */
   email?: string;
+  /**
+   * The ARN of an IAM user or role (no wildcards). The approver then approves or rejects in the
+   * Systems Manager console or with `aws ssm send-automation-signal`; their stage may wait at most 30 days.
+   */
   iamPrincipal?: string;
 }
 
-export interface StageArgs {
+/** One stage of the workflow: its approvers are asked at once, and it ends as soon as its outcome is certain. */
+export interface ApprovalStage {
+  /** The stage's name: unique among the stages, 1-32 characters of a-z, 0-9 and '-'. */
   name: string;
-  approvers: ApproverArgs[];
+  /** The stage's approvers (at least one; at most 50 approver entries in all stages together). */
+  approvers: Approver[];
+  /** How many approvals approve the stage (M of N). Default: every approver of the stage. */
   quorum?: number;
+  /**
+   * How long each approver of the stage has to decide, e.g. 90m, 72h, 7d or 1d12h. Default: the
+   * workflow's approvalTimeout, else 7d. At most 364d (30d with an iamPrincipal approver); all stages together at most 364d.
+   */
   approvalTimeout?: string;
 }
 
-export interface ApprovalWorkflowArgs {
-  /** The stages, run in order. Set either this or the flat `approvers` (one stage). */
-  stages?: StageArgs[];
-  /** One stage of approvers (the flat form). */
-  approvers?: ApproverArgs[];
-  /** Flat form: approvals needed; default every approver. */
-  quorum?: number;
-  /** Flat form: each approver's time to decide, e.g. 72h; default 7d. */
-  approvalTimeout?: string;
-  /** Retention of every log group, in days. Default 90. */
-  logRetentionDays?: number;
-  /** Retention of request records and asks after a request closes, in days. Default 30. */
-  recordRetentionDays?: number;
-  /** Approval page throttle. Default 10 requests/s, burst 20. */
-  pageThrottle?: { rateLimit: number; burstLimit: number };
+/** The approval page's API Gateway throttle. */
+export interface PageThrottle {
+  /** Steady-state requests per second. */
+  rateLimit: number;
+  /** Requests allowed in a burst. */
+  burstLimit: number;
 }
+
+/**
+ * What the workflow asks and how long it keeps things. Give either `stages` or the flat
+ * `approvers` (with `quorum` and `approvalTimeout`), which mean one stage. The values are checked
+ * before any resource is created: a mistake fails with one line per problem, naming the stage and
+ * the entry. Every value must be known when the program runs (no Outputs).
+ */
+export interface ApprovalWorkflowArgs {
+  /** The stages, run in order (at most 10): each asks its approvers at once. Set either this or approvers. */
+  stages?: ApprovalStage[];
+  /** One stage of approvers (the flat form). Set either this or stages. */
+  approvers?: Approver[];
+  /** Flat form only: how many approvals approve the request (M of N). Default: every approver. */
+  quorum?: number;
+  /**
+   * How long each approver has to decide, e.g. 90m, 72h, 7d or 1d12h. Default 7d. With stages,
+   * the default of every stage that sets none.
+   */
+  approvalTimeout?: string;
+  /** How many days every log group keeps its logs (a CloudWatch Logs retention value). Default 90. */
+  logRetentionDays?: number;
+  /** How many days request records and their asks are kept after a request closes. Default 30. */
+  recordRetentionDays?: number;
+  /** The approval page's throttle. Default: 10 requests per second, bursts of 20. */
+  pageThrottle?: PageThrottle;
+}
+
+/**
+ * The type token ApprovalWorkflow registers: the package's own (`<package>:index:<class>`, the
+ * token Pulumi's schema gives it), so the component has the same URN whether a program uses it
+ * from TypeScript directly or through an SDK generated for another language.
+ */
+export const APPROVAL_WORKFLOW_TYPE = "parallel-approval:index:ApprovalWorkflow";
 
 /** The config keys of the args, as the validator reads them (undefined ones left out). */
 function configOf(args: ApprovalWorkflowArgs): Record<string, unknown> {
-  const { stages, approvers, quorum, approvalTimeout } = args;
+  const values = args as unknown as Record<string, unknown>;
   return Object.fromEntries(
-    Object.entries({ stages, approvers, quorum, approvalTimeout }).filter(([, value]) => value !== undefined),
+    WORKFLOW_CONFIG_KEYS.filter((key) => values[key] !== undefined).map((key) => [key, values[key]]),
   );
 }
 
+/**
+ * Staged, parallel approval on AWS: a Step Functions state machine that runs the stages in order,
+ * an SNS topic per approver, the request store (DynamoDB), the HTTPS approval page and, for
+ * approvers with an iamPrincipal, SSM Automation approvals. Start a request with StartExecution
+ * on stateMachineArn; the execution's output says who decided what, in which stage.
+ */
 export class ApprovalWorkflow extends pulumi.ComponentResource {
+  /**
+   * The type token this class registers. A subclass may keep another one: this project's own
+   * stack keeps the token its 0.1 version deployed (index.ts), so that no URN changes.
+   */
+  protected static readonly resourceType: string = APPROVAL_WORKFLOW_TYPE;
+
+  /** The state machine's ARN: start a request with StartExecution on it. */
   public readonly stateMachineArn: pulumi.Output<string>;
-  /** Base URL of the approval page (when some approver decides through a link). */
+  /** The approval page's base URL (present when some approver decides through an emailed link). */
   public readonly approvalPageUrl: pulumi.Output<string | undefined>;
+  /** The name of the DynamoDB table that holds the requests, their asks and decisions. */
   public readonly requestTableName: pulumi.Output<string>;
-  /** Approver name → SNS topic ARN. */
+  /** Each approver's SNS topic ARN, by approver name (subscribe or confirm their email there). */
   public readonly approverTopicArns: pulumi.Output<Record<string, string>>;
-  public readonly settings: WorkflowSettings;
 
   constructor(name: string, args: ApprovalWorkflowArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("parallel-approval:workflow:ApprovalWorkflow", name, {}, opts);
+    super((new.target as typeof ApprovalWorkflow).resourceType, name, {}, opts);
     // Throws ConfigError naming every bad entry, before any child resource is registered.
     const settings = parseStackConfig(configOf(args));
-    this.settings = settings;
     const logRetentionDays = args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
 
     const topics = createApproverTopics(name, distinctApprovers(settings), this);

@@ -21,12 +21,26 @@
  *
  * Bundles are built once per process and cached, so evaluating the program several times (tests,
  * benchmarks) does not rebuild them.
+ *
+ * Paths come from this file, never from process.cwd(): a program that uses the package runs in
+ * its own folder (tests/component-package-consumer.spec.ts). The handlers are this package's
+ * lambdas/*, built with this package's folder as esbuild's working directory (and tsconfig), and
+ * esbuild resolves each import from the folder of the file that imports it, walking up through
+ * node_modules after following symlinks to the real path (preserveSymlinks off): the SDK clients
+ * and zod come from the package's node_modules, or from the consumer's node_modules where npm
+ * hoisted the package's dependencies. No nodePaths fallback is set, so nothing is taken from
+ * NODE_PATH or a folder the package does not depend on.
+ * https://esbuild.github.io/api/#working-directory https://esbuild.github.io/api/#preserve-symlinks
+ * https://esbuild.github.io/api/#node-paths
  */
 import * as path from "node:path";
 import * as esbuild from "esbuild";
 import * as pulumi from "@pulumi/pulumi";
 
-export const LAMBDAS_DIR = path.join(__dirname, "..", "lambdas");
+/** The package's folder (package.json, tsconfig.json, lambdas/), wherever the program that uses it runs. */
+const PACKAGE_DIR = path.join(__dirname, "..");
+
+export const LAMBDAS_DIR = path.join(PACKAGE_DIR, "lambdas");
 
 /**
  * Where a bundle gets the AWS SDK: `bundled` inside it (deployed), or `runtime`: left to the one
@@ -76,7 +90,8 @@ export function buildHandlerBundle(handlerName: string, sdk: SdkPlacement = "bun
   const result = esbuild.buildSync({
     ...OPTIONS[sdk],
     entryPoints: [path.join(LAMBDAS_DIR, handlerName, "index.ts")],
-    absWorkingDir: path.join(LAMBDAS_DIR, ".."),
+    absWorkingDir: PACKAGE_DIR,
+    preserveSymlinks: false,
   });
   const bundle = { code: result.outputFiles![0].text, inputs: Object.keys(result.metafile!.inputs) };
   cache.set(key, bundle);

@@ -160,7 +160,8 @@ function parseApprover(entry: unknown, where: string, channels: readonly Channel
 }
 
 type RawStage = { name?: unknown; approvers?: unknown; quorum?: unknown; approvalTimeout?: unknown };
-const STAGE_KEYS = ["name", "approvers", "quorum", "approvalTimeout"];
+/** The fields of a stage entry under `stages`. */
+export const STAGE_KEYS = ["name", "approvers", "quorum", "approvalTimeout"];
 
 /** Where a stage's field is: `parallel-approval:quorum` (flat) or `parallel-approval:stages[1] (owners).quorum`. */
 type Locate = (field: string) => string;

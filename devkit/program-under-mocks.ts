@@ -1,7 +1,8 @@
 /**
  * Runs the Pulumi program (index.ts) under Pulumi mocks for a given stack config and returns
  * every registered resource with its inputs and the mock state (ARNs included), plus the stack
- * outputs. Shared by the program tests, the policy-pack compliance test and the benchmarks.
+ * outputs. Shared by the program tests, the policy-pack compliance test and the benchmarks;
+ * evaluateUnderMocks runs any other program body (e.g. the component provider's construct) the same way.
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -84,6 +85,39 @@ function mockState(args: pulumi.runtime.MockResourceArgs, id: string): Record<st
   }
 }
 
+/**
+ * The mocks every program run here uses: each registered resource is recorded (with the state
+ * mockState gives it) and the AWS data sources the program calls answer for ACCOUNT_ID in REGION.
+ */
+export function stackMocks(resources: RegisteredResource[], preview = false): pulumi.runtime.Mocks {
+  return {
+    newResource(args) {
+      const id = preview ? "" : `${args.name}-id`; // an empty id is unknown during preview
+      const computed = mockState(args, id);
+      // Auto-names are known in a preview (the provider's Check assigns them); a namePrefix is not.
+      const known =
+        typeof computed.name === "string" && args.inputs.namePrefix === undefined ? { name: computed.name } : {};
+      const mocked = { ...args.inputs, ...(preview ? known : computed) };
+      resources.push({ type: args.type, name: args.name, id, inputs: args.inputs, state: mocked });
+      return { id, state: mocked };
+    },
+    call(args) {
+      if (args.token === "aws:index/getCallerIdentity:getCallerIdentity") {
+        return {
+          accountId: ACCOUNT_ID,
+          arn: `arn:aws:iam::${ACCOUNT_ID}:user/ci`,
+          userId: "AIDATEST",
+          id: ACCOUNT_ID,
+        };
+      }
+      if (args.token === "aws:index/getRegion:getRegion") return { name: REGION, region: REGION, id: REGION };
+      if (args.token === "aws:index/getPartition:getPartition")
+        return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+      return args.inputs;
+    },
+  };
+}
+
 const PROGRAM = path.join(__dirname, "..", "index.ts");
 
 async function settle(count: () => number): Promise<void> {
@@ -114,14 +148,14 @@ export async function runProgram(config: StackConfig, options: EvaluateOptions =
  * as `pulumi up` creates one, so URNs can be computed as the engine computes them (the mock
  * monitor's own URNs keep only the nearest parent type).
  */
-function captureUrns(): () => RegisteredUrn[] {
+function captureUrns(project: string, stack: string): () => RegisteredUrn[] {
   const seen = new Map<
     pulumi.Resource,
     { type: string; name: string; parent?: pulumi.Resource; opts: pulumi.ResourceOptions }
   >();
   const root = new pulumi.ComponentResource(
     "pulumi:pulumi:Stack",
-    "parallel-approval-dev",
+    `${project}-${stack}`,
     {},
     {
       transformations: [
@@ -140,7 +174,7 @@ function captureUrns(): () => RegisteredUrn[] {
       for (let parent = entry.parent; parent !== undefined && seen.has(parent); parent = seen.get(parent)!.parent)
         types.unshift(seen.get(parent)!.type);
       return {
-        urn: `urn:pulumi:dev::parallel-approval::${types.join("$")}::${entry.name}`,
+        urn: `urn:pulumi:${stack}::${project}::${types.join("$")}::${entry.name}`,
         type: entry.type,
         name: entry.name,
         ignoreChanges: entry.opts.ignoreChanges ?? [],
@@ -166,50 +200,48 @@ export async function evaluateProgram(
   config: StackConfig,
   options: EvaluateOptions = {},
 ): Promise<ProgramRun & { error?: unknown }> {
-  const resources: RegisteredResource[] = [];
-  const preview = options.preview ?? false;
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        const id = preview ? "" : `${args.name}-id`; // an empty id is unknown during preview
-        const computed = mockState(args, id);
-        // Auto-names are known in a preview (the provider's Check assigns them); a namePrefix is not.
-        const known =
-          typeof computed.name === "string" && args.inputs.namePrefix === undefined ? { name: computed.name } : {};
-        const state = { ...args.inputs, ...(preview ? known : computed) };
-        resources.push({ type: args.type, name: args.name, id, inputs: args.inputs, state });
-        return { id, state };
-      },
-      call(args) {
-        if (args.token === "aws:index/getCallerIdentity:getCallerIdentity") {
-          return {
-            accountId: ACCOUNT_ID,
-            arn: `arn:aws:iam::${ACCOUNT_ID}:user/ci`,
-            userId: "AIDATEST",
-            id: ACCOUNT_ID,
-          };
-        }
-        if (args.token === "aws:index/getRegion:getRegion") return { name: REGION, region: REGION, id: REGION };
-        if (args.token === "aws:index/getPartition:getPartition")
-          return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
-        return args.inputs;
-      },
-    },
-    "parallel-approval",
-    "dev",
-    preview,
-  );
-  const urns = captureUrns();
   const stackValues: Record<string, unknown> = { "aws:region": REGION, ...options.extra };
   for (const [key, value] of Object.entries(config))
     if (value !== undefined) stackValues[`parallel-approval:${key}`] = value;
   const values = options.projectDefaults === false ? stackValues : withProjectDefaults(readProjectFile(), stackValues);
-  pulumi.runtime.setAllConfig(asProgramConfig(values));
+  return evaluateUnderMocks(
+    () => {
+      delete require.cache[require.resolve(PROGRAM)];
+      return require(PROGRAM) as Record<string, pulumi.Output<unknown>>;
+    },
+    { config: values, preview: options.preview },
+  );
+}
 
-  delete require.cache[require.resolve(PROGRAM)];
+export interface MockedRunOptions {
+  /** The project and stack the mocks report (default parallel-approval, dev). */
+  project?: string;
+  stack?: string;
+  /** Full config keys with YAML values, as the stack would hold them. */
+  config?: Record<string, unknown>;
+  /** As a first preview: see EvaluateOptions.preview. */
+  preview?: boolean;
+}
+
+/**
+ * Runs `body` (a program: it registers resources and returns its outputs) under stackMocks with
+ * the given config, and returns what it registered, their URNs and its resolved outputs, or the
+ * error it threw with whatever was registered before it.
+ */
+export async function evaluateUnderMocks(
+  body: () => Record<string, pulumi.Output<unknown>> | Promise<Record<string, pulumi.Output<unknown>>>,
+  options: MockedRunOptions = {},
+): Promise<ProgramRun & { error?: unknown }> {
+  const resources: RegisteredResource[] = [];
+  const project = options.project ?? "parallel-approval";
+  const stack = options.stack ?? "dev";
+  const preview = options.preview ?? false;
+  await pulumi.runtime.setMocks(stackMocks(resources, preview), project, stack, preview);
+  const urns = captureUrns(project, stack);
+  pulumi.runtime.setAllConfig(asProgramConfig(options.config ?? { "aws:region": REGION }));
   const outputs: Record<string, unknown> = {};
   try {
-    const program = require(PROGRAM) as Record<string, pulumi.Output<unknown>>;
+    const program = await body();
     // During a preview the outputs are unknown: apply() never runs, so there is nothing to wait for.
     if (!preview) for (const [key, output] of Object.entries(program)) outputs[key] = await resolveOutput(output);
   } catch (error) {
