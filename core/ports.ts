@@ -28,7 +28,10 @@ export interface AskPlacement extends VoteTarget {
 
 export type PutAskResult =
   /** `previous`: the earlier attempt's ask when the question is asked again (same ask id, new token). */
-  { kind: "stored"; askId: string; previous?: AskRef } | { kind: "requestNotOpen" };
+  | { kind: "stored"; askId: string; previous?: AskRef }
+  | { kind: "requestNotOpen" }
+  /** Other decisions already settled this voter's stage: asking them now would only mislead. */
+  | { kind: "stageEnded" };
 
 /** How a vote counts: not at all (advice), or toward the stage's quorum with its thresholds. */
 export type Counting = { counted: false } | { counted: true; quorum: number; unreachableAt: number };

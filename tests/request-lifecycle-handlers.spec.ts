@@ -316,6 +316,25 @@ describe("request lifecycle handlers (dynalite + SNS stand-in)", () => {
       for (const ask of await askItemsOf(opened.requestId)) assert.equal(ask.taskToken, undefined);
     });
 
+    it("does not email a voter whose stage the others already settled (a late branch), and stores no token for them", async () => {
+      const opened = await openWith(oneStage(["finance", "platform"], 1));
+      assert.deepEqual(await notifyApprover(askEvent(opened, "finance")), { notified: true });
+      const [financeAsk] = (await askItemsOf(opened.requestId)).filter((ask) => ask.approver === "finance");
+      const approved = await recordDecision(
+        { store, callbacks: fakeCallbacks() },
+        { askId: financeAsk.askId, decision: "approve", channel: "link" },
+      );
+      assert.equal(approved.kind, "recorded");
+      const published = sns.published.length;
+      const result = await notifyApprover(askEvent(opened, "platform"));
+      assert.deepEqual(result, { notified: false, reason: "stageEnded" });
+      assert.equal(sns.published.length, published, "no email for a stage that is already approved");
+      assert.deepEqual(
+        (await askItemsOf(opened.requestId)).map((ask) => ask.approver),
+        ["finance"],
+      );
+    });
+
     it("reads every page of ListSubscriptionsByTopic and counts only confirmed email subscriptions of the address", async () => {
       const pages: ListSubscriptionsByTopicCommandOutput[] = [
         {

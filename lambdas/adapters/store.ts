@@ -11,6 +11,7 @@ import { DEFAULT_RECORD_RETENTION_DAYS } from "../../core/limits";
 import { askKey, requestKey, type AskRecord, type AskRef, type RequestRecord, type Vote } from "../../core/model";
 import { ENV } from "../../core/environment";
 import { freshId } from "../../core/ids";
+import { stageOutcomeOf } from "../../core/quorum";
 import type {
   ApplyVoteResult,
   AskPlacement,
@@ -180,6 +181,9 @@ async function putAsk(table: Table, placement: AskPlacement): Promise<PutAskResu
   for (let attempt = 0; attempt < 3; attempt++) {
     const request = await table.getRequest(requestId);
     if (request === undefined || request.status !== "open") return { kind: "requestNotOpen" };
+    const stageRecord = request.stages[stage];
+    if (stageRecord?.approvers.includes(approver) && stageOutcomeOf(stageRecord) !== undefined)
+      return { kind: "stageEnded" };
     const previous: AskRef | undefined = request.stages[stage]?.asks[approver];
     const askId = previous?.askId ?? freshId();
     // The token first: a close that happens after the reference below scrubs it; one that

@@ -33,7 +33,7 @@ export interface NotifyDeps {
   now?: () => Date;
 }
 
-export type NotifyResult = { notified: true } | { notified: false; reason: "requestNotOpen" };
+export type NotifyResult = { notified: true } | { notified: false; reason: "requestNotOpen" | "stageEnded" };
 
 /** An SNS failure as the state machine should see it: throttled (retry later) or failed (give up). */
 function channelError(approver: string, step: string, error: unknown): WorkflowError {
@@ -84,9 +84,14 @@ export async function notifyApprover(deps: NotifyDeps, event: AskEvent): Promise
     deadline,
     createdAt: now.toISOString(),
   });
-  if (stored.kind === "requestNotOpen") {
-    log.warn("request no longer open; approver not notified", fields);
-    return { notified: false, reason: "requestNotOpen" };
+  if (stored.kind !== "stored") {
+    log.warn(
+      stored.kind === "stageEnded"
+        ? "stage already decided; approver not notified"
+        : "request no longer open; approver not notified",
+      fields,
+    );
+    return { notified: false, reason: stored.kind };
   }
   const email = composeApprovalEmail({
     request,

@@ -35,7 +35,7 @@ export interface SsmStartDeps {
 }
 
 export type SsmStartResult =
-  { started: true; automationExecutionId: string } | { started: false; reason: "requestNotOpen" };
+  { started: true; automationExecutionId: string } | { started: false; reason: "requestNotOpen" | "stageEnded" };
 
 async function stopQuietly(
   deps: SsmStartDeps,
@@ -86,9 +86,14 @@ export async function startIamApproval(deps: SsmStartDeps, event: AskEvent): Pro
     deadline,
     createdAt: now.toISOString(),
   });
-  if (stored.kind === "requestNotOpen") {
-    log.warn("request no longer open; approval not started", fields);
-    return { started: false, reason: "requestNotOpen" };
+  if (stored.kind !== "stored") {
+    log.warn(
+      stored.kind === "stageEnded"
+        ? "stage already decided; approval not started"
+        : "request no longer open; approval not started",
+      fields,
+    );
+    return { started: false, reason: stored.kind };
   }
   const earlier = stored.previous?.automationExecutionId;
   if (earlier !== undefined) await stopQuietly(deps, earlier, fields, "automation of an earlier attempt stopped");
