@@ -106,7 +106,7 @@ export function parseRules(text: string, file: string): StandInRules {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new RangeError(`${file} is not JSON: ${(error as Error).message}`);
+    throw new RangeError(`${file} is not JSON: ${(error as Error).message}`, { cause: error });
   }
   const doc = raw as { rules?: unknown; default?: unknown };
   const rules = doc?.rules ?? [];

@@ -78,56 +78,61 @@ function converseOutput(body: ReceivedConverse["body"], content: object[], stopR
   });
 }
 
+/** Sends one answer (a sequence's next one, after a delay's pause). */
+async function play(
+  answer: StandInAnswer,
+  body: ReceivedConverse["body"],
+  res: Http2ServerResponse,
+  calls: WeakMap<object, number>,
+): Promise<void> {
+  if ("sequence" in answer) {
+    const n = calls.get(answer) ?? 0;
+    calls.set(answer, n + 1);
+    return play(answer.sequence[Math.min(n, answer.sequence.length - 1)], body, res, calls);
+  }
+  if ("delayMs" in answer) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, answer.delayMs);
+      // The caller gave up (its deadline): nothing more to send.
+      res.once("close", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    return play(answer.then, body, res, calls);
+  }
+  const tool = (input: unknown) => ({
+    toolUse: { toolUseId: `tooluse_${randomUUID()}`, name: toolName(body), input },
+  });
+  if ("decision" in answer)
+    return send(
+      res,
+      200,
+      converseOutput(
+        body,
+        [tool({ decision: answer.decision, comment: answer.comment ?? `Local stand-in: ${answer.decision}.` })],
+        "tool_use",
+      ),
+    );
+  if ("toolInput" in answer) return send(res, 200, converseOutput(body, [tool(answer.toolInput)], "tool_use"));
+  if ("text" in answer) return send(res, 200, converseOutput(body, [{ text: answer.text }], "end_turn"));
+  if ("refusal" in answer) return send(res, 200, converseOutput(body, [{ text: answer.refusal }], "content_filtered"));
+  if ("malformed" in answer)
+    return answer.malformed === "body"
+      ? send(res, 200, '{"output": {"message": {"role": "assistant", "content": [{"toolUse": ')
+      : send(res, 200, converseOutput(body, [tool('{"decision": "approve", "comment": "Looks fi')], "tool_use"));
+  return send(
+    res,
+    ERROR_STATUS[answer.error] ?? 400,
+    JSON.stringify({ message: answer.message ?? `local stand-in: ${answer.error}` }),
+    answer.error,
+  );
+}
+
 export async function startFakeBedrockRuntime(options: { rules?: StandInRules } = {}): Promise<FakeBedrockRuntime> {
   let rules: StandInRules = options.rules ?? { rules: [], default: DEFAULT_ANSWER };
   const received: ReceivedConverse[] = [];
   const calls = new WeakMap<object, number>();
-
-  async function play(answer: StandInAnswer, body: ReceivedConverse["body"], res: Http2ServerResponse): Promise<void> {
-    if ("sequence" in answer) {
-      const n = calls.get(answer) ?? 0;
-      calls.set(answer, n + 1);
-      return play(answer.sequence[Math.min(n, answer.sequence.length - 1)], body, res);
-    }
-    if ("delayMs" in answer) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, answer.delayMs);
-        // The caller gave up (its deadline): nothing more to send.
-        res.once("close", () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-      return play(answer.then, body, res);
-    }
-    const tool = (input: unknown) => ({
-      toolUse: { toolUseId: `tooluse_${randomUUID()}`, name: toolName(body), input },
-    });
-    if ("decision" in answer)
-      return send(
-        res,
-        200,
-        converseOutput(
-          body,
-          [tool({ decision: answer.decision, comment: answer.comment ?? `Local stand-in: ${answer.decision}.` })],
-          "tool_use",
-        ),
-      );
-    if ("toolInput" in answer) return send(res, 200, converseOutput(body, [tool(answer.toolInput)], "tool_use"));
-    if ("text" in answer) return send(res, 200, converseOutput(body, [{ text: answer.text }], "end_turn"));
-    if ("refusal" in answer)
-      return send(res, 200, converseOutput(body, [{ text: answer.refusal }], "content_filtered"));
-    if ("malformed" in answer)
-      return answer.malformed === "body"
-        ? send(res, 200, '{"output": {"message": {"role": "assistant", "content": [{"toolUse": ')
-        : send(res, 200, converseOutput(body, [tool('{"decision": "approve", "comment": "Looks fi')], "tool_use"));
-    return send(
-      res,
-      ERROR_STATUS[answer.error] ?? 400,
-      JSON.stringify({ message: answer.message ?? `local stand-in: ${answer.error}` }),
-      answer.error,
-    );
-  }
 
   async function handle(req: Http2ServerRequest, res: Http2ServerResponse): Promise<void> {
     try {
@@ -155,7 +160,7 @@ export async function startFakeBedrockRuntime(options: { rules?: StandInRules } 
       }
       const answer = chooseAnswer(rules, modelId, userText(body));
       received.push({ modelId, body, answer });
-      await play(answer, body, res);
+      await play(answer, body, res, calls);
     } catch (error) {
       send(
         res,
