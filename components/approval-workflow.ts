@@ -31,6 +31,10 @@ export interface ApproverArgs {
   name: string;
   email?: string;
   iamPrincipal?: string;
+  /** An automated reviewer instead of a person: the team's Lambda, or a Bedrock model (README: "Automated reviewers"). */
+  reviewer?: { function: string } | { bedrockModel: string; instructions: string };
+  /** Automated reviewers: `advice` (default; shown to people, not counted) or `vote` (counts like a person). */
+  mode?: "advice" | "vote";
 }
 
 export interface StageArgs {
