@@ -12,6 +12,7 @@
  */
 import { PublishCommand } from "@aws-sdk/client-sns";
 import { CHANNEL_FAILED_ERROR, CHANNEL_THROTTLED_ERROR, UNREACHABLE_ERROR, WorkflowError } from "../../core/errors";
+import { adviceFor, hasAdvisorsUpTo } from "../../core/advice";
 import { ENV, requireEnv } from "../../core/environment";
 import { log } from "../../core/log";
 import type { RequestStore } from "../../core/ports";
@@ -88,6 +89,8 @@ export async function notifyApprover(deps: NotifyDeps, event: AskEvent): Promise
     log.warn("request no longer open; approver not notified", fields);
     return { notified: false, reason: "requestNotOpen" };
   }
+  // Automated advice given so far: read only when the request has advisors up to this stage.
+  const record = hasAdvisorsUpTo(request, stage.index) ? await deps.store.getRequest(requestId) : undefined;
   const email = composeApprovalEmail({
     request,
     stage,
@@ -95,6 +98,7 @@ export async function notifyApprover(deps: NotifyDeps, event: AskEvent): Promise
     askId: stored.askId,
     deadline,
     approvalPageUrl: deps.approvalPageUrl,
+    ...(record === undefined ? {} : { advice: adviceFor(record, stage.index) }),
   });
   try {
     await deps.publish(topicArn, email);
