@@ -59,7 +59,7 @@ describe("sandbox in a real browser: automated review in stage 1, people in stag
       request,
       port: 0,
       reviewers: {
-        modules: { lint: resolve(FIXTURES, "change-lint.js") },
+        modules: { lint: resolve(FIXTURES, "change-lint.ts") },
         bedrockRules: resolve(FIXTURES, "bedrock-rules.json"),
       },
     });
