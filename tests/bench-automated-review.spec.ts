@@ -26,7 +26,7 @@ describe("bench: automated review cost", () => {
     const longer = sampleReviewerInput();
     longer.request.details = `${longer.request.details}\n${"x".repeat(4000)}`;
     assert.ok(base > 300, "system prompt, document and tool schema");
-    assert.equal(inputTokensOf(longer) - base, 1000);
+    assert.ok(Math.abs(inputTokensOf(longer) - base - 1000) <= 1, "4,000 more characters, ~1,000 more tokens");
   });
 
   it("counts two Lambda invocations per Bedrock review (ask function and reviewer) and one per function review", async () => {
