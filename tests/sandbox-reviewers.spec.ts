@@ -7,6 +7,8 @@ import { reviewersProblem } from "../channels/automated/local";
 import { parseStackConfig } from "../channels/registry";
 import { chooseAnswer, parseRules } from "../local/bedrock-answers";
 import { parseCliOptions, UsageError } from "../local/cli-options";
+import { readStackSettings } from "../local/stack-config";
+import { PROJECT_DIR } from "../devkit/pulumi-cli-config";
 
 const approvers = parseStackConfig({
   approvers: [
@@ -17,6 +19,21 @@ const approvers = parseStackConfig({
 }).stages[0].approvers;
 
 describe("sandbox: automated reviewers' stand-ins", () => {
+  it("reads the example stack Pulumi.automated.yaml (the README's usual flow) as pulumi up would", () => {
+    const { settings } = readStackSettings(PROJECT_DIR, "automated");
+    assert.deepEqual(
+      settings.stages.map((stage) => [
+        stage.name,
+        stage.quorum,
+        stage.approvers.map((a) => `${a.name}:${a.channel}:${a.mode}`),
+      ]),
+      [
+        ["pre-review", 1, ["change-lint:automated:vote", "risk-model:automated:advice"]],
+        ["owners", 2, ["finance:link:vote", "security:link:vote", "platform:link:vote"]],
+      ],
+    );
+  });
+
   it("reads --reviewer NAME=PATH (repeatable), --bedrock-answer and --bedrock-rules", () => {
     const options = parseCliOptions([
       "--reviewer",
