@@ -28,10 +28,12 @@ const DYNAMODB = ["@aws-sdk/client-dynamodb", "@aws-sdk/lib-dynamodb"];
 const SFN = "@aws-sdk/client-sfn";
 const SNS = "@aws-sdk/client-sns";
 const SSM = "@aws-sdk/client-ssm";
+const LAMBDA = "@aws-sdk/client-lambda";
+const BEDROCK_RUNTIME = "@aws-sdk/client-bedrock-runtime";
 
 /**
  * The SDK clients each handler calls (lambdas/adapters/*-client.ts), and why. Every handler reads
- * or writes the request store.
+ * or writes the request store, but the shipped Bedrock reviewer.
  */
 export const SDK_CLIENTS_USED: Readonly<Record<string, readonly string[]>> = {
   "open-request": DYNAMODB,
@@ -45,6 +47,10 @@ export const SDK_CLIENTS_USED: Readonly<Record<string, readonly string[]>> = {
   "ssm-start": [...DYNAMODB, SSM],
   // Reads the automation, answers the waiting task.
   "ssm-result": [...DYNAMODB, SFN, SSM],
+  // Invokes the reviewer function and records its answer.
+  "automated-review": [...DYNAMODB, LAMBDA],
+  // The shipped reviewer: Converse only, no store.
+  "bedrock-reviewer": [BEDROCK_RUNTIME],
 };
 
 /** A service client (or its document layer): what a handler chooses to import, unlike the SDK's shared parts. */

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { DEFAULT_MEMORY_MB } from "../components/approval-function";
 import { MAX_APPROVERS } from "../core/limits";
+import { measureAutomatedReview, renderAutomatedReview } from "./automated-review";
 import { runAwsSample } from "./aws-sample";
 import { measureBundles } from "./bundles";
 import {
@@ -78,6 +79,9 @@ async function main(): Promise<void> {
   // Function names in the counted work are topology keys, which are the handlers' entries.
   const initMs = Object.fromEntries(bundles.map((bundle) => [bundle.handler, bundle.deployed.loadMs]));
 
+  progress("pricing an automated review (shipped Bedrock reviewer against the local Converse stand-in)");
+  const automatedReview = await measureAutomatedReview();
+
   progress(`evaluating the program under mocks for ${PROGRAM_APPROVERS.join(", ")} approvers`);
   const programEvaluation = await measureProgramEvaluation(PROGRAM_APPROVERS, PROGRAM_REPEATS);
 
@@ -115,6 +119,7 @@ async function main(): Promise<void> {
     latency: { sequential, concurrent },
     bundles,
     programEvaluation,
+    automatedReview,
   };
   const results: BenchResults = {
     ...measured,
@@ -125,6 +130,7 @@ async function main(): Promise<void> {
   mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
   writeFileSync(RESULTS_FILE, JSON.stringify(results, null, 2) + "\n");
   console.log(renderResults(results));
+  console.log(`\n${renderAutomatedReview(automatedReview)}\n`);
   console.log(`Results: ${path.relative(process.cwd(), RESULTS_FILE)}`);
 }
 

@@ -9,6 +9,7 @@ import type { HandlerBundles } from "./bundles";
 import type { ProgramScaling } from "./program-evaluation";
 import type { Price } from "./prices";
 import type { SampleRun } from "./aws-sample";
+import type { AutomatedReviewCost } from "./automated-review";
 
 export interface CostComparison {
   /** "1 stage x 3", "2 stages (1 + 3)", ... */
@@ -32,6 +33,8 @@ export interface BenchResults {
   latency: { sequential: SequentialLatency; concurrent: ConcurrentDecisions[] };
   bundles: HandlerBundles[];
   programEvaluation: ProgramScaling;
+  /** What one automated reviewer adds per 1,000 requests (bench/automated-review.ts). */
+  automatedReview?: AutomatedReviewCost;
   targets: Target[];
   durationSeconds: number;
 }

@@ -8,6 +8,7 @@ import type * as aws from "@pulumi/aws";
 import type { ApproverSettings, WorkflowSettings } from "../core/settings";
 import type { FunctionFactory } from "../components/functions";
 import type { GrantCatalog } from "../components/grants";
+import { automatedInfra } from "./automated/infra";
 import { iamInfra } from "./iam/infra";
 import { linkInfra } from "./link/infra";
 
@@ -43,4 +44,8 @@ export interface ChannelInfra {
   create(ctx: ChannelInfraContext): ChannelResources;
 }
 
-export const CHANNEL_INFRA: Readonly<Record<string, ChannelInfra>> = { link: linkInfra, iam: iamInfra };
+export const CHANNEL_INFRA: Readonly<Record<string, ChannelInfra>> = {
+  link: linkInfra,
+  iam: iamInfra,
+  automated: automatedInfra,
+};

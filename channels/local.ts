@@ -10,6 +10,8 @@ import type { RequestStore } from "../core/ports";
 import type { ApproverSettings, WorkflowSettings } from "../core/settings";
 import type { FakeSns, PublishedMessage } from "../local/fake-sns";
 import type { ApproverAsked, SandboxEvent } from "../local/round-events";
+import { automatedLocal } from "./automated/local";
+import type { SandboxReviewers } from "./automated/local-options";
 import { iamLocal } from "./iam/local";
 import { linkLocal } from "./link/local";
 
@@ -35,6 +37,8 @@ export interface LocalChannelContext {
   /** A pause that the sandbox's stop cuts short. */
   sleep(ms: number): Promise<void>;
   stopping(): boolean;
+  /** How the automated reviewers are played locally (--reviewer, --bedrock-answer, --bedrock-rules). */
+  reviewers?: SandboxReviewers;
 }
 
 export interface LocalRoute {
@@ -60,4 +64,8 @@ export interface LocalChannelFactory {
   start(ctx: LocalChannelContext): Promise<LocalChannel>;
 }
 
-export const CHANNEL_LOCAL: Readonly<Record<string, LocalChannelFactory>> = { link: linkLocal, iam: iamLocal };
+export const CHANNEL_LOCAL: Readonly<Record<string, LocalChannelFactory>> = {
+  link: linkLocal,
+  iam: iamLocal,
+  automated: automatedLocal,
+};

@@ -10,10 +10,15 @@
 import type { ChannelSpec } from "../core/channel-spec";
 import { parseWorkflowConfig } from "../core/config";
 import type { WorkflowSettings } from "../core/settings";
+import { automatedChannel } from "./automated/spec";
 import { iamChannel } from "./iam/spec";
 import { linkChannel } from "./link/spec";
 
-export const CHANNELS: readonly ChannelSpec<never>[] = [iamChannel, linkChannel] as ChannelSpec<never>[];
+export const CHANNELS: readonly ChannelSpec<never>[] = [
+  iamChannel,
+  automatedChannel,
+  linkChannel,
+] as ChannelSpec<never>[];
 
 export function channelSpec(kind: string): ChannelSpec<never> {
   const spec = CHANNELS.find((channel) => channel.kind === kind);

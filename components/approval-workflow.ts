@@ -55,6 +55,10 @@ export interface Approver {
    * Systems Manager console or with `aws ssm send-automation-signal`; their stage may wait at most 30 days.
    */
   iamPrincipal?: string;
+  /** An automated reviewer instead of a person: the team's Lambda, or a Bedrock model (README: "Automated reviewers"). */
+  reviewer?: { function: string } | { bedrockModel: string; instructions: string };
+  /** Automated reviewers: `advice` (default; shown to people, not counted) or `vote` (counts like a person). */
+  mode?: "advice" | "vote";
 }
 
 /** One stage of the workflow: its approvers are asked at once, and it ends as soon as its outcome is certain. */

@@ -14,7 +14,8 @@ export interface Permission {
   /** Short statement id, e.g. "PublishToApproverTopics". */
   sid: string;
   actions: string[];
-  resources: pulumi.Input<string>[];
+  /** ARNs; an entry may be a list known only at deployment (e.g. the Regions an inference profile routes to). */
+  resources: pulumi.Input<string | string[]>[];
   condition?: pulumi.Input<Condition>;
 }
 
@@ -47,7 +48,7 @@ export function policyDocument(permissions: Permission[]): pulumi.Output<string>
         Sid: permission.sid,
         Effect: "Allow",
         Action: [...permission.actions].sort(),
-        Resource: [...new Set(resources)].sort(),
+        Resource: [...new Set(resources.flat())].sort(),
         ...(condition ? { Condition: condition as Condition } : {}),
       };
     });

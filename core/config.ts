@@ -149,7 +149,12 @@ function parseApprover(entry: unknown, where: string, channels: readonly Channel
       if (issue.code === "unrecognized_keys") {
         const known = [...new Set(channels.flatMap(entryKeysOf))];
         for (const key of issue.keys)
-          problems.add(where, `${unknownKeyMessage(key, known, "field")}: ${channel.fields}`);
+          problems.add(
+            where,
+            known.includes(key)
+              ? `field "${key}" does not apply to this approver: ${channel.fields}`
+              : `${unknownKeyMessage(key, known, "field")}: ${channel.fields}`,
+          );
       } else {
         zodProblems(new z.ZodError([issue]), where, problems);
       }
@@ -251,7 +256,13 @@ function checkAcrossStages(stages: StageSettings[], locate: (stage: number) => L
 }
 
 function sameApprover(a: ApproverSettings, b: ApproverSettings): boolean {
-  return a.channel === b.channel && a.address === b.address && a.email === b.email;
+  return (
+    a.channel === b.channel &&
+    a.address === b.address &&
+    a.email === b.email &&
+    a.mode === b.mode &&
+    JSON.stringify(a.options) === JSON.stringify(b.options)
+  );
 }
 
 function checkTotals(stages: StageSettings[], problems: Problems): void {

@@ -14,6 +14,8 @@ export const ENV = {
   automationDocumentName: "AUTOMATION_DOCUMENT_NAME",
   /** iam channel: the role Automation assumes to notify the approver. */
   automationRoleArn: "AUTOMATION_ROLE_ARN",
+  /** automated channel: the shipped Bedrock reviewer function's ARN ("" when the stack has no Bedrock reviewer). */
+  bedrockReviewerFunction: "BEDROCK_REVIEWER_FUNCTION",
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -71,7 +71,7 @@ export function countingOf(request: RequestRecord, target: VoteTarget): Counting
 }
 
 /** The signal a vote just applied produces for its stage. */
-function signalAfter(request: RequestRecord, target: VoteTarget, vote: Vote): Signal {
+export function signalAfter(request: RequestRecord, target: VoteTarget, vote: Vote): Signal {
   const stage = request.stages[target.stage];
   return stage.approvers.includes(target.approver)
     ? signalOfVote(vote.decision, countsOf(stage), ruleOf(stage))
@@ -226,7 +226,7 @@ export interface NoVerdictResult {
 }
 
 /** The answer for an approver whose vote, or the request's end, came before this no-verdict. */
-async function earlierAnswer(
+export async function earlierAnswer(
   deps: StoreDeps,
   request: RequestRecord,
   target: VoteTarget,

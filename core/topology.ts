@@ -13,8 +13,8 @@ import type { ChannelKind } from "./model";
 
 export type TableAction = "GetItem" | "PutItem" | "UpdateItem";
 
-/** Who invokes the function: the state machine, the approval page's API, or EventBridge. */
-export type Invoker = "stateMachine" | "api" | "events";
+/** Who invokes the function: the state machine, the approval page's API, EventBridge, or another function of the workflow. */
+export type Invoker = "stateMachine" | "api" | "events" | "function";
 
 export interface FunctionSpec {
   /** Stable key: names the function's resources (`<workflow>-<key>`) and its ARN in the definition. */

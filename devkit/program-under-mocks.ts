@@ -12,6 +12,27 @@ import { asProgramConfig, readProjectFile, withProjectDefaults } from "./pulumi-
 export const ACCOUNT_ID = "123456789012";
 export const REGION = "eu-west-1";
 
+/** The Regions a mocked cross-Region inference profile routes to, by its prefix (as AWS lists them for eu and us profiles). */
+export const PROFILE_DESTINATIONS: Record<string, string[]> = {
+  eu: ["eu-central-1", "eu-north-1", "eu-west-1", "eu-west-3"],
+  us: ["us-east-1", "us-east-2", "us-west-2"],
+};
+
+/** What GetInferenceProfile answers for a system-defined profile: one foundation model ARN per destination Region. */
+function inferenceProfileOf(id: string) {
+  const [prefix, ...model] = id.split(".");
+  const regions = PROFILE_DESTINATIONS[prefix] ?? [REGION];
+  return {
+    id,
+    inferenceProfileId: id,
+    inferenceProfileArn: `arn:aws:bedrock:${REGION}:${ACCOUNT_ID}:inference-profile/${id}`,
+    inferenceProfileName: id,
+    type: "SYSTEM_DEFINED",
+    status: "ACTIVE",
+    models: regions.map((region) => ({ modelArn: `arn:aws:bedrock:${region}::foundation-model/${model.join(".")}` })),
+  };
+}
+
 export interface RegisteredResource {
   type: string;
   name: string;
@@ -113,6 +134,8 @@ export function stackMocks(resources: RegisteredResource[], preview = false): pu
       if (args.token === "aws:index/getRegion:getRegion") return { name: REGION, region: REGION, id: REGION };
       if (args.token === "aws:index/getPartition:getPartition")
         return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+      if (args.token === "aws:bedrock/getInferenceProfile:getInferenceProfile")
+        return inferenceProfileOf(String(args.inputs.inferenceProfileId));
       return args.inputs;
     },
   };

@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { parseDuration } from "../core/durations";
 import type { ExecutionInput } from "../core/model";
+import type { SandboxReviewers } from "../channels/automated/local-options";
 import { DEFAULT_STACK } from "./stack-config";
 
 export const DEFAULT_PORT = 8787;
@@ -17,6 +18,8 @@ export interface CliOptions {
   timeoutSeconds?: number;
   /** Approvers whose email subscription the local SNS keeps unconfirmed (--unconfirmed, repeatable). */
   unconfirmed: string[];
+  /** How automated reviewers are played (--reviewer NAME=PATH, --bedrock-answer, --bedrock-rules). */
+  reviewers: SandboxReviewers;
   keepOpen: boolean;
   verbose: boolean;
   help: boolean;
@@ -58,6 +61,13 @@ Options:
                         never confirmed it or a mail scanner unsubscribed them: when asked, a link approver
                         is recorded at once as unreachable (counting like a missed deadline) and the
                         workflow logs an error naming them. Repeat the flag for several approvers.
+  --reviewer NAME=PATH  run automated reviewer NAME (a function reviewer) as the local module PATH, which
+                        exports handler(input) and answers { decision, comment } (README: "Automated
+                        reviewers"); without it that reviewer abstains. Repeat for several reviewers.
+  --bedrock-answer approve|reject
+                        what the local Bedrock stand-in answers every Bedrock reviewer (default: approve)
+  --bedrock-rules FILE  a JSON rules file choosing the stand-in's answers by the request's text
+                        (see local/bedrock-answers.ts: decisions, text answers, refusals, errors, delays)
   --keep-open           keep serving the pages after the request closes, until Ctrl-C
   --verbose             also print the Lambda handlers' JSON log lines
   -h, --help            show this help
@@ -71,6 +81,23 @@ function parsePort(text: string): number {
   if (!/^\d+$/.test(text) || port > 65535)
     throw new UsageError(`--port must be a port number from 0 to 65535, got "${text}"`);
   return port;
+}
+
+function reviewersOf(specs: string[], bedrockAnswer?: string, bedrockRules?: string): SandboxReviewers {
+  const modules: Record<string, string> = {};
+  for (const spec of specs) {
+    const match = /^([a-z0-9][a-z0-9-]{0,31})=(.+)$/.exec(spec);
+    if (match === null)
+      throw new UsageError(`--reviewer must be NAME=PATH (e.g. lint=./my-reviewer.js), got "${spec}"`);
+    modules[match[1]] = match[2];
+  }
+  if (bedrockAnswer !== undefined && bedrockAnswer !== "approve" && bedrockAnswer !== "reject")
+    throw new UsageError(`--bedrock-answer must be approve or reject, got "${bedrockAnswer}"`);
+  const reviewers: SandboxReviewers = {};
+  if (specs.length > 0) reviewers.modules = modules;
+  if (bedrockAnswer !== undefined) reviewers.bedrockAnswer = bedrockAnswer;
+  if (bedrockRules !== undefined) reviewers.bedrockRules = bedrockRules;
+  return reviewers;
 }
 
 export function parseCliOptions(argv: string[], defaults: { requestedBy?: string } = {}): CliOptions {
@@ -89,6 +116,9 @@ export function parseCliOptions(argv: string[], defaults: { requestedBy?: string
         timeout: { type: "string" },
         port: { type: "string" },
         unconfirmed: { type: "string", multiple: true },
+        reviewer: { type: "string", multiple: true },
+        "bedrock-answer": { type: "string" },
+        "bedrock-rules": { type: "string" },
         "keep-open": { type: "boolean" },
         verbose: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -116,6 +146,7 @@ export function parseCliOptions(argv: string[], defaults: { requestedBy?: string
   if (requestedBy) request.requestedBy = requestedBy;
 
   const options: CliOptions = {
+    reviewers: reviewersOf(values.reviewer ?? [], values["bedrock-answer"], values["bedrock-rules"]),
     stack: values.stack ?? DEFAULT_STACK,
     port: values.port === undefined ? DEFAULT_PORT : parsePort(values.port),
     request,

@@ -152,10 +152,13 @@ async function start(options: CliOptions, stack: StackSettings, onEvent: (event:
       timeoutSeconds: options.timeoutSeconds,
       stack: stack.stack,
       unconfirmed: options.unconfirmed,
+      reviewers: options.reviewers,
       onEvent,
     });
   } catch (error) {
     if (error instanceof PortInUseError) fail(error.message, EXIT.failed);
+    // A flag the stack cannot use (e.g. --reviewer for a name that is no function reviewer).
+    if (error instanceof RangeError) fail(`${error.message}\n(npm start -- --help lists the options)`, EXIT.usage);
     fail(`the sandbox could not start: ${error instanceof Error ? error.message : String(error)}`, EXIT.failed);
   }
 }

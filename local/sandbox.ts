@@ -25,6 +25,7 @@ import { channelsInUse, distinctApprovers, type WorkflowSettings } from "../core
 import { functionTopology } from "../core/topology";
 import { channelSpec } from "../channels/registry";
 import { CHANNEL_LOCAL, type LocalChannel, type LocalChannelContext } from "../channels/local";
+import type { SandboxReviewers } from "../channels/automated/local-options";
 import { createRequestStore } from "../lambdas/adapters/store";
 import { ENV } from "../core/environment";
 import { startFakeSns, type FakeSns, type PublishedMessage } from "./fake-sns";
@@ -64,6 +65,8 @@ export interface SandboxOptions {
   stack?: string;
   /** Approvers whose email subscription is not confirmed (they are recorded as unreachable). */
   unconfirmed?: string[];
+  /** How automated reviewers are played locally (a module per function reviewer, the Bedrock stand-in's answers). */
+  reviewers?: SandboxReviewers;
   /** Everything the sandbox reports, as it happens. */
   onEvent?: (event: SandboxEvent) => void;
 }
@@ -262,6 +265,7 @@ function channelContext(round: Round, kind: string, invoke: InvokeByKey): LocalC
     emit: round.emit,
     sleep: (ms) => round.teardown.sleep(ms),
     stopping: () => round.teardown.stopping,
+    reviewers: round.options.reviewers,
   };
 }
 

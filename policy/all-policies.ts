@@ -6,6 +6,7 @@ import { PackPolicy } from "./lib/validate";
 import { dynamodbTableEncryptedWithPitr } from "./policies/dynamodb-table-encrypted-with-pitr";
 import { eventbridgeLambdaTargetResilient } from "./policies/eventbridge-lambda-target-resilient";
 import { iamNoBroadManagedPolicies } from "./policies/iam-no-broad-managed-policies";
+import { iamInvokeExactTargets } from "./policies/iam-invoke-exact-targets";
 import { iamNoWildcardActions } from "./policies/iam-no-wildcard-actions";
 import { iamPassRoleScoped } from "./policies/iam-passrole-scoped";
 import { iamResourceWildcardOnlyWhereRequired } from "./policies/iam-resource-wildcard-only-where-required";
@@ -27,6 +28,7 @@ export const allPolicies: PackPolicy[] = [
   iamNoWildcardActions,
   iamResourceWildcardOnlyWhereRequired,
   iamPassRoleScoped,
+  iamInvokeExactTargets,
   iamRoleTrustsOneService,
   iamNoBroadManagedPolicies,
   ssmAutomationActionsScopedByTag,

@@ -77,6 +77,26 @@ const CONFIGURATIONS: Array<{ label: string; config: StackConfig }> = [
     label: "25 approvers, all with IAM principals",
     config: { approvers: exampleApprovers(25, 25), approvalTimeout: "7d" },
   },
+  {
+    label: "automated reviewers (a function, a foundation model, an inference profile), then people",
+    config: {
+      stages: [
+        {
+          name: "pre-review",
+          approvers: [
+            {
+              name: "lint",
+              mode: "vote",
+              reviewer: { function: `arn:aws:lambda:eu-west-1:${ACCOUNT_ID}:function:lint` },
+            },
+            { name: "nova", reviewer: { bedrockModel: "amazon.nova-lite-v1:0", instructions: "Check the risk." } },
+            { name: "risk", reviewer: { bedrockModel: "eu.amazon.nova-lite-v1:0", instructions: "Check the risk." } },
+          ],
+        },
+        { name: "owners", approvers: exampleApprovers(2) },
+      ],
+    },
+  },
 ];
 
 describe("the program passes the policy pack", () => {

@@ -7,6 +7,8 @@
 import type { Decision, Outcome, Signal } from "../../core/model";
 import { MAX_COMMENT_CHARS } from "../../core/limits";
 import { htmlDocument, securityHeaders } from "./document";
+import type { AdviceEntry } from "../../core/advice";
+import { adviceHtml } from "./advice-html";
 import { escapeHtml, safeReviewUrl, showText, timeHtml, timeLeft } from "./html";
 
 export { escapeHtml, humanUtc, safeReviewUrl, timeLeft } from "./html";
@@ -52,6 +54,8 @@ export interface RequestView {
   outcome?: Outcome;
   closedAt?: string;
   stage: StageView;
+  /** Automated advice given in this stage and the stages before it. */
+  advice?: AdviceEntry[];
 }
 
 /** The approver this link was sent to. */
@@ -192,6 +196,7 @@ function requestSection(request: RequestView, approver: ApproverView): string {
 <h1>${showText(request.subject)}</h1>
 ${details}
 <dl>${rows.join("\n")}</dl>
+${adviceHtml(request.advice, request.stage.index)}
 ${othersHtml(request.stage)}`;
 }
 

@@ -4,6 +4,7 @@
  * the recorder's own rule (core/eligibility.ts), so the page never offers a form the recorder
  * would refuse.
  */
+import { adviceFor } from "../../core/advice";
 import { eligibilityOf, type Eligibility } from "../../core/eligibility";
 import type { AskRecord, RequestRecord, Vote } from "../../core/model";
 import { stageOutcomeOf } from "../../core/quorum";
@@ -49,6 +50,8 @@ export function requestViewOf(record: RequestRecord, ask: AskRecord): RequestVie
   for (const field of ["details", "reviewUrl", "requestedBy", "change", "outcome", "closedAt"] as const) {
     if (record[field] !== undefined) (view as unknown as Record<string, unknown>)[field] = record[field];
   }
+  const advice = adviceFor(record, ask.stage);
+  if (advice.length > 0) view.advice = advice;
   return view;
 }
 

@@ -12,6 +12,7 @@
  */
 import { PublishCommand } from "@aws-sdk/client-sns";
 import { CHANNEL_FAILED_ERROR, CHANNEL_THROTTLED_ERROR, UNREACHABLE_ERROR, WorkflowError } from "../../core/errors";
+import { adviceFor, hasAdvisorsUpTo } from "../../core/advice";
 import { ENV, requireEnv } from "../../core/environment";
 import { log } from "../../core/log";
 import type { RequestStore } from "../../core/ports";
@@ -93,6 +94,8 @@ export async function notifyApprover(deps: NotifyDeps, event: AskEvent): Promise
     );
     return { notified: false, reason: stored.kind };
   }
+  // Automated advice given so far: read only when the request has advisors up to this stage.
+  const record = hasAdvisorsUpTo(request, stage.index) ? await deps.store.getRequest(requestId) : undefined;
   const email = composeApprovalEmail({
     request,
     stage,
@@ -100,6 +103,7 @@ export async function notifyApprover(deps: NotifyDeps, event: AskEvent): Promise
     askId: stored.askId,
     deadline,
     approvalPageUrl: deps.approvalPageUrl,
+    ...(record === undefined ? {} : { advice: adviceFor(record, stage.index) }),
   });
   try {
     await deps.publish(topicArn, email);

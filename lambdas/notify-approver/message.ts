@@ -3,9 +3,11 @@
  * would receive. The message carries one link, to the approval page for this ask; the task token
  * is never part of it.
  */
+import type { AdviceEntry } from "../../core/advice";
 import type { RequestSummary } from "../../core/model";
 import type { StageRef } from "../../core/payloads";
 import { approvalLink } from "../../core/routes";
+import { adviceLines } from "./advice-lines";
 
 /** SNS rejects a Subject of 100 characters or more, or one with control or non-ASCII characters. */
 export const MAX_EMAIL_SUBJECT_LENGTH = 99;
@@ -20,6 +22,8 @@ export interface ApprovalEmailInput {
   deadline: string;
   /** The approval endpoint's base URL (`APPROVAL_PAGE_URL`). */
   approvalPageUrl: string;
+  /** Automated advice given so far in this stage and the stages before it. */
+  advice?: AdviceEntry[];
 }
 
 export interface ApprovalEmail {
@@ -79,6 +83,7 @@ export function composeApprovalEmail(input: ApprovalEmailInput): ApprovalEmail {
   if (request.reviewUrl !== undefined) lines.push(`Review:       ${request.reviewUrl}`);
   lines.push(`Decide by:    ${readableDeadline(deadline)}`);
   if (request.details !== undefined && request.details.trim() !== "") lines.push("", "Details:", request.details);
+  lines.push(...adviceLines(input.advice, stage.index));
   lines.push(
     "",
     "To approve or reject, open:",
