@@ -11,5 +11,6 @@ export {
   type Approver,
   type PageThrottle,
   type ApprovalStage,
+  type Reviewer,
 } from "./components/approval-workflow";
 export { ConfigError } from "./core/config";

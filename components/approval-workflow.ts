@@ -56,9 +56,23 @@ export interface Approver {
    */
   iamPrincipal?: string;
   /** An automated reviewer instead of a person: the team's Lambda, or a Bedrock model (README: "Automated reviewers"). */
-  reviewer?: { function: string } | { bedrockModel: string; instructions: string };
-  /** Automated reviewers: `advice` (default; shown to people, not counted) or `vote` (counts like a person). */
-  mode?: "advice" | "vote";
+  reviewer?: Reviewer;
+  /** Automated reviewers only: "advice" (the default; shown to people, not counted) or "vote" (counts like a person). */
+  mode?: string;
+}
+
+/**
+ * An automated reviewer: set `function`, or `bedrockModel` with `instructions` (one kind per
+ * reviewer; the config validator refuses both or neither). A plain object of optional fields
+ * rather than a union, because Pulumi's schema has no unions for other languages.
+ */
+export interface Reviewer {
+  /** The ARN of the team's own reviewer Lambda (a version or alias may follow); it gets the request and answers { decision, comment }. */
+  function?: string;
+  /** A Bedrock model id or inference-profile id for the reviewer this project ships (one that supports a forced tool choice). */
+  bedrockModel?: string;
+  /** With bedrockModel: what the model is to check, e.g. "Reject migrations without a tested rollback." */
+  instructions?: string;
 }
 
 /** One stage of the workflow: its approvers are asked at once, and it ends as soon as its outcome is certain. */

@@ -81,6 +81,13 @@ const TYPES: Record<string, Record<string, { shape: Property; optional: boolean 
     name: { shape: { type: "string" }, optional: false },
     email: { shape: { type: "string" }, optional: true },
     iamPrincipal: { shape: { type: "string" }, optional: true },
+    reviewer: { shape: { $ref: ref("Reviewer") }, optional: true },
+    mode: { shape: { type: "string" }, optional: true },
+  },
+  Reviewer: {
+    function: { shape: { type: "string" }, optional: true },
+    bedrockModel: { shape: { type: "string" }, optional: true },
+    instructions: { shape: { type: "string" }, optional: true },
   },
   PageThrottle: {
     rateLimit: { shape: { type: "number" }, optional: false },
