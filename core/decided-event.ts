@@ -165,9 +165,9 @@ export function decidedMessage(request: RequestRecord): { subject: string; messa
     const parsed = JSON.parse(json) as DecidedDetail;
     return bytes(envelope(parsed)) <= MAX_SNS_MESSAGE_BYTES;
   });
-  // "Subjects must be UTF-8 text with no line breaks or control characters, and less than 100
-  // characters long" (API_Publish); the subject was validated as one line of text when the request opened.
-  const subject = [...`Approval ${detail.outcome}: ${request.subject}`].slice(0, 99).join("");
+  // "Subjects must be ASCII text that begins with a letter, number, or punctuation mark; must not
+  // include line breaks or control characters; and must be less than 100 characters long" (API_Publish).
+  const subject = `Approval ${detail.outcome}: ${request.subject}`.replace(/[^\x20-\x7e]/g, "?").slice(0, 99);
   return { subject, message: envelope(detail) };
 }
 
