@@ -93,6 +93,13 @@ function timeOf(value: unknown): string {
   return new Date().toISOString();
 }
 
+function answer(res: ServerResponse, status: number, body: object, errorCode?: string): void {
+  const headers: Record<string, string> = { "content-type": CONTENT_TYPE, "x-amzn-requestid": randomUUID() };
+  if (errorCode) headers["x-amzn-errortype"] = errorCode;
+  res.writeHead(status, headers);
+  res.end(JSON.stringify(body));
+}
+
 export async function startFakeEventBridge(options: FakeEventBridgeOptions = {}): Promise<FakeEventBridge> {
   const buses = new Set(["default", ...(options.buses ?? [])].map(busName));
   const events: LocalEvent[] = [];
@@ -136,13 +143,6 @@ export async function startFakeEventBridge(options: FakeEventBridgeOptions = {})
       return { EventId: event.eventId };
     });
     return { FailedEntryCount: results.filter((r) => "ErrorCode" in r).length, Entries: results };
-  }
-
-  function answer(res: ServerResponse, status: number, body: object, errorCode?: string): void {
-    const headers: Record<string, string> = { "content-type": CONTENT_TYPE, "x-amzn-requestid": randomUUID() };
-    if (errorCode) headers["x-amzn-errortype"] = errorCode;
-    res.writeHead(status, headers);
-    res.end(JSON.stringify(body));
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
