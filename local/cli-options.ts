@@ -18,6 +18,8 @@ export interface CliOptions {
   /** Approvers whose email subscription the local SNS keeps unconfirmed (--unconfirmed, repeatable). */
   unconfirmed: string[];
   keepOpen: boolean;
+  /** Keep running and serve many requests, started through the local Step Functions endpoint (local/serve/). */
+  serve: boolean;
   verbose: boolean;
   help: boolean;
 }
@@ -59,6 +61,11 @@ Options:
                         is recorded at once as unreachable (counting like a missed deadline) and the
                         workflow logs an error naming them. Repeat the flag for several approvers.
   --keep-open           keep serving the pages after the request closes, until Ctrl-C
+  --serve               start no request: keep running until Ctrl-C and serve, on the printed endpoint, the
+                        Step Functions calls of this stack's state machine (StartExecution, DescribeExecution,
+                        ListExecutions, StopExecution, GetExecutionHistory), for many requests at once, from
+                        npx parallel-approval, the AWS CLI (--endpoint-url) or an SDK; prints each request's
+                        approval links as it opens; / lists the open requests. The request flags do not apply.
   --verbose             also print the Lambda handlers' JSON log lines
   -h, --help            show this help
 
@@ -90,6 +97,7 @@ export function parseCliOptions(argv: string[], defaults: { requestedBy?: string
         port: { type: "string" },
         unconfirmed: { type: "string", multiple: true },
         "keep-open": { type: "boolean" },
+        serve: { type: "boolean" },
         verbose: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -121,6 +129,7 @@ export function parseCliOptions(argv: string[], defaults: { requestedBy?: string
     request,
     unconfirmed: [...new Set(values.unconfirmed ?? [])],
     keepOpen: values["keep-open"] ?? false,
+    serve: values.serve ?? false,
     verbose: values.verbose ?? false,
     help: values.help ?? false,
   };

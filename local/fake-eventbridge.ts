@@ -41,6 +41,8 @@ export interface FakeEventBridge {
   endpoint: string;
   /** Every accepted event, in order. */
   events: readonly LocalEvent[];
+  /** Calls `listener` for each event accepted from now on (besides `onEvent`). */
+  listen(listener: (event: LocalEvent) => void): void;
   /** Refuses the next `count` entries with `code`, as EventBridge does for a throttled or failed entry. */
   refuseNext(count: number, code?: string): void;
   stop(): Promise<void>;
@@ -103,6 +105,7 @@ function answer(res: ServerResponse, status: number, body: object, errorCode?: s
 export async function startFakeEventBridge(options: FakeEventBridgeOptions = {}): Promise<FakeEventBridge> {
   const buses = new Set(["default", ...(options.buses ?? [])].map(busName));
   const events: LocalEvent[] = [];
+  const listeners: ((event: LocalEvent) => void)[] = options.onEvent === undefined ? [] : [options.onEvent];
   let refusals: { count: number; code: string } = { count: 0, code: "InternalFailure" };
 
   function putEvents(body: { Entries?: unknown }) {
@@ -135,10 +138,12 @@ export async function startFakeEventBridge(options: FakeEventBridgeOptions = {})
         time: timeOf(entry.Time),
       };
       events.push(event);
-      try {
-        options.onEvent?.(event);
-      } catch {
-        // A listener's bug must not fail the call.
+      for (const listener of listeners) {
+        try {
+          listener(event);
+        } catch {
+          // A listener's bug must not fail the call.
+        }
       }
       return { EventId: event.eventId };
     });
@@ -176,6 +181,7 @@ export async function startFakeEventBridge(options: FakeEventBridgeOptions = {})
   return {
     endpoint: loopbackUrl(port),
     events,
+    listen: (listener) => void listeners.push(listener),
     refuseNext(count, code = "InternalFailure") {
       refusals = { count, code };
     },

@@ -195,6 +195,8 @@ export interface SandboxServices {
   readRequest(requestId: string): Promise<RequestRecord | undefined>;
   /** Answers some requests to the page server before the pages do (when the handler returns true). */
   intercept(handler: (req: Parameters<Handler>[0], res: Parameters<Handler>[1]) => Promise<boolean>): void;
+  /** The stack's state-machine definition, as the round runs it. */
+  definition: ReturnType<typeof buildDefinition>;
   /** Starts one execution of the stack's definition. */
   launch(run: RunSpec): LaunchedRun;
 }
@@ -297,6 +299,7 @@ async function startServices(
     invoke,
     readRequest: (requestId) => readRequest(round, requestId),
     intercept: (handler) => (round.intercept = handler),
+    definition: definition.definition,
     launch: (run) => launch(round, functions, definition, run),
   };
 }
