@@ -102,10 +102,23 @@ function answer(res: ServerResponse, status: number, body: object, errorCode?: s
   res.end(JSON.stringify(body));
 }
 
+/** An entry as the bus keeps it. */
+function accepted(entry: RawEntry): LocalEvent {
+  return {
+    eventId: randomUUID(),
+    eventBus: busName(typeof entry.EventBusName === "string" ? entry.EventBusName : "default"),
+    source: entry.Source as string,
+    detailType: entry.DetailType as string,
+    detail: JSON.parse(entry.Detail as string),
+    resources: Array.isArray(entry.Resources) ? (entry.Resources as string[]) : [],
+    time: timeOf(entry.Time),
+  };
+}
+
 export async function startFakeEventBridge(options: FakeEventBridgeOptions = {}): Promise<FakeEventBridge> {
   const buses = new Set(["default", ...(options.buses ?? [])].map(busName));
   const events: LocalEvent[] = [];
-  const listeners: ((event: LocalEvent) => void)[] = options.onEvent === undefined ? [] : [options.onEvent];
+  const listeners = options.onEvent === undefined ? [] : [options.onEvent];
   let refusals: { count: number; code: string } = { count: 0, code: "InternalFailure" };
 
   function putEvents(body: { Entries?: unknown }) {
@@ -128,15 +141,7 @@ export async function startFakeEventBridge(options: FakeEventBridgeOptions = {})
       }
       const problem = entryProblem(entry);
       if (problem !== undefined) return { ErrorCode: problem[0], ErrorMessage: problem[1] };
-      const event: LocalEvent = {
-        eventId: randomUUID(),
-        eventBus: busName(typeof entry.EventBusName === "string" ? entry.EventBusName : "default"),
-        source: entry.Source as string,
-        detailType: entry.DetailType as string,
-        detail: JSON.parse(entry.Detail as string),
-        resources: Array.isArray(entry.Resources) ? (entry.Resources as string[]) : [],
-        time: timeOf(entry.Time),
-      };
+      const event = accepted(entry);
       events.push(event);
       for (const listener of listeners) {
         try {

@@ -99,120 +99,70 @@ function subjectOf(input: string): string | undefined {
   }
 }
 
-export async function startSandboxServer(options: SandboxServerOptions): Promise<SandboxServer> {
-  const emit = (event: ServeEvent) => {
-    try {
-      options.onEvent?.(event);
-    } catch {
-      // A listener's bug must not break the server.
-    }
-  };
-  const entries: Entry[] = [];
-  const running = () => entries.filter((entry) => entry.served.status === "RUNNING");
-  const follower: RoundFollower = {
-    markAsked(entry) {
-      const owner = entries.find((e) => entry.requestId !== undefined && e.run.requestId() === entry.requestId);
-      if (owner !== undefined) return owner.tracker.markAsked(entry);
-      return emit({
-        type: "service",
-        event: { type: "warning", message: `${entry.approver} was asked for a request the sandbox cannot place` },
-      });
-    },
-    refreshDecisions: async () => {
-      await Promise.all(running().map((entry) => entry.tracker.refreshDecisions()));
-    },
-  };
-  const services = await startSandboxServices(
-    { ...options, request: { subject: "" }, onEvent: (event) => emit({ type: "service", event }) },
-    follower,
-  );
-  const region = services.region;
-  const stateMachineArn = `arn:aws:states:${region}:${LOCAL_ACCOUNT}:stateMachine:${LOCAL_PREFIX}-workflow-local`;
-  const executionPrefix = `arn:aws:states:${region}:${LOCAL_ACCOUNT}:execution:${LOCAL_PREFIX}-workflow-local`;
-  const roleArn = `arn:aws:iam::${LOCAL_ACCOUNT}:role/${LOCAL_PREFIX}-workflow-role-local`;
-  const user = options.user ?? localUser();
-  let accepting = true;
+/** The executions of the one local state machine, and the Step Functions backend over them. */
+class LocalStateMachine implements StateMachineBackend {
+  readonly stateMachineArn: string;
+  private readonly executionPrefix: string;
+  private readonly roleArn: string;
+  readonly entries: Entry[] = [];
+  accepting = true;
+  services!: SandboxServices;
 
-  /** The deployed execution-end rule: close-request gets the status change of an execution that did not close itself. */
-  async function executionEndRule(entry: Entry): Promise<void> {
-    const { served } = entry;
-    // Not while the sandbox stops: its executions end with it, and nothing is left to show them closed.
-    if (!accepting || !(served.status in UNFINISHED_ENDS)) return;
-    const event = {
-      version: "0",
-      id: randomUUID(),
-      "detail-type": EXECUTION_STATUS_CHANGE,
-      source: STATES_EVENT_SOURCE,
-      account: LOCAL_ACCOUNT,
-      time: new Date().toISOString(),
-      region,
-      resources: [served.executionArn],
-      detail: {
-        executionArn: served.executionArn,
-        stateMachineArn,
-        name: served.name,
-        status: served.status,
-        startDate: served.startDate.getTime(),
-        stopDate: served.stopDate?.getTime() ?? null,
-        input: served.input,
-        output: null,
-      },
-    };
-    try {
-      await services.invoke("close-request", event);
-    } catch (error) {
-      emit({
-        type: "service",
-        event: {
-          type: "warning",
-          message: `close-request failed on the execution-end event of ${served.name}: ${error instanceof Error ? error.message : String(error)}`,
-        },
-      });
-    }
+  constructor(
+    private readonly region: string,
+    private readonly user: string,
+    private readonly emit: (event: ServeEvent) => void,
+  ) {
+    const machine = `${LOCAL_PREFIX}-workflow-local`;
+    this.stateMachineArn = `arn:aws:states:${region}:${LOCAL_ACCOUNT}:stateMachine:${machine}`;
+    this.executionPrefix = `arn:aws:states:${region}:${LOCAL_ACCOUNT}:execution:${machine}`;
+    this.roleArn = `arn:aws:iam::${LOCAL_ACCOUNT}:role/${LOCAL_PREFIX}-workflow-role-local`;
   }
 
-  function start(name: string, input: string): ServedRequest {
-    if (!accepting) throw new LocalAwsError("ServiceUnavailable", "The sandbox is stopping", 503);
-    if (running().length >= MAX_OPEN_EXECUTIONS)
+  running(): Entry[] {
+    return this.entries.filter((entry) => entry.served.status === "RUNNING");
+  }
+
+  /** Routes what the shared services report to the request it belongs to. */
+  follower(): RoundFollower {
+    return {
+      markAsked: (asked) => {
+        const owner = this.entries.find((e) => asked.requestId !== undefined && e.run.requestId() === asked.requestId);
+        if (owner !== undefined) return owner.tracker.markAsked(asked);
+        return this.warn(`${asked.approver} was asked for a request the sandbox cannot place`);
+      },
+      refreshDecisions: async () => {
+        await Promise.all(this.running().map((entry) => entry.tracker.refreshDecisions()));
+      },
+    };
+  }
+
+  start(name: string, input: string): ServedRequest {
+    if (!this.accepting) throw new LocalAwsError("ServiceUnavailable", "The sandbox is stopping", 503);
+    if (this.running().length >= MAX_OPEN_EXECUTIONS)
       throw new LocalAwsError(
         "ExecutionLimitExceeded",
         `The sandbox runs at most ${MAX_OPEN_EXECUTIONS} executions at once`,
       );
-    const executionArn = `${executionPrefix}:${name}`;
-    const history = new ExecutionHistory(services.definition, region, roleArn);
-    const holder: { served?: ServedRequest; run?: LaunchedRun } = {};
+    const entry = {} as Entry;
+    const executionArn = `${this.executionPrefix}:${name}`;
+    const history = new ExecutionHistory(this.services.definition, this.region, this.roleArn);
     const tracker = new RoundTracker(
-      services.settings,
-      (event) => emit({ type: "request", execution: holder.served!, event }),
+      this.services.settings,
+      (event) => this.emit({ type: "request", execution: entry.served, event }),
       async () => {
-        const requestId = holder.run?.requestId();
-        return requestId === undefined ? undefined : services.readRequest(requestId);
+        const requestId = entry.run?.requestId();
+        return requestId === undefined ? undefined : this.services.readRequest(requestId);
       },
     );
-    const run = services.launch({
+    const run = this.services.launch({
       input: JSON.parse(input),
       executionArn,
       tracker,
       onEvent: (event) => history.record(event),
       onTask: (task) => history.task(task),
     });
-    holder.run = run;
-    const entry = {} as Entry;
-    const ended = run.result.then(async (result) => {
-      const stop = entry.stopping;
-      served.status = result.status;
-      served.stopDate = new Date();
-      if (result.output !== undefined) served.output = JSON.stringify(result.output satisfies ExecutionOutput);
-      const error = stop !== undefined ? stop.error : result.error;
-      const cause = stop !== undefined ? stop.cause : result.cause;
-      if (error !== undefined) served.error = error;
-      if (cause !== undefined) served.cause = cause;
-      if (result.status === "ABORTED") history.aborted(error, cause);
-      if (result.status === "TIMED_OUT") history.timedOut();
-      await executionEndRule(entry);
-      emit({ type: "ended", execution: served, result });
-      return result;
-    });
+    const subject = subjectOf(input);
     const served: ServedRequest = {
       executionArn,
       name,
@@ -223,64 +173,132 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
       asked: tracker.asked,
       decisions: tracker.decisions,
       requestId: () => run.requestId(),
-      ended,
-      ...(subjectOf(input) === undefined ? {} : { subject: subjectOf(input) }),
+      ended: run.result.then((result) => this.ended(entry, result)),
+      ...(subject === undefined ? {} : { subject }),
     };
-    holder.served = served;
     Object.assign(entry, { served, tracker, run, history });
-    entries.unshift(entry);
-    emit({ type: "started", execution: served });
+    this.entries.unshift(entry);
+    this.emit({ type: "started", execution: served });
     return served;
   }
 
-  const backend: StateMachineBackend = {
-    stateMachineArn,
-    start,
-    get: (arn) => entries.find((entry) => entry.served.executionArn === arn)?.served,
-    list: () => entries.map((entry) => entry.served),
-    async stop(execution, error, cause) {
-      const entry = entries.find((e) => e.served === execution);
-      if (entry === undefined || entry.served.status !== "RUNNING") return;
-      entry.stopping = {
-        ...(error === undefined ? {} : { error }),
-        ...(cause === undefined ? {} : { cause }),
-      };
-      entry.run.execution.abort();
-      await entry.served.ended;
-    },
-    callerIdentity: () => ({
-      arn: `arn:aws:iam::${LOCAL_ACCOUNT}:user/${user}`,
+  private async ended(entry: Entry, result: SandboxResult): Promise<SandboxResult> {
+    const { served, stopping, history } = entry;
+    served.status = result.status;
+    served.stopDate = new Date();
+    if (result.output !== undefined) served.output = JSON.stringify(result.output satisfies ExecutionOutput);
+    const error = stopping !== undefined ? stopping.error : result.error;
+    const cause = stopping !== undefined ? stopping.cause : result.cause;
+    if (error !== undefined) served.error = error;
+    if (cause !== undefined) served.cause = cause;
+    if (result.status === "ABORTED") history.aborted(error, cause);
+    if (result.status === "TIMED_OUT") history.timedOut();
+    await this.executionEndRule(served);
+    this.emit({ type: "ended", execution: served, result });
+    return result;
+  }
+
+  /** The deployed execution-end rule: close-request gets the status change of an execution that did not close itself. */
+  private async executionEndRule(served: ServedRequest): Promise<void> {
+    // Not while the sandbox stops: its executions end with it, and nothing is left to show them closed.
+    if (!this.accepting || !(served.status in UNFINISHED_ENDS)) return;
+    const event = {
+      version: "0",
+      id: randomUUID(),
+      "detail-type": EXECUTION_STATUS_CHANGE,
+      source: STATES_EVENT_SOURCE,
+      account: LOCAL_ACCOUNT,
+      time: new Date().toISOString(),
+      region: this.region,
+      resources: [served.executionArn],
+      detail: {
+        executionArn: served.executionArn,
+        stateMachineArn: this.stateMachineArn,
+        name: served.name,
+        status: served.status,
+        startDate: served.startDate.getTime(),
+        stopDate: served.stopDate?.getTime() ?? null,
+        input: served.input,
+        output: null,
+      },
+    };
+    try {
+      await this.services.invoke("close-request", event);
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      this.warn(`close-request failed on the execution-end event of ${served.name}: ${detail}`);
+    }
+  }
+
+  get(executionArn: string): ServedRequest | undefined {
+    return this.entries.find((entry) => entry.served.executionArn === executionArn)?.served;
+  }
+
+  list(): ServedRequest[] {
+    return this.entries.map((entry) => entry.served);
+  }
+
+  async stop(execution: ServedExecution, error?: string, cause?: string): Promise<void> {
+    const entry = this.entries.find((e) => e.served === execution);
+    if (entry === undefined || entry.served.status !== "RUNNING") return;
+    entry.stopping = { ...(error === undefined ? {} : { error }), ...(cause === undefined ? {} : { cause }) };
+    entry.run.execution.abort();
+    await entry.served.ended;
+  }
+
+  callerIdentity() {
+    return {
+      arn: `arn:aws:iam::${LOCAL_ACCOUNT}:user/${this.user}`,
       account: LOCAL_ACCOUNT,
       userId: "AIDASANDBOXLOCALUSER",
-    }),
-  };
+    };
+  }
 
+  private warn(message: string): void {
+    this.emit({ type: "service", event: { type: "warning", message } });
+  }
+}
+
+export async function startSandboxServer(options: SandboxServerOptions): Promise<SandboxServer> {
+  const emit = (event: ServeEvent) => {
+    try {
+      options.onEvent?.(event);
+    } catch {
+      // A listener's bug must not break the server.
+    }
+  };
+  const machine = new LocalStateMachine(options.region ?? "eu-west-1", options.user ?? localUser(), emit);
+  const services = await startSandboxServices(
+    { ...options, request: { subject: "" }, onEvent: (event) => emit({ type: "service", event }) },
+    machine.follower(),
+  );
+  machine.services = services;
+  const endpoint = services.page.pageUrl.replace(/\/$/, "");
   services.intercept(async (req, res) => {
-    if (await serveAwsApi(backend, req, res)) return true;
+    if (await serveAwsApi(machine, req, res)) return true;
     return serveOpenRequests(req, res, {
-      stateMachineArn,
-      endpoint: services.page.pageUrl.replace(/\/$/, ""),
-      open: () => running().map((entry) => entry.served),
+      stateMachineArn: machine.stateMachineArn,
+      endpoint,
+      open: () => machine.running().map((entry) => entry.served),
     });
   });
   services.eventBridge.listen((event) => emit({ type: "eventPut", event }));
-
   return {
-    endpoint: services.page.pageUrl.replace(/\/$/, ""),
+    endpoint,
     pageUrl: services.page.pageUrl,
     port: services.page.port,
-    stateMachineArn,
-    region,
+    stateMachineArn: machine.stateMachineArn,
+    region: services.region,
     services,
-    executions: () => entries.map((entry) => entry.served),
+    executions: () => machine.list(),
     decidedEvents: services.eventBridge.events,
     async stop() {
-      accepting = false;
+      machine.accepting = false;
       // As startSandbox's stop: pages and API calls in flight are answered first, then every
       // execution stops (its end reported), then the rest, the store last.
       await services.page.stop();
-      for (const entry of running()) entry.run.execution.abort();
-      await Promise.all(entries.map((entry) => entry.run.result));
+      for (const entry of machine.running()) entry.run.execution.abort();
+      await Promise.all(machine.entries.map((entry) => entry.run.result));
       await services.teardown.run();
     },
   };

@@ -16,6 +16,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { MAX_PAYLOAD_BYTES } from "../../core/limits";
+import { ANY_CONTROL } from "../../core/text";
 import { LocalAwsError } from "../local-aws-error";
 import { BodyTooLargeError, readBody } from "../request-body";
 import type { HistoryEvent } from "./execution-history";
@@ -58,7 +59,7 @@ type Body = Record<string, unknown>;
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[^:]+$/;
 const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/;
 /** No whitespace, brackets, wildcards, special characters ("#%\^|~`$&,;:/) or control characters. */
-const INVALID_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
+const INVALID_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/;
 
 function validation(field: string, constraint: string, value: unknown): LocalAwsError {
   return new LocalAwsError(
@@ -122,7 +123,8 @@ function checkStateMachine(backend: StateMachineBackend, body: Body): void {
 function startExecution(backend: StateMachineBackend, body: Body) {
   checkStateMachine(backend, body);
   const name = stringField(body, "name", false, 80) ?? randomUUID();
-  if (name.length < 1 || INVALID_NAME.test(name)) throw new LocalAwsError("InvalidName", `Invalid Name: '${name}'`);
+  if (name.length < 1 || INVALID_NAME.test(name) || ANY_CONTROL.test(name))
+    throw new LocalAwsError("InvalidName", `Invalid Name: '${name}'`);
   const input = stringField(body, "input", false, Number.MAX_SAFE_INTEGER) ?? "{}";
   if (Buffer.byteLength(input, "utf8") > MAX_PAYLOAD_BYTES)
     throw validation("input", `Member must have length less than or equal to ${MAX_PAYLOAD_BYTES}`, "…");
