@@ -57,7 +57,7 @@ function decisionRow(entry: DecisionEntry, width: number): string {
     `    ${terminalSafe(entry.approver).padEnd(width)}  ${(WORD[entry.decision] ?? entry.decision).padEnd(20)}`,
   ];
   if (entry.mode === "advice") parts.push("(advice)");
-  if (entry.decidedBy !== undefined) parts.push(terminalSafe(entry.decidedBy));
+  if (entry.decidedBy !== undefined && entry.channel !== "deadline") parts.push(terminalSafe(entry.decidedBy));
   if (entry.comment !== undefined) parts.push(`"${terminalSafe(entry.comment).replace(/\s+/g, " ")}"`);
   if (entry.reason !== undefined) parts.push(`(${terminalSafe(entry.reason).replace(/\s+/g, " ")})`);
   return parts.join(" ").trimEnd();
