@@ -29,7 +29,8 @@ import {
 import { runConfirmation } from "./confirm-subscription-run";
 import { progressPrinter } from "./progress-printer";
 import { EXIT, exitCodeOf, jsonDocument, outcomeText, unfinishedText } from "./render";
-import { describe, waitForEnd } from "./wait";
+import { describe, history, waitForEnd } from "./wait";
+import { ProgressReader } from "./progress";
 
 const DEFAULT_POLL = "5s";
 
@@ -204,7 +205,14 @@ async function status(executionArn: string, flags: AwsFlags & { json?: boolean }
   const aws = awsOptionsOf(flags);
   const clients = awsClients(executionArn, aws);
   const described = await describe(clients, executionArn, aws);
-  return report(described, [], flags);
+  // While it runs, the decisions so far (when the caller may read the history).
+  const reader = new ProgressReader();
+  if (described.status === "RUNNING")
+    await history(clients, executionArn).then(
+      (events) => reader.read(events),
+      () => [],
+    );
+  return report(described, reader.decisions, flags);
 }
 
 async function wait(executionArn: string, flags: WaitFlags): Promise<number> {
