@@ -50,4 +50,13 @@ export default tseslint.config(
     files: ["local/**/*.ts", "core/**/*.ts", "channels/**/*.ts", "components/**/*.ts", "lambdas/**/*.ts"],
     rules: { "max-lines-per-function": ["error", { max: 80, skipBlankLines: true, skipComments: true }] },
   },
+  {
+    // The CLI's launcher (package.json bin) is plain CommonJS JavaScript run by node.
+    files: ["cli/*.js"],
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: { require: "readonly", process: "readonly", __dirname: "readonly", __filename: "readonly" },
+    },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
 );

@@ -30,6 +30,7 @@ const SNS = "@aws-sdk/client-sns";
 const SSM = "@aws-sdk/client-ssm";
 const LAMBDA = "@aws-sdk/client-lambda";
 const BEDROCK_RUNTIME = "@aws-sdk/client-bedrock-runtime";
+const EVENTBRIDGE = "@aws-sdk/client-eventbridge";
 
 /**
  * The SDK clients each handler calls (lambdas/adapters/*-client.ts), and why. Every handler reads
@@ -38,8 +39,9 @@ const BEDROCK_RUNTIME = "@aws-sdk/client-bedrock-runtime";
 export const SDK_CLIENTS_USED: Readonly<Record<string, readonly string[]>> = {
   "open-request": DYNAMODB,
   "record-expiry": DYNAMODB,
-  // Closing stops the SSM automation of a pending iam ask (channels/iam/release.ts).
-  "close-request": [...DYNAMODB, SSM],
+  // Closing stops the SSM automation of a pending iam ask (channels/iam/release.ts), then sends the
+  // Approval Decided event (EventBridge) and, with a requester topic, the outcome (SNS).
+  "close-request": [...DYNAMODB, SSM, EVENTBRIDGE, SNS],
   // Checks the approver's subscription and publishes the email.
   "notify-approver": [...DYNAMODB, SNS],
   // Answers the waiting task.

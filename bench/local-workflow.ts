@@ -29,6 +29,8 @@ import { documentClient } from "../lambdas/adapters/dynamodb-client";
 import { sfnClient } from "../lambdas/adapters/sfn-client";
 import { snsClient } from "../lambdas/adapters/sns-client";
 import { startFakeSns } from "../local/fake-sns";
+import { startFakeEventBridge } from "../local/fake-eventbridge";
+import { DEFAULT_DECIDED_DELIVERY } from "../core/decided-event";
 import { startFakeStepFunctions } from "../local/fake-stepfunctions";
 import { serveThroughGateway, type GatewayIdentity } from "../local/http-gateway";
 import { closeServer, listenOnLoopback, loopbackUrl } from "../local/loopback";
@@ -148,12 +150,16 @@ export async function startLocalWorkflow(): Promise<LocalWorkflow> {
     onPublish: ({ topicArn: arn, subject, message }) => calls.published.push({ topicArn: arn, subject, message }),
   });
   const sfn = await startFakeStepFunctions({ registry });
+  // close-request puts the Approval Decided event on the default bus.
+  const eventBridge = await startFakeEventBridge();
   // The handlers' clients read these when first created; set before any handler runs.
   const restoreEnv = setEnv({
     [ENV.approvalPageUrl]: APPROVAL_PAGE_URL,
     [ENV.recordRetentionDays]: RECORD_RETENTION_DAYS,
     AWS_ENDPOINT_URL_SNS: sns.endpoint,
     AWS_ENDPOINT_URL_SFN: sfn.endpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
+    [ENV.decidedDelivery]: JSON.stringify(DEFAULT_DECIDED_DELIVERY),
   });
 
   checkEnvironment(TOPOLOGY);
@@ -313,7 +319,7 @@ export async function startLocalWorkflow(): Promise<LocalWorkflow> {
     stop: async () => {
       for (const client of [documentClient(), snsClient(), sfnClient()]) client.destroy();
       await closeServer(gateway);
-      await Promise.all([sns.stop(), sfn.stop()]);
+      await Promise.all([sns.stop(), sfn.stop(), eventBridge.stop()]);
       restoreEnv();
       await table.stop();
       restoreQuiet();

@@ -3,8 +3,7 @@
  * confirmed, 1 when SNS refused, 2 for a bad link or flag.
  */
 import { parseArgs } from "node:util";
-import { SNSClient } from "@aws-sdk/client-sns";
-import { confirmWithAuthentication, explainFailure, parseConfirmationLink, UsageError } from "./confirm-subscription";
+import { runConfirmation } from "./confirm-subscription-run";
 
 const HELP = `Usage: npm run confirm-subscription -- '<confirmation link>'
 
@@ -38,25 +37,7 @@ async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
-  let link;
-  try {
-    link = parseConfirmationLink(positionals[0]);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`confirm-subscription: ${error.message}\n`);
-    return 2;
-  }
-  try {
-    const arn = await confirmWithAuthentication(new SNSClient({ region: link.region }), link);
-    const who = link.endpoint ? ` for ${link.endpoint}` : "";
-    process.stdout.write(
-      `Confirmed${who}: ${arn}\nUnsubscribing now needs AWS credentials; the unsubscribe link in emails no longer works.\n`,
-    );
-    return 0;
-  } catch (error) {
-    process.stderr.write(`confirm-subscription: ${explainFailure(error, link)}\n`);
-    return 1;
-  }
+  return runConfirmation(positionals[0]);
 }
 
 main(process.argv.slice(2)).then((code) => (process.exitCode = code));

@@ -26,6 +26,8 @@ import { FunctionFactory } from "./functions";
 import { GrantCatalog } from "./grants";
 import { NO_RESOURCE_TYPE } from "./permissions";
 import { createRequestTable, tableAccess } from "./request-store";
+import { exposeDecisionGrants } from "./decision-grants";
+import { DEFAULT_DECIDED_DELIVERY } from "../core/decided-event";
 
 /*
  * The argument types are named for the schema: Pulumi's SDK generators add "Args" to input types
@@ -122,6 +124,18 @@ export interface ApprovalWorkflowArgs {
   recordRetentionDays?: number;
   /** The approval page's throttle. Default: 10 requests per second, bursts of 20. */
   pageThrottle?: PageThrottle;
+  /**
+   * The EventBridge bus that receives an "Approval Decided" event when a request closes (schema:
+   * README, "The outcome as an event"): a bus name of this account and Region, or a bus ARN.
+   * Default `default`, the account's default bus. close-request may put events on this bus only.
+   */
+  eventBus?: string;
+  /**
+   * An SNS topic ARN (standard, not FIFO) that also receives the outcome when a request closes,
+   * e.g. the requesting team's. Default: none. close-request may publish to this topic only; a
+   * topic encrypted with a customer managed KMS key must let the close-request role use the key.
+   */
+  requesterTopic?: string;
 }
 
 /**
@@ -179,6 +193,9 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
     });
     functions.provide(ENV.tableName, table.name);
     functions.provide(ENV.recordRetentionDays, String(args.recordRetentionDays ?? DEFAULT_RECORD_RETENTION_DAYS));
+    const decided = settings.decided ?? DEFAULT_DECIDED_DELIVERY;
+    functions.provide(ENV.decidedDelivery, JSON.stringify(decided));
+    exposeDecisionGrants(grants, decided, this);
 
     const contexts = channelsInUse(settings).map((kind) => ({
       kind,

@@ -20,11 +20,20 @@ import {
   NAME_RULE,
 } from "./limits";
 import type { ApproverSettings, StageSettings, WorkflowSettings } from "./settings";
+import { parseDecidedDelivery } from "./decided-event";
 
 export const CONFIG_NAMESPACE = "parallel-approval";
 
 /** Every key this program reads under `parallel-approval:`; anything else is a typo. */
-export const WORKFLOW_CONFIG_KEYS = ["stages", "approvers", "quorum", "approvalTimeout"] as const;
+export const WORKFLOW_CONFIG_KEYS = [
+  "stages",
+  "approvers",
+  "quorum",
+  "approvalTimeout",
+  // Where the "Approval Decided" event goes (core/decided-event.ts).
+  "eventBus",
+  "requesterTopic",
+] as const;
 
 /** The name used for the one stage of a flat config. */
 export const FLAT_STAGE_NAME = "approval";
@@ -331,9 +340,16 @@ function rawStages(
 /**
  * Pulumi.yaml declares every optional key with a default, because the Pulumi CLI requires a
  * declared key that has none; the CLI then passes those defaults to the program. These values
- * mean "not set": an empty stages or approvers list, and quorum 0 ("every approver").
+ * mean "not set": an empty stages or approvers list, quorum 0 ("every approver"), the default
+ * event bus (what an unset eventBus means anyway) and no requester topic.
  */
-export const UNSET_BY_DEFAULT: Readonly<Record<string, unknown>> = { stages: [], approvers: [], quorum: 0 };
+export const UNSET_BY_DEFAULT: Readonly<Record<string, unknown>> = {
+  stages: [],
+  approvers: [],
+  quorum: 0,
+  eventBus: "default",
+  requesterTopic: "",
+};
 
 export function withoutUnsetDefaults(raw: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
@@ -362,6 +378,8 @@ export function parseWorkflowConfig(raw: Record<string, unknown>, channels: read
       problems.add(`${CONFIG_NAMESPACE}:${key}`, unknownKeyMessage(key, WORKFLOW_CONFIG_KEYS, "setting"));
     }
   }
+  const decided = parseDecidedDelivery(raw);
+  for (const [key, message] of decided.problems) problems.add(`${CONFIG_NAMESPACE}:${key}`, message);
   const shape = rawStages(raw, problems);
   const stages: StageSettings[] = [];
   const names = new Map<string, number>();
@@ -386,5 +404,5 @@ export function parseWorkflowConfig(raw: Record<string, unknown>, channels: read
     checkTotals(stages, problems);
   }
   if (problems.list.length > 0 || !shape) throw new ConfigError(problems.list);
-  return { stages, flat: shape.flat };
+  return { stages, flat: shape.flat, decided: decided.delivery };
 }

@@ -10,6 +10,8 @@ export const ENV = {
   recordRetentionDays: "RECORD_RETENTION_DAYS",
   /** The approval page's base URL (with a trailing slash). */
   approvalPageUrl: "APPROVAL_PAGE_URL",
+  /** close-request: where the "Approval Decided" event goes, as JSON { eventBus, requesterTopicArn? } (core/decided-event.ts). */
+  decidedDelivery: "DECIDED_DELIVERY",
   /** iam channel: the approval Automation document. */
   automationDocumentName: "AUTOMATION_DOCUMENT_NAME",
   /** iam channel: the role Automation assumes to notify the approver. */

@@ -122,6 +122,10 @@ export interface RequestRecord extends RequestFields {
   outcome?: Outcome;
   /** Index of the stage that ended the request when it was not approved. */
   endedInStage?: number;
+  /** When close-request sent the "Approval Decided" event (core/decided-event.ts), so a repeated close does not resend it. */
+  decisionEventSentAt?: string;
+  /** When close-request published the outcome to the requester topic, likewise. */
+  requesterNotifiedAt?: string;
   expiresAt: number;
 }
 

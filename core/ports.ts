@@ -52,6 +52,9 @@ export interface CloseFields {
 export type CloseResult =
   { kind: "closed"; request: RequestRecord } | { kind: "alreadyClosed"; request: RequestRecord } | { kind: "notFound" };
 
+/** Where the outcome of a closed request was published (the record notes each, once). */
+export type DecisionDestination = "eventBus" | "requesterTopic";
+
 export interface RequestStore {
   /** Writes the record unless one exists for this request id (a retried open), which is returned. */
   openRequest(record: NewRequestRecord): Promise<OpenResult>;
@@ -70,6 +73,8 @@ export interface RequestStore {
   closeRequest(requestId: string, fields: CloseFields): Promise<CloseResult>;
   /** Removes the task token from every ask of the request. */
   scrubTaskTokens(request: RequestRecord): Promise<void>;
+  /** Notes that the closed request's outcome went to `destination` (first time only; later calls change nothing). */
+  markDecisionPublished(requestId: string, destination: DecisionDestination, at: Date): Promise<void>;
   /** Notes the channel's own id for a pending ask (e.g. the SSM automation), on the ask and the open request. */
   setAskHandle(
     ask: Pick<AskRecord, "askId" | "requestId" | "stage" | "approver">,

@@ -3,6 +3,7 @@
  * from. Produced by core/config.ts from the raw config and the channel registry.
  */
 import type { JsonValue } from "./asl";
+import type { DecidedDelivery } from "./decided-event";
 import type { ApproverMode, ChannelKind } from "./model";
 
 export interface ApproverSettings {
@@ -31,6 +32,8 @@ export interface WorkflowSettings {
   stages: StageSettings[];
   /** True when the config used the flat keys (approvers / quorum / approvalTimeout): one stage. */
   flat: boolean;
+  /** Where the "Approval Decided" event goes (eventBus, requesterTopic); unset: the default bus only. */
+  decided?: DecidedDelivery;
 }
 
 /** The voting approvers of a stage (those whose decision counts toward its quorum). */

@@ -43,6 +43,8 @@ export const GRANT = {
   releaseAsks: "releaseAsks",
   /** The lifecycle dead-letter queue (async invocations that failed every retry). */
   lifecycleDeadLetters: "lifecycleDeadLetters",
+  /** events:PutEvents on exactly the stack's event bus, and sns:Publish on the requester topic if one is set. */
+  publishDecision: "publishDecision",
 } as const;
 
 /** The request lifecycle: open, record a part that ended without a verdict, close. */
@@ -68,10 +70,10 @@ export const LIFECYCLE_FUNCTIONS: readonly FunctionSpec[] = [
   {
     key: "close-request",
     entry: "close-request",
-    description: "Closes a request and reports its outcome",
-    env: STORE_ENV,
+    description: "Closes a request and reports its outcome (the execution output and an Approval Decided event)",
+    env: [...STORE_ENV, ENV.decidedDelivery],
     table: ["GetItem", "UpdateItem"],
-    grants: [GRANT.releaseAsks, GRANT.lifecycleDeadLetters],
+    grants: [GRANT.releaseAsks, GRANT.lifecycleDeadLetters, GRANT.publishDecision],
     invokedBy: ["stateMachine", "events"],
   },
 ];

@@ -21,6 +21,8 @@ export interface CliOptions {
   /** How automated reviewers are played (--reviewer NAME=PATH, --bedrock-answer, --bedrock-rules). */
   reviewers: SandboxReviewers;
   keepOpen: boolean;
+  /** Keep running and serve many requests, started through the local Step Functions endpoint (local/serve/). */
+  serve: boolean;
   verbose: boolean;
   help: boolean;
 }
@@ -69,6 +71,11 @@ Options:
   --bedrock-rules FILE  a JSON rules file choosing the stand-in's answers by the request's text
                         (see local/bedrock-answers.ts: decisions, text answers, refusals, errors, delays)
   --keep-open           keep serving the pages after the request closes, until Ctrl-C
+  --serve               start no request: keep running until Ctrl-C and serve, on the printed endpoint, the
+                        Step Functions calls of this stack's state machine (StartExecution, DescribeExecution,
+                        ListExecutions, StopExecution, GetExecutionHistory), for many requests at once, from
+                        npx parallel-approval, the AWS CLI (--endpoint-url) or an SDK; prints each request's
+                        approval links as it opens; / lists the open requests. The request flags do not apply.
   --verbose             also print the Lambda handlers' JSON log lines
   -h, --help            show this help
 
@@ -120,6 +127,7 @@ export function parseCliOptions(argv: string[], defaults: { requestedBy?: string
         "bedrock-answer": { type: "string" },
         "bedrock-rules": { type: "string" },
         "keep-open": { type: "boolean" },
+        serve: { type: "boolean" },
         verbose: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -152,6 +160,7 @@ export function parseCliOptions(argv: string[], defaults: { requestedBy?: string
     request,
     unconfirmed: [...new Set(values.unconfirmed ?? [])],
     keepOpen: values["keep-open"] ?? false,
+    serve: values.serve ?? false,
     verbose: values.verbose ?? false,
     help: values.help ?? false,
   };

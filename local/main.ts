@@ -12,6 +12,9 @@
  * signal the sandbox stops in order (local/sandbox.ts stop()): pages answer the requests in
  * flight (new ones get a "stopping" page), then the execution, the functions and the store stop,
  * and the process exits 130.
+ *
+ * `--serve` starts no request: local/serve/serve-cli.ts keeps the sandbox running as a local
+ * Step Functions endpoint for many requests, until one of those signals.
  */
 import { userInfo } from "node:os";
 import { resolve } from "node:path";
@@ -31,6 +34,7 @@ import {
 } from "./report";
 import { startSandbox, unconfirmedProblem, type Sandbox, type SandboxEvent } from "./sandbox";
 import { readStackSettings, StackConfigError, type StackSettings } from "./stack-config";
+import { serve } from "./serve/serve-cli";
 
 const PROJECT_DIR = resolve(__dirname, "..");
 const EXIT = { closed: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -181,6 +185,7 @@ async function main(): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   const { options, stack } = readOptions();
   const interrupted = interruption();
+  if (options.serve) return serve({ options, stack, interrupted, fail });
 
   const events = printer(options, stack.settings.stages.length);
   const sandbox = await start(options, stack, events.onEvent);

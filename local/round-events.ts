@@ -12,6 +12,8 @@ import type { LocalExecutionStatus } from "./state-machine-runner";
 
 /** An approver was asked: the page to open and the email their topic would deliver. */
 export interface ApproverAsked {
+  /** The request the approver was asked for (every channel's stand-in sets it; `--serve` routes by it). */
+  requestId?: string;
   stage: number;
   approver: string;
   channel: string;

@@ -28,12 +28,14 @@ import { CHANNEL_LOCAL, type LocalChannel, type LocalChannelContext } from "../c
 import type { SandboxReviewers } from "../channels/automated/local-options";
 import { createRequestStore } from "../lambdas/adapters/store";
 import { ENV } from "../core/environment";
+import { DEFAULT_DECIDED_DELIVERY } from "../core/decided-event";
 import { startFakeSns, type FakeSns, type PublishedMessage } from "./fake-sns";
+import { startFakeEventBridge, type FakeEventBridge, type LocalEvent } from "./fake-eventbridge";
 import { startFakeStepFunctions } from "./fake-stepfunctions";
 import { serveThroughGateway } from "./http-gateway";
 import { startLocalFunctions, type LocalFunctions } from "./local-functions";
 import { lambdaEnvironment, localFunctionArn, localFunctionSpecs, LOCAL_PREFIX } from "./local-topology";
-import { startPageServer, type PageServer } from "./page-server";
+import { startPageServer, type Handler, type PageServer } from "./page-server";
 import { startRequestTable, type RequestTable } from "./request-table";
 import type { ApproverAsked, DecisionArrived, SandboxEvent, SandboxResult } from "./round-events";
 import { RoundTracker } from "./round-tracker";
@@ -42,6 +44,7 @@ import {
   runLocally,
   type ExecutionEvent,
   type LocalExecution,
+  type TaskObservation,
   type TaskTokenRegistry,
 } from "./state-machine-runner";
 import { Teardown } from "./teardown";
@@ -80,6 +83,8 @@ export interface Sandbox {
   settings: WorkflowSettings;
   /** Every message published to an approver's topic. */
   outbox: readonly PublishedMessage[];
+  /** Every event put on the local EventBridge (the request's "Approval Decided"). */
+  decidedEvents: readonly LocalEvent[];
   /** Every approver asked so far, in the order they were asked. */
   asked: readonly ApproverAsked[];
   /** Every decision recorded so far, in the order it arrived. */
@@ -137,18 +142,28 @@ export function unconfirmedProblem(settings: WorkflowSettings, names: readonly s
 }
 
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
-  const problem = unconfirmedProblem(options.settings, options.unconfirmed ?? []);
-  if (problem !== undefined) throw new RangeError(problem);
-  const teardown = new Teardown();
-  // The page's port first: if it is taken, fail before starting anything else.
-  const page = await startPageServer(options.port ?? 0);
-  teardown.add(() => page.stop());
+  // The round's tracker follows the one request; the services report to it once it exists.
+  const follow: { tracker?: RoundTracker } = {};
+  const services = await startSandboxServices(options, {
+    markAsked: (entry) => follow.tracker?.markAsked(entry),
+    refreshDecisions: () => follow.tracker?.refreshDecisions() ?? Promise.resolve(),
+  });
   try {
-    return await startRound(options, page, teardown);
+    return runRound(services, follow, options.request);
   } catch (error) {
-    await teardown.run();
+    await services.teardown.run();
     throw error;
   }
+}
+
+/**
+ * What the parts every request shares (pages, channels, the callback endpoint) tell whoever
+ * follows the requests: an approver was asked, something may have recorded a decision. That is
+ * one round's tracker (startSandbox), or a router to each request's tracker (local/serve.ts).
+ */
+export interface RoundFollower {
+  markAsked(entry: ApproverAsked): Promise<void> | void;
+  refreshDecisions(): Promise<void>;
 }
 
 /** Everything a round is built from, as it comes up. */
@@ -161,16 +176,76 @@ interface Round {
   emit: (event: SandboxEvent) => void;
   table: RequestTable;
   sns: FakeSns;
+  eventBridge: FakeEventBridge;
   registry: TaskTokenRegistry;
-  tracker: RoundTracker;
+  tracker: RoundFollower;
   channels: Map<string, LocalChannel>;
-  requestId?: string;
+  /** Answers a request before the pages do, when it returns true (local/serve.ts: its API and index). */
+  intercept?: (req: Parameters<Handler>[0], res: Parameters<Handler>[1]) => Promise<boolean>;
+}
+
+/** The sandbox's services without an execution: startSandbox runs one request on them, local/serve.ts many. */
+export interface SandboxServices {
+  settings: WorkflowSettings;
+  region: string;
+  page: PageServer;
+  teardown: Teardown;
+  emit: (event: SandboxEvent) => void;
+  sns: FakeSns;
+  eventBridge: FakeEventBridge;
+  /** Invokes a function by topology key, as its AWS trigger would (e.g. the execution-end rule). */
+  invoke(functionKey: string, payload: unknown): Promise<unknown>;
+  readRequest(requestId: string): Promise<RequestRecord | undefined>;
+  /** Answers some requests to the page server before the pages do (when the handler returns true). */
+  intercept(handler: (req: Parameters<Handler>[0], res: Parameters<Handler>[1]) => Promise<boolean>): void;
+  /** The stack's state-machine definition, as the round runs it. */
+  definition: ReturnType<typeof buildDefinition>;
+  /** Starts one execution of the stack's definition. */
+  launch(run: RunSpec): LaunchedRun;
+}
+
+export interface RunSpec {
+  input: unknown;
+  executionArn: string;
+  tracker: RoundTracker;
+  /** The runner's events and task results, as they happen (local/serve.ts keeps the execution history). */
+  onEvent?: (event: ExecutionEvent) => void;
+  onTask?: (task: TaskObservation) => void;
+}
+
+export interface LaunchedRun {
+  execution: LocalExecution;
+  /** The request's id, once open-request has returned it. */
+  requestId(): string | undefined;
+  /** The execution's end as the sandbox reports it, after the last decisions; never rejects. */
+  result: Promise<SandboxResult>;
+}
+
+/** Starts everything but an execution; `follower` hears of every approver asked and every possible decision. */
+export async function startSandboxServices(options: SandboxOptions, follower: RoundFollower): Promise<SandboxServices> {
+  const problem = unconfirmedProblem(options.settings, options.unconfirmed ?? []);
+  if (problem !== undefined) throw new RangeError(problem);
+  const teardown = new Teardown();
+  // The page's port first: if it is taken, fail before starting anything else.
+  const page = await startPageServer(options.port ?? 0);
+  teardown.add(() => page.stop());
+  try {
+    return await startServices(options, page, teardown, follower);
+  } catch (error) {
+    await teardown.run();
+    throw error;
+  }
 }
 
 const topicArnOf = (region: string) => (approver: string) =>
   `arn:aws:sns:${region}:${LOCAL_ACCOUNT}:Automation-${approver}-local`;
 
-async function startRound(options: SandboxOptions, page: PageServer, teardown: Teardown): Promise<Sandbox> {
+async function startServices(
+  options: SandboxOptions,
+  page: PageServer,
+  teardown: Teardown,
+  follower: RoundFollower,
+): Promise<SandboxServices> {
   const emit = emitterOf(options);
   const region = options.region ?? "eu-west-1";
   const settings = localSettings(options, (message) => emit({ type: "warning", message }));
@@ -189,10 +264,12 @@ async function startRound(options: SandboxOptions, page: PageServer, teardown: T
     emit,
     table,
     registry: createTaskRegistry(),
+    tracker: follower,
     channels: new Map(),
   } as Round;
-  round.tracker = new RoundTracker(settings, emit, () => readRequest(round));
   round.sns = await startSns(round);
+  round.eventBridge = await startFakeEventBridge({ buses: [decidedDeliveryOf(settings).eventBus] });
+  teardown.add(() => round.eventBridge.stop());
   const sfn = await startFakeStepFunctions({
     registry: round.registry,
     onCallback: () => void round.tracker.refreshDecisions(),
@@ -200,27 +277,44 @@ async function startRound(options: SandboxOptions, page: PageServer, teardown: T
   teardown.add(() => sfn.stop());
   // The channels' triggers (e.g. EventBridge) invoke functions, which start after the channels.
   const late: { functions?: LocalFunctions } = {};
-  await startChannels(round, (key, payload) =>
+  const invoke = (key: string, payload: unknown) =>
     late.functions === undefined
       ? Promise.reject(new Error(`${key} is not running yet`))
-      : late.functions.invoke(localFunctionArn(region, LOCAL_ACCOUNT, key), payload),
-  );
+      : late.functions.invoke(localFunctionArn(region, LOCAL_ACCOUNT, key), payload);
+  await startChannels(round, invoke);
   const functions = await startFunctions(round, {
     AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
     AWS_ENDPOINT_URL_SNS: round.sns.endpoint,
     AWS_ENDPOINT_URL_SFN: sfn.endpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: round.eventBridge.endpoint,
   });
   late.functions = functions;
   servePages(round, functions);
-  return runRound(round, functions);
+  const definition = roundDefinition(round);
+  return {
+    settings,
+    region,
+    page,
+    teardown,
+    emit,
+    sns: round.sns,
+    eventBridge: round.eventBridge,
+    invoke,
+    readRequest: (requestId) => readRequest(round, requestId),
+    intercept: (handler) => (round.intercept = handler),
+    definition: definition.definition,
+    launch: (run) => launch(round, functions, definition, run),
+  };
 }
 
-async function readRequest(round: Round): Promise<RequestRecord | undefined> {
-  if (round.requestId === undefined) return undefined;
+/** Where the round's Approval Decided event goes: the stack's settings, or the default bus. */
+const decidedDeliveryOf = (settings: WorkflowSettings) => settings.decided ?? DEFAULT_DECIDED_DELIVERY;
+
+async function readRequest(round: Round, requestId: string): Promise<RequestRecord | undefined> {
   const out = await round.table.documents.send(
     new GetCommand({
       TableName: round.table.tableName,
-      Key: { pk: requestKey(round.requestId) },
+      Key: { pk: requestKey(requestId) },
       ConsistentRead: true,
     }),
   );
@@ -232,8 +326,9 @@ async function startSns(round: Round): Promise<FakeSns> {
   const people = distinctApprovers(round.settings).filter((a) => a.email !== undefined);
   const approverOfTopic = new Map(people.map((a) => [arnOf(a.name), a]));
   const unconfirmed = new Set(round.options.unconfirmed ?? []);
+  const requesterTopic = decidedDeliveryOf(round.settings).requesterTopicArn;
   const sns = await startFakeSns({
-    topicArns: [...approverOfTopic.keys()],
+    topicArns: [...approverOfTopic.keys(), ...(requesterTopic === undefined ? [] : [requesterTopic])],
     subscriptions: Object.fromEntries(
       people.map((a) => [arnOf(a.name), { email: a.email!, confirmed: !unconfirmed.has(a.name) }]),
     ),
@@ -287,6 +382,7 @@ async function startFunctions(round: Round, shared: Record<string, string>): Pro
       [ENV.tableName]: round.table.tableName,
       [ENV.recordRetentionDays]: RECORD_RETENTION_DAYS,
       [ENV.approvalPageUrl]: round.page.pageUrl,
+      [ENV.decidedDelivery]: JSON.stringify(decidedDeliveryOf(round.settings)),
     },
     ...channelPieces.map((c) => c.environment),
   );
@@ -307,6 +403,7 @@ function servePages(round: Round, functions: LocalFunctions): void {
   const routes = [...round.channels.values()].flatMap((channel) => channel.routes);
   const pageArn = localFunctionArn(round.region, LOCAL_ACCOUNT, "approval-page");
   round.page.serve(async (req, res) => {
+    if (round.intercept !== undefined && (await round.intercept(req, res))) return;
     const route = routes.find((r) => (req.url ?? "").startsWith(r.prefix));
     if (route !== undefined) return route.serve(req, res);
     await serveThroughGateway(req, res, identity, (event) => functions.invoke(pageArn, event));
@@ -332,15 +429,15 @@ function definitionStages(round: Round): DefinitionStage[] {
 }
 
 /** Stage Parallel states entered and left, reported (in order) by the tracker as stageOpened / stageEnded. */
-function stageEvents(round: Round): (event: ExecutionEvent) => void {
+function stageEvents(round: Round, tracker: RoundTracker): (event: ExecutionEvent) => void {
   const byState = new Map(round.settings.stages.map((stage, index) => [stageStateName(index, stage.name), index]));
   return (event) => {
     if (!("state" in event) || event.state.type !== "Parallel") return;
     const index = byState.get(event.state.name);
     if (index === undefined) return;
-    if (event.type === "StateEntered") void round.tracker.stageOpened(index);
+    if (event.type === "StateEntered") void tracker.stageOpened(index);
     if (event.type === "StateExited" || event.type === "StateFailed" || event.type === "StateCaught")
-      void round.tracker.stageEnded(index);
+      void tracker.stageEnded(index);
   };
 }
 
@@ -356,29 +453,39 @@ function roundDefinition(round: Round) {
   return { definition, functionKeys };
 }
 
-function startExecution(round: Round, functions: LocalFunctions, executionArn: string): LocalExecution {
-  const { definition, functionKeys } = roundDefinition(round);
-  return runLocally(definition, round.options.request, {
+type RoundDefinition = ReturnType<typeof roundDefinition>;
+
+/** One execution of the round's definition, with its own tracker. */
+function launch(round: Round, functions: LocalFunctions, built: RoundDefinition, run: RunSpec): LaunchedRun {
+  const { definition, functionKeys } = built;
+  let requestId: string | undefined;
+  const stages = stageEvents(round, run.tracker);
+  const execution = runLocally(definition, run.input, {
     registry: round.registry,
-    executionArn,
-    onEvent: stageEvents(round),
+    executionArn: run.executionArn,
+    onEvent: (event) => {
+      stages(event);
+      run.onEvent?.(event);
+    },
+    ...(run.onTask === undefined ? {} : { onTask: run.onTask }),
     invoke: async (functionArn, payload) => {
       const result = await functions.invoke(functionArn, payload);
       const fn = functionKeys.get(functionArn);
-      if (fn?.key === "open-request") round.requestId = (result as { requestId: string }).requestId;
-      else await round.tracker.refreshDecisions();
+      if (fn?.key === "open-request") requestId = (result as { requestId: string }).requestId;
+      else await run.tracker.refreshDecisions();
       if (fn?.channel !== undefined) round.channels.get(fn.channel)?.onInvoked?.(fn.key, payload, result);
       return result;
     },
   });
+  return { execution, requestId: () => requestId, result: resultOf(round, execution, run.tracker) };
 }
 
 /** The execution's end as the sandbox reports it, after the last decisions; never rejects. */
-async function resultOf(round: Round, execution: LocalExecution): Promise<SandboxResult> {
+async function resultOf(round: Round, execution: LocalExecution, tracker: RoundTracker): Promise<SandboxResult> {
   let done: SandboxResult;
   try {
     const outcome = await execution.result;
-    await round.tracker.refreshDecisions();
+    await tracker.refreshDecisions();
     done = { status: outcome.status };
     if (outcome.output !== undefined) done.output = outcome.output as SandboxResult["output"];
     if (outcome.error !== undefined) done.error = outcome.error;
@@ -390,40 +497,49 @@ async function resultOf(round: Round, execution: LocalExecution): Promise<Sandbo
       cause: error instanceof Error ? error.message : String(error),
     };
   }
-  await round.tracker.end();
+  await tracker.end();
   round.emit({ type: "closed", result: done });
   return done;
 }
 
-function runRound(round: Round, functions: LocalFunctions): Sandbox {
-  const executionArn = `arn:aws:states:${round.region}:${LOCAL_ACCOUNT}:execution:${LOCAL_PREFIX}-workflow-local:${randomUUID()}`;
-  const execution = startExecution(round, functions, executionArn);
+function runRound(services: SandboxServices, follow: { tracker?: RoundTracker }, request: ExecutionInput): Sandbox {
+  const executionArn = `arn:aws:states:${services.region}:${LOCAL_ACCOUNT}:execution:${LOCAL_PREFIX}-workflow-local:${randomUUID()}`;
+  const holder: { run?: LaunchedRun } = {};
+  const readOwn = async () => {
+    const requestId = holder.run?.requestId();
+    return requestId === undefined ? undefined : services.readRequest(requestId);
+  };
+  const tracker = new RoundTracker(services.settings, services.emit, readOwn);
+  follow.tracker = tracker;
+  const run = services.launch({ input: request, executionArn, tracker });
+  holder.run = run;
   let running = true;
   const abort = () => {
-    if (running) execution.abort();
+    if (running) run.execution.abort();
   };
-  round.teardown.add(abort);
-  const result = resultOf(round, execution).finally(() => (running = false));
+  services.teardown.add(abort);
+  const result = run.result.finally(() => (running = false));
   return {
-    pageUrl: round.page.pageUrl,
-    port: round.page.port,
+    pageUrl: services.page.pageUrl,
+    port: services.page.port,
     executionArn,
-    settings: round.settings,
-    outbox: round.sns.outbox,
-    asked: round.tracker.asked,
-    decisions: round.tracker.decisions,
-    stageAsked: (stage) => round.tracker.whenStageAsked(stage),
+    settings: services.settings,
+    outbox: services.sns.outbox,
+    decidedEvents: services.eventBridge.events,
+    asked: tracker.asked,
+    decisions: tracker.decisions,
+    stageAsked: (stage) => tracker.whenStageAsked(stage),
     result,
-    readRequest: () => readRequest(round),
+    readRequest: readOwn,
     stop: async () => {
       // Pages first: requests in flight are answered (a decision being recorded is recorded and
       // answered) while the functions and the store are still up. Then the execution stops and
       // its end is reported (the last read of the store); then everything else in reverse order
       // of starting, the store last, once nothing is working on it.
-      await round.page.stop();
+      await services.page.stop();
       abort();
       await result;
-      await round.teardown.run();
+      await services.teardown.run();
     },
   };
 }

@@ -58,7 +58,22 @@ export interface RunLocallyOptions {
   retryDelayMs?: number;
   /** Called for each execution event as it happens (the sandbox prints progress with it). */
   onEvent?: (event: ExecutionEvent) => void;
+  /** Called as each Task state's call is made and ends, with what the service returned (the execution history's Task events). */
+  onTask?: (task: TaskObservation) => void;
 }
+
+/**
+ * One step of a Task state's call, as Step Functions records it in the execution history
+ * (TaskScheduled, TaskSubmitted, TaskSucceeded, TaskFailed; a task whose Parallel ended is aborted).
+ * `output` is what the service returned (for `.waitForTaskToken`: the SendTaskSuccess output),
+ * before ResultSelector and ResultPath.
+ */
+export type TaskObservation =
+  | { kind: "scheduled"; state: string; resource: string; parameters: unknown }
+  | { kind: "submitted"; state: string; resource: string }
+  | { kind: "succeeded"; state: string; resource: string; output: unknown }
+  | { kind: "failed"; state: string; resource: string; error: string; cause: string }
+  | { kind: "aborted"; state: string; resource: string };
 
 export interface LocalExecution {
   executionArn: string;
@@ -350,12 +365,50 @@ interface HandlerContext extends RunLocallyOptions {
   tokenPlaceholder: string;
 }
 
+/** The history's `resource` of a Lambda task: "invoke", "invoke.waitForTaskToken", or the function ARN. */
+const historyResource = (resource: string) =>
+  resource.startsWith("arn:aws:states:::lambda:") ? resource.slice("arn:aws:states:::lambda:".length) : resource;
+
+/** Reports a task's calls to `onTask`; an observer's bug must not fail the task. */
+function taskReporter(task: TaskInfo, ctx: HandlerContext) {
+  const resource = historyResource(task.resource);
+  return {
+    report(observation: Record<string, unknown> & { kind: TaskObservation["kind"] }) {
+      try {
+        ctx.onTask?.({ state: task.name, resource, ...observation } as TaskObservation);
+      } catch {
+        // ignore
+      }
+    },
+    /** Reports how the call ended, and passes its result or error on. */
+    async ending<T>(work: Promise<T>, output: (value: T) => unknown): Promise<T> {
+      try {
+        const value = await work;
+        this.report({ kind: "succeeded", output: output(value) });
+        return value;
+      } catch (error) {
+        const name = error instanceof Error ? error.name : "Error";
+        if (name === TASK_RELEASED_ERROR) this.report({ kind: "aborted" });
+        else
+          this.report({ kind: "failed", error: name, cause: error instanceof Error ? error.message : String(error) });
+        throw error;
+      }
+    },
+  };
+}
+
 function taskHandler(task: TaskInfo, ctx: HandlerContext): (input: unknown) => Promise<unknown> {
+  const reporter = taskReporter(task, ctx);
   if (task.resource === LAMBDA_INVOKE) {
     return async (input) => {
       const { functionName, payload } = lambdaParameters(task, input);
+      reporter.report({ kind: "scheduled", parameters: input });
       await nextTurn();
-      const output = await invokeFunction(ctx.invoke, functionName, payload);
+      const output = await reporter.ending(invokeFunction(ctx.invoke, functionName, payload), (value) => ({
+        ExecutedVersion: "$LATEST",
+        Payload: value,
+        StatusCode: 200,
+      }));
       return { ExecutedVersion: "$LATEST", Payload: output, StatusCode: 200 };
     };
   }
@@ -370,7 +423,15 @@ function taskHandler(task: TaskInfo, ctx: HandlerContext): (input: unknown) => P
       );
       const invoked = replaceString(payload, ctx.tokenPlaceholder, taskToken);
       ctx.registry.describe(taskToken, invoked);
-      const invocation = nextTurn().then(() => invokeFunction(ctx.invoke, functionName, invoked));
+      reporter.report({
+        kind: "scheduled",
+        parameters: replaceString(input, ctx.tokenPlaceholder, taskToken),
+      });
+      const invocation = nextTurn().then(async () => {
+        const output = await invokeFunction(ctx.invoke, functionName, invoked);
+        reporter.report({ kind: "submitted" });
+        return output;
+      });
       // The invocation's result is ignored, but its failure fails the task (and frees the token).
       const failed = invocation.then(
         () => new Promise<never>(() => undefined),
@@ -379,13 +440,14 @@ function taskHandler(task: TaskInfo, ctx: HandlerContext): (input: unknown) => P
           throw error;
         },
       );
-      return Promise.race([settled, failed]);
+      return reporter.ending(Promise.race([settled, failed]), (output) => output);
     };
   }
   if (LAMBDA_FUNCTION_ARN.test(task.resource)) {
     return async (input) => {
+      reporter.report({ kind: "scheduled", parameters: input });
       await nextTurn();
-      return invokeFunction(ctx.invoke, task.resource, input);
+      return reporter.ending(invokeFunction(ctx.invoke, task.resource, input), (output) => output);
     };
   }
   throw new Error(`runLocally: Task state "${task.name}" uses ${task.resource}, which the local runner cannot serve`);

@@ -146,8 +146,9 @@ describe("the Pulumi program under mocks", () => {
             "states:SendTaskSuccess",
           ],
           "record-expiry": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-          // sqs:SendMessage: its failed asynchronous invocations go to the lifecycle dead-letter queue.
-          "close-request": ["dynamodb:GetItem", "dynamodb:UpdateItem", "sqs:SendMessage"],
+          // sqs:SendMessage: its failed asynchronous invocations go to the lifecycle dead-letter queue;
+          // events:PutEvents: the Approval Decided event (tests/decided-event-program.spec.ts).
+          "close-request": ["dynamodb:GetItem", "dynamodb:UpdateItem", "events:PutEvents", "sqs:SendMessage"],
         };
         for (const key of FUNCTIONS) {
           const role = roleNamed(run, `approval-${key}-role`);

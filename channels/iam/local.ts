@@ -99,6 +99,7 @@ export const iamLocal: LocalChannelFactory = {
       const ask = await ctx.store.getAsk(automation.parameters[P.correlationId]?.[0] ?? "");
       if (approver && ask)
         tracker.notice(automation.id, {
+          requestId: ask.requestId,
           stage: ask.stage,
           approver: approver.name,
           channel: IAM,

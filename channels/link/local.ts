@@ -25,6 +25,7 @@ export const linkLocal: LocalChannelFactory = {
               ctx.emit({ type: "warning", message: `${approver.name} was emailed a link with no ask behind it` });
             else
               ctx.asked({
+                requestId: ask.requestId,
                 stage: ask.stage,
                 approver: approver.name,
                 channel: "link",

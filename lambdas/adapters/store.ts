@@ -18,6 +18,7 @@ import type {
   CloseFields,
   CloseResult,
   Counting,
+  DecisionDestination,
   NewRequestRecord,
   OpenResult,
   PutAskResult,
@@ -291,6 +292,24 @@ async function setAskHandle(
   return recorded ? ("recorded" as const) : ("requestNotOpen" as const);
 }
 
+const PUBLISHED_ATTRIBUTE: Record<DecisionDestination, "decisionEventSentAt" | "requesterNotifiedAt"> = {
+  eventBus: "decisionEventSentAt",
+  requesterTopic: "requesterNotifiedAt",
+};
+
+/** Only on a closed record, and only the first time: a note that stays as first written. */
+async function markDecisionPublished(table: Table, requestId: string, destination: DecisionDestination, at: Date) {
+  const attribute = PUBLISHED_ATTRIBUTE[destination];
+  await conditionally(() =>
+    table.update(requestKey(requestId), {
+      UpdateExpression: `SET ${attribute} = :at`,
+      ConditionExpression: `#status = :closed AND attribute_not_exists(${attribute})`,
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":at": at.toISOString(), ":closed": "closed" },
+    }),
+  );
+}
+
 export function createRequestStore(options: StoreOptions): RequestStore {
   const table = new Table(options.client, options.tableName, options.retentionDays ?? DEFAULT_RECORD_RETENTION_DAYS);
   return {
@@ -304,6 +323,7 @@ export function createRequestStore(options: StoreOptions): RequestStore {
     clearPendingSignal: (target) => table.updateVote(target, "REMOVE VOTE.pendingSignal"),
     closeRequest: (requestId, fields) => closeRequest(table, requestId, fields),
     setAskHandle: (ask, handle) => setAskHandle(table, ask, handle),
+    markDecisionPublished: (requestId, destination, at) => markDecisionPublished(table, requestId, destination, at),
     async scrubTaskTokens(request) {
       const expiresAt = request.expiresAt ?? expiryAfter(new Date(), table.retentionDays);
       const askIds = request.stages.flatMap((stage) => Object.values(stage.asks).map((ref) => ref.askId));

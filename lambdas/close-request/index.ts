@@ -4,7 +4,9 @@
  *  - by EventBridge when the execution ended otherwise (ABORTED, TIMED_OUT, FAILED), so a
  *    stopped execution's links show "closed", its tokens are scrubbed and its automations stop.
  * Closing decides the outcome from the stored counts, scrubs every task token, and releases each
- * undecided ask through its channel (best effort). Idempotent: a closed request stays as it is.
+ * undecided ask through its channel (best effort), then sends the outcome as an "Approval
+ * Decided" event (publish-decision.ts: at least once, never failing the close). Idempotent: a
+ * closed request stays as it is, and an outcome already sent is not sent again.
  */
 import type { CloseReason, RequestRecord } from "../../core/model";
 import { requestIdFor } from "../../core/ids";
@@ -17,10 +19,15 @@ import { closeOutputOf, unansweredAsks, type CloseOutput } from "../../core/view
 import { RELEASES, type AskRelease } from "../../channels/release";
 import { requestStoreFromEnv } from "../adapters/store";
 import { executionEndOf } from "../../core/execution-end";
+import { eventBridgeClient } from "../adapters/eventbridge-client";
+import { snsClient } from "../adapters/sns-client";
+import { deliveryFromEnv, publishDecision } from "./publish-decision";
 
 export interface CloseDeps {
   store: RequestStore;
   releases?: Readonly<Record<string, AskRelease | undefined>>;
+  /** Sends the closed request's outcome (Approval Decided); never throws. */
+  publish?: (request: RequestRecord) => Promise<void>;
   now?: () => Date;
 }
 
@@ -66,6 +73,7 @@ export async function closeRequest(deps: CloseDeps, requestId: string, reason: C
   }
   await deps.store.scrubTaskTokens(request);
   await releasePendingAsks(deps, request);
+  await deps.publish?.(request);
   log.info("request closed", { requestId, outcome: request.outcome ?? null, reason: request.closeReason ?? reason });
   return closeOutputOf(request);
 }
@@ -96,5 +104,14 @@ export async function handleClose(
   return closeRequest(deps, requestId, ended.reason);
 }
 
-export const handler = (event: unknown): Promise<CloseOutput | { ignored: string }> =>
-  handleClose({ store: requestStoreFromEnv(), releases: RELEASES }, event);
+/** The deployed function's publisher: the container's clients, DECIDED_DELIVERY from the stack. */
+function publisherFromEnv(store: RequestStore): CloseDeps["publish"] {
+  const delivery = deliveryFromEnv();
+  if (delivery === undefined) return undefined;
+  return (request) => publishDecision({ store, delivery, eventBridge: eventBridgeClient(), sns: snsClient() }, request);
+}
+
+export const handler = (event: unknown): Promise<CloseOutput | { ignored: string }> => {
+  const store = requestStoreFromEnv();
+  return handleClose({ store, releases: RELEASES, publish: publisherFromEnv(store) }, event);
+};
