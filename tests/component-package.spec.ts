@@ -68,6 +68,8 @@ const INPUTS: Record<string, { shape: Property; optional: boolean }> = {
   logRetentionDays: { shape: { type: "number" }, optional: true },
   recordRetentionDays: { shape: { type: "number" }, optional: true },
   pageThrottle: { shape: { $ref: ref("PageThrottle") }, optional: true },
+  eventBus: { shape: { type: "string" }, optional: true },
+  requesterTopic: { shape: { type: "string" }, optional: true },
 };
 
 const TYPES: Record<string, Record<string, { shape: Property; optional: boolean }>> = {
