@@ -59,6 +59,13 @@ export class RoundTracker {
     });
   }
 
+  /** Reports an event in its turn, after everything queued before it; false once the round ended. */
+  report(event: SandboxEvent): boolean {
+    if (this.ended) return false;
+    void this.enqueue(() => this.emit(event));
+    return true;
+  }
+
   /** Reads the record and reports the votes not reported yet. */
   refreshDecisions(): Promise<void> {
     return this.enqueue(async () => void (await this.readDecisions()));

@@ -147,6 +147,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const services = await startSandboxServices(options, {
     markAsked: (entry) => follow.tracker?.markAsked(entry),
     refreshDecisions: () => follow.tracker?.refreshDecisions() ?? Promise.resolve(),
+    report: (event) => (follow.tracker ? follow.tracker.report(event) : undefined),
   });
   try {
     return runRound(services, follow, options.request);
@@ -164,6 +165,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 export interface RoundFollower {
   markAsked(entry: ApproverAsked): Promise<void> | void;
   refreshDecisions(): Promise<void>;
+  /**
+   * Reports a handler's log line in order with the round's other events (a stage's end is read
+   * from the store before it is reported, so a line logged just after must wait its turn);
+   * returns false when there is no round to report through.
+   */
+  report?(event: SandboxEvent): boolean | undefined;
 }
 
 /** Everything a round is built from, as it comes up. */
@@ -393,7 +400,12 @@ async function startFunctions(round: Round, shared: Record<string, string>): Pro
     base: lambdaEnvironment(round.region, endpoints, LOCAL_CREDENTIALS),
     values,
   });
-  const functions = await startLocalFunctions(specs, { onLog: (line) => round.emit({ type: "log", ...line }) });
+  const functions = await startLocalFunctions(specs, {
+    onLog: (line) => {
+      const event: SandboxEvent = { type: "log", ...line };
+      if (!round.tracker.report?.(event)) round.emit(event);
+    },
+  });
   round.teardown.add(() => functions.stop());
   return functions;
 }
