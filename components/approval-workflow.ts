@@ -31,6 +31,10 @@ export interface ApproverArgs {
   name: string;
   email?: string;
   iamPrincipal?: string;
+  /** Link approvers: another person asked as well when this approver has not decided after `escalateAfter`. */
+  backup?: { name: string; email: string };
+  /** With `backup`: how long the approver has alone, e.g. 48h; shorter than the stage's approvalTimeout. */
+  escalateAfter?: string;
 }
 
 export interface StageArgs {
@@ -38,6 +42,18 @@ export interface StageArgs {
   approvers: ApproverArgs[];
   quorum?: number;
   approvalTimeout?: string;
+  /** Send an approver who has not decided their link again this often, e.g. 24h; shorter than approvalTimeout. */
+  remindEvery?: string;
+}
+
+/** OpenID Connect sign-in on the approval page (see README, "Sign-in"). */
+export interface SignInArgs {
+  /** The OpenID Provider's issuer URL; https. */
+  issuer: string;
+  /** The client id registered for the approval page (callback `<approvalPageUrl>auth/callback`). */
+  clientId: string;
+  /** Name or ARN of the SSM SecureString parameter (aws/ssm key) that holds the client secret. */
+  clientSecretParameter: string;
 }
 
 export interface ApprovalWorkflowArgs {
@@ -47,8 +63,14 @@ export interface ApprovalWorkflowArgs {
   approvers?: ApproverArgs[];
   /** Flat form: approvals needed; default every approver. */
   quorum?: number;
-  /** Flat form: each approver's time to decide, e.g. 72h; default 7d. */
+  /** Flat form: each approver's time to decide, e.g. 72h; default 7d. With stages: the default of each stage. */
   approvalTimeout?: string;
+  /** Flat form: reminders for approvers who have not decided, e.g. 24h; with stages, the default of each stage. */
+  remindEvery?: string;
+  /** "deny" (default): the requester is not asked and, signed in, cannot decide; "allow": they may. */
+  selfApproval?: "deny" | "allow";
+  /** Optional: decisions on the approval page need a signed-in person whose verified email is the approver's. */
+  signIn?: SignInArgs;
   /** Retention of every log group, in days. Default 90. */
   logRetentionDays?: number;
   /** Retention of request records and asks after a request closes, in days. Default 30. */
@@ -59,9 +81,11 @@ export interface ApprovalWorkflowArgs {
 
 /** The config keys of the args, as the validator reads them (undefined ones left out). */
 function configOf(args: ApprovalWorkflowArgs): Record<string, unknown> {
-  const { stages, approvers, quorum, approvalTimeout } = args;
+  const { stages, approvers, quorum, approvalTimeout, remindEvery, selfApproval, signIn } = args;
   return Object.fromEntries(
-    Object.entries({ stages, approvers, quorum, approvalTimeout }).filter(([, value]) => value !== undefined),
+    Object.entries({ stages, approvers, quorum, approvalTimeout, remindEvery, selfApproval, signIn }).filter(
+      ([, value]) => value !== undefined,
+    ),
   );
 }
 

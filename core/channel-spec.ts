@@ -41,6 +41,8 @@ export interface ChannelSpec<Entry = unknown> {
   maxTimeoutReason: string;
   /** Whether approvers of this channel get an SNS topic with their email subscribed. */
   notifiesByEmail: boolean;
+  /** Whether the channel can remind an approver and ask their backup (core/follow-ups.ts); default no. */
+  followsUp?: boolean;
   branch: ChannelBranch;
   /** The functions this channel adds to the topology (its ask function among them). */
   functions: readonly FunctionSpec[];

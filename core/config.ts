@@ -20,11 +20,21 @@ import {
   NAME_RULE,
 } from "./limits";
 import type { ApproverSettings, StageSettings, WorkflowSettings } from "./settings";
+import { FOLLOW_UP_APPROVER_KEYS, parseBackup, parseRemindEvery, splitFollowUpFields } from "./follow-up-config";
+import { parseSelfApproval, parseSignIn } from "./sign-in-config";
 
 export const CONFIG_NAMESPACE = "parallel-approval";
 
 /** Every key this program reads under `parallel-approval:`; anything else is a typo. */
-export const WORKFLOW_CONFIG_KEYS = ["stages", "approvers", "quorum", "approvalTimeout"] as const;
+export const WORKFLOW_CONFIG_KEYS = [
+  "stages",
+  "approvers",
+  "quorum",
+  "approvalTimeout",
+  "remindEvery",
+  "selfApproval",
+  "signIn",
+] as const;
 
 /** The name used for the one stage of a flat config. */
 export const FLAT_STAGE_NAME = "approval";
@@ -138,16 +148,17 @@ function parseApprover(entry: unknown, where: string, channels: readonly Channel
     problems.add(where, "an approver must be an object such as { name, email }");
     return undefined;
   }
-  const channel = channelFor(entry as Record<string, unknown>, channels);
+  const { rest, ...followUp } = splitFollowUpFields(entry as Record<string, unknown>);
+  const channel = channelFor(rest, channels);
   if (typeof channel === "string") {
     problems.add(where, channel);
     return undefined;
   }
-  const parsed = channel.schema.safeParse(entry);
+  const parsed = channel.schema.safeParse(rest);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       if (issue.code === "unrecognized_keys") {
-        const known = [...new Set(channels.flatMap(entryKeysOf))];
+        const known = [...new Set([...channels.flatMap(entryKeysOf), ...FOLLOW_UP_APPROVER_KEYS])];
         for (const key of issue.keys)
           problems.add(where, `${unknownKeyMessage(key, known, "field")}: ${channel.fields}`);
       } else {
@@ -156,11 +167,17 @@ function parseApprover(entry: unknown, where: string, channels: readonly Channel
     }
     return undefined;
   }
-  return { channel, approver: channel.toApprover(parsed.data) };
+  return { channel, approver: channel.toApprover(parsed.data), followUp, where };
 }
 
-type RawStage = { name?: unknown; approvers?: unknown; quorum?: unknown; approvalTimeout?: unknown };
-const STAGE_KEYS = ["name", "approvers", "quorum", "approvalTimeout"];
+type RawStage = {
+  name?: unknown;
+  approvers?: unknown;
+  quorum?: unknown;
+  approvalTimeout?: unknown;
+  remindEvery?: unknown;
+};
+const STAGE_KEYS = ["name", "approvers", "quorum", "approvalTimeout", "remindEvery"];
 
 /** Where a stage's field is: `parallel-approval:quorum` (flat) or `parallel-approval:stages[1] (owners).quorum`. */
 type Locate = (field: string) => string;
@@ -218,17 +235,32 @@ function parseStage(raw: RawStage, at: Locate, channels: readonly ChannelSpec[],
     }
   }
   if (approvers.length !== parsed.length || timeout === undefined) return undefined;
+  const report = (where: string, message: string) => problems.add(where, message);
+  const remindEvery = parseRemindEvery(raw.remindEvery, timeout, at("remindEvery"), report);
+  const before = problems.list.length;
+  const withBackups = approvers.map(({ channel, approver, followUp, where }) => {
+    const backup = parseBackup(
+      followUp,
+      { ...approver, followsUp: channel.followsUp === true },
+      timeout,
+      where,
+      report,
+    );
+    return backup === undefined ? approver : { ...approver, backup };
+  });
+  if (problems.list.length > before || (raw.remindEvery !== undefined && remindEvery === undefined)) return undefined;
   const voters = approvers.filter((p) => p.approver.mode === "vote").length;
   const quorum = parseQuorum(raw.quorum, voters, at, problems);
-  return quorum === undefined
-    ? undefined
-    : { quorum, timeoutSeconds: timeout, approvers: approvers.map((p) => p.approver) };
+  if (quorum === undefined) return undefined;
+  const stage = { quorum, timeoutSeconds: timeout, approvers: withBackups };
+  return remindEvery === undefined ? stage : { ...stage, remindEverySeconds: remindEvery };
 }
 
 /** The same approver name in several stages is one person: their settings must agree. */
 function checkAcrossStages(stages: StageSettings[], locate: (stage: number) => Locate, problems: Problems): void {
   const first = new Map<string, { stage: number; approver: ApproverSettings }>();
   const emails = new Map<string, string>();
+  const backups: { where: string; backup: { name: string; email: string } }[] = [];
   stages.forEach((stage, s) => {
     stage.approvers.forEach((approver, i) => {
       const where = `${locate(s)("approvers")}[${i}] (${approver.name})`;
@@ -240,13 +272,36 @@ function checkAcrossStages(stages: StageSettings[], locate: (stage: number) => L
           `"${approver.name}" is also an approver of stage "${stages[earlier.stage].name}" with other settings; one name is one approver, with the same email and channel in every stage`,
         );
       }
-      if (approver.email === undefined) return;
-      const owner = emails.get(approver.email.toLowerCase());
-      if (owner === undefined) emails.set(approver.email.toLowerCase(), approver.name);
-      else if (owner !== approver.name)
-        problems.add(`${where}.email`, `email "${approver.email}" is already used by approver "${owner}"`);
+      if (approver.email !== undefined) {
+        const owner = emails.get(approver.email.toLowerCase());
+        if (owner === undefined) emails.set(approver.email.toLowerCase(), approver.name);
+        else if (owner !== approver.name)
+          problems.add(`${where}.email`, `email "${approver.email}" is already used by approver "${owner}"`);
+      }
+      if (approver.backup !== undefined) backups.push({ where: `${where}.backup`, backup: approver.backup });
     });
   });
+  // A backup is a person too (with their own topic): one name, one email, wherever they appear.
+  for (const { where, backup } of backups) {
+    const asApprover = first.get(backup.name)?.approver;
+    const owner = emails.get(backup.email.toLowerCase());
+    if (asApprover !== undefined && asApprover.email?.toLowerCase() !== backup.email.toLowerCase()) {
+      problems.add(
+        where,
+        `"${backup.name}" is also an approver, with email "${asApprover.email ?? "none"}"; one name is one person`,
+      );
+    } else if (owner !== undefined && owner !== backup.name) {
+      problems.add(where, `email "${backup.email}" is already used by "${owner}"`);
+    } else {
+      emails.set(backup.email.toLowerCase(), backup.name);
+      first.set(backup.name, first.get(backup.name) ?? { stage: -1, approver: backupAsApprover(backup) });
+    }
+  }
+}
+
+/** A backup as the person it is: reached by email through the link channel. */
+export function backupAsApprover(backup: { name: string; email: string }): ApproverSettings {
+  return { name: backup.name, channel: "link", mode: "vote", address: backup.email, email: backup.email, options: {} };
 }
 
 function sameApprover(a: ApproverSettings, b: ApproverSettings): boolean {
@@ -292,16 +347,14 @@ function rawStages(
     }
     if (raw.stages.length > MAX_STAGES)
       problems.add(`${CONFIG_NAMESPACE}:stages`, `at most ${MAX_STAGES} stages are supported`);
-    // The flat approvalTimeout is the default of every stage that sets none.
-    const stages = (raw.stages as unknown[]).map((stage) =>
-      typeof stage === "object" &&
-      stage !== null &&
-      !Array.isArray(stage) &&
-      (stage as RawStage).approvalTimeout === undefined &&
-      raw.approvalTimeout !== undefined
-        ? { ...(stage as RawStage), approvalTimeout: raw.approvalTimeout }
-        : (stage as RawStage),
-    );
+    // The flat approvalTimeout and remindEvery are the defaults of every stage that sets none.
+    const stages = (raw.stages as unknown[]).map((stage) => {
+      if (typeof stage !== "object" || stage === null || Array.isArray(stage)) return stage as RawStage;
+      const inherited: RawStage = { ...(stage as RawStage) };
+      for (const key of ["approvalTimeout", "remindEvery"] as const)
+        if (inherited[key] === undefined && raw[key] !== undefined) inherited[key] = raw[key];
+      return inherited;
+    });
     return { stages, flat: false };
   }
   if (raw.approvers === undefined) {
@@ -310,7 +363,13 @@ function rawStages(
   }
   return {
     stages: [
-      { name: FLAT_STAGE_NAME, approvers: raw.approvers, quorum: raw.quorum, approvalTimeout: raw.approvalTimeout },
+      {
+        name: FLAT_STAGE_NAME,
+        approvers: raw.approvers,
+        quorum: raw.quorum,
+        approvalTimeout: raw.approvalTimeout,
+        remindEvery: raw.remindEvery,
+      },
     ],
     flat: true,
   };
@@ -321,7 +380,13 @@ function rawStages(
  * declared key that has none; the CLI then passes those defaults to the program. These values
  * mean "not set": an empty stages or approvers list, and quorum 0 ("every approver").
  */
-export const UNSET_BY_DEFAULT: Readonly<Record<string, unknown>> = { stages: [], approvers: [], quorum: 0 };
+export const UNSET_BY_DEFAULT: Readonly<Record<string, unknown>> = {
+  stages: [],
+  approvers: [],
+  quorum: 0,
+  remindEvery: "",
+  signIn: {},
+};
 
 export function withoutUnsetDefaults(raw: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
@@ -373,6 +438,11 @@ export function parseWorkflowConfig(raw: Record<string, unknown>, channels: read
     checkAcrossStages(stages, (i) => fieldLocator(shape.flat, stageLocation(shape.flat, i, shape.stages[i])), problems);
     checkTotals(stages, problems);
   }
+  const report = (where: string, message: string) => problems.add(where, message);
+  const selfApproval = parseSelfApproval(raw.selfApproval, `${CONFIG_NAMESPACE}:selfApproval`, report);
+  const signIn = parseSignIn(raw.signIn, `${CONFIG_NAMESPACE}:signIn`, report);
   if (problems.list.length > 0 || !shape) throw new ConfigError(problems.list);
-  return { stages, flat: shape.flat };
+  return signIn === undefined
+    ? { stages, flat: shape.flat, selfApproval }
+    : { stages, flat: shape.flat, selfApproval, signIn };
 }

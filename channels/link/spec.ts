@@ -36,6 +36,8 @@ export const linkChannel: ChannelSpec<LinkEntry> = {
   maxTimeoutSeconds: MAX_EXECUTION_WAIT_SECONDS,
   maxTimeoutReason: "whose wait must fit in a Step Functions execution",
   notifiesByEmail: true,
+  // The link stays the same, so the ask can be sent again (a reminder) and shared with a backup.
+  followsUp: true,
   branch: {
     wait: "taskToken",
     askFunction: "notify-approver",
