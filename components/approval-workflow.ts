@@ -14,7 +14,8 @@ import * as aws from "@pulumi/aws";
 import type { DefinitionStage } from "../core/definition";
 import { ENV } from "../core/environment";
 import { DEFAULT_LOG_RETENTION_DAYS, DEFAULT_RECORD_RETENTION_DAYS } from "../core/limits";
-import { channelsInUse, distinctApprovers, type WorkflowSettings } from "../core/settings";
+import { definitionStagesOf as definitionStages, peopleOf } from "../core/definition-stages";
+import { channelsInUse, type WorkflowSettings } from "../core/settings";
 import { GRANT, LIFECYCLE_FUNCTIONS, functionTopology } from "../core/topology";
 import { CHANNEL_INFRA, type ChannelInfraContext } from "../channels/infra";
 import { channelSpec, parseStackConfig } from "../channels/registry";
@@ -105,7 +106,7 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
     this.settings = settings;
     const logRetentionDays = args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
 
-    const topics = createApproverTopics(name, distinctApprovers(settings), this);
+    const topics = createApproverTopics(name, peopleOf(settings), this);
     const table = createRequestTable(`${name}-requests`, this);
     const deadLetters = createLifecycleDeadLetters(name, this);
     const grants = lifecycleGrants(deadLetters);
@@ -123,7 +124,7 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
       ctx: {
         name,
         parent: this,
-        approvers: distinctApprovers(settings).filter((approver) => approver.channel === kind),
+        approvers: peopleOf(settings).filter((approver) => approver.channel === kind),
         settings,
         topics,
         table,
@@ -147,6 +148,7 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
         functions: functions.arns(),
         branches: Object.fromEntries(channelsInUse(settings).map((kind) => [kind, channelSpec(kind).branch])),
         invokes: stateMachineInvokes(settings),
+        selfApproval: settings.selfApproval,
         logRetentionDays,
       },
       { parent: this },
@@ -203,27 +205,6 @@ function definitionStagesOf(
   settings: WorkflowSettings,
   topics: ReadonlyMap<string, aws.sns.Topic>,
 ): pulumi.Output<DefinitionStage[]> {
-  return pulumi.all(
-    settings.stages.map((stage) =>
-      pulumi
-        .all(
-          stage.approvers.map((approver) =>
-            topics.has(approver.name) ? topics.get(approver.name)!.arn : pulumi.output(undefined),
-          ),
-        )
-        .apply((topicArns) => ({
-          name: stage.name,
-          quorum: stage.quorum,
-          timeoutSeconds: stage.timeoutSeconds,
-          approvers: stage.approvers.map((approver, index) => ({
-            name: approver.name,
-            channel: approver.channel,
-            mode: approver.mode,
-            address: approver.address,
-            options: approver.options,
-            ...(topicArns[index] === undefined ? {} : { topicArn: topicArns[index] }),
-          })),
-        })),
-    ),
-  );
+  const arns = pulumi.all(Object.fromEntries([...topics].map(([person, topic]) => [person, topic.arn])));
+  return arns.apply((topicArns) => definitionStages(settings, topicArns));
 }

@@ -8,6 +8,7 @@ import type { z } from "zod";
 import type { AslRetrier } from "./asl";
 import { CHANNEL_FAILED_ERROR, CHANNEL_THROTTLED_ERROR, TASK_TIMEOUT_ERROR, UNREACHABLE_ERROR } from "./errors";
 import type { NoVerdict } from "./model";
+import { NOT_ASKED_ERROR } from "./self-approval";
 import type { ApproverSettings } from "./settings";
 import type { FunctionSpec } from "./topology";
 
@@ -96,6 +97,8 @@ function usualNoVerdict(error: string, cause: string | undefined): { decision: N
 /** The errors a waiting channel's ask may end with besides a decision. */
 export const USUAL_NO_VERDICT_ERRORS = [
   TASK_TIMEOUT_ERROR,
+  // The approver is the requester and self-approval is denied: their part ends, nothing recorded.
+  NOT_ASKED_ERROR,
   UNREACHABLE_ERROR,
   CHANNEL_FAILED_ERROR,
   CHANNEL_THROTTLED_ERROR,

@@ -39,14 +39,26 @@ import { SIGNAL_ERRORS, WORKFLOW_FAILED_ERROR } from "./errors";
 import { NAME_PATTERN } from "./limits";
 import type { ApproverMode } from "./model";
 import type { AskEvent, CloseRequestEvent, OpenRequestEvent, RecordExpiryEvent, StageLayout } from "./payloads";
+import type { SelfApproval } from "./settings";
 
 export interface DefinitionApprover {
   name: string;
   channel: string;
   mode: ApproverMode;
   address: string;
+  /** The person's email, to recognise a requester among the approvers (core/self-approval.ts). */
+  email?: string;
   topicArn?: string;
   options: { [key: string]: JsonValue };
+  /** Asked as well once the approver has not decided after `escalateAfterSeconds` (channels that follow up). */
+  backup?: DefinitionBackup;
+}
+
+export interface DefinitionBackup {
+  name: string;
+  email: string;
+  topicArn: string;
+  escalateAfterSeconds: number;
 }
 
 export interface DefinitionStage {
@@ -54,6 +66,8 @@ export interface DefinitionStage {
   quorum: number;
   timeoutSeconds: number;
   approvers: DefinitionApprover[];
+  /** Approvers who have not decided are reminded this often (channels that follow up). */
+  remindEverySeconds?: number;
 }
 
 export interface DefinitionArgs {
@@ -62,6 +76,8 @@ export interface DefinitionArgs {
   functions: Record<string, string>;
   /** The branch shape of each channel in use. */
   branches: Record<string, ChannelBranch>;
+  /** Default "deny": the requester is not asked (core/self-approval.ts). */
+  selfApproval?: SelfApproval;
 }
 
 /** Transient Lambda service errors: AWS's recommended retry for every Lambda task. */
@@ -216,6 +232,8 @@ function lifecycleStates(args: DefinitionArgs): Record<string, AslState> {
     "executionArn.$": "$$.Execution.Id",
     "startedAt.$": "$$.Execution.StartTime",
     stages: stageLayoutsOf(args.stages) as unknown as JsonValue,
+    selfApproval: args.selfApproval ?? "deny",
+    people: emailsOf(args.stages),
   };
   const closePayload: Payload<CloseRequestEvent> = { "requestId.$": "$.requestId" };
   const closeAfterFailurePayload: Payload<CloseRequestEvent> = { "requestId.$": "$.requestId", reason: "failed" };
@@ -243,6 +261,16 @@ function lifecycleStates(args: DefinitionArgs): Record<string, AslState> {
       CausePath: "$.failure.Cause",
     },
   };
+}
+
+/** Every approver's (and backup's) email by name, for open-request to recognise the requester. */
+function emailsOf(stages: DefinitionStage[]): { [name: string]: JsonValue } {
+  const people: { [name: string]: JsonValue } = {};
+  for (const approver of stages.flatMap((stage) => stage.approvers)) {
+    if (approver.email !== undefined) people[approver.name] = approver.email;
+    if (approver.backup !== undefined) people[approver.backup.name] = approver.backup.email;
+  }
+  return people;
 }
 
 function checkArgs({ stages }: DefinitionArgs): void {

@@ -91,6 +91,8 @@ export interface StageRecord {
   declined: number;
   votes: Record<string, Vote>;
   asks: Record<string, AskRef>;
+  /** Approvers of this stage who are not asked: the requester, when self-approval is denied. Not in `approvers`. */
+  notAsked?: string[];
 }
 
 export type RequestStatus = "open" | "closed";
@@ -151,7 +153,7 @@ export interface RequestSummary extends RequestFields {
   approvers: string[];
   /** Single-stage requests only (as before stages existed); see `stages` otherwise. */
   quorum?: number;
-  stages: { name: string; quorum: number; approvers: string[]; advisors?: string[] }[];
+  stages: { name: string; quorum: number; approvers: string[]; advisors?: string[]; notAsked?: string[] }[];
   openedAt: string;
   closedAt?: string;
 }

@@ -5,6 +5,7 @@
  */
 import type { JsonValue } from "./asl";
 import type { ApproverMode, NoVerdict, RequestSummary } from "./model";
+import type { SelfApproval } from "./settings";
 import type { CloseOutput } from "./views";
 
 /** A stage as open-request stores it: the layout comes from config, through the definition. */
@@ -22,6 +23,10 @@ export interface OpenRequestEvent {
   executionArn: string;
   startedAt: string;
   stages: StageLayout[];
+  /** Default "deny": an approver who is the requester is not asked (core/self-approval.ts). */
+  selfApproval?: SelfApproval;
+  /** Approver (and backup) name → email, to recognise the requester. */
+  people?: Record<string, string>;
 }
 export interface OpenRequestResult {
   requestId: string;

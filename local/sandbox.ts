@@ -21,7 +21,8 @@ import { randomUUID } from "node:crypto";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { buildDefinition, stageStateName, type DefinitionStage } from "../core/definition";
 import { requestKey, type ExecutionInput, type RequestRecord } from "../core/model";
-import { channelsInUse, distinctApprovers, type WorkflowSettings } from "../core/settings";
+import { definitionStagesOf, peopleOf } from "../core/definition-stages";
+import { channelsInUse, type WorkflowSettings } from "../core/settings";
 import { functionTopology } from "../core/topology";
 import { channelSpec } from "../channels/registry";
 import { CHANNEL_LOCAL, type LocalChannel, type LocalChannelContext } from "../channels/local";
@@ -126,7 +127,7 @@ function emitterOf(options: SandboxOptions): (event: SandboxEvent) => void {
  * round who is notified by email (the only subscription the local SNS keeps).
  */
 export function unconfirmedProblem(settings: WorkflowSettings, names: readonly string[]): string | undefined {
-  const emailed = distinctApprovers(settings).filter((a) => a.email !== undefined);
+  const emailed = peopleOf(settings).filter((a) => a.email !== undefined);
   const unknown = names.filter((name) => !emailed.some((a) => a.name === name));
   if (unknown.length === 0) return undefined;
   const known = emailed.map((a) => a.name).join(", ");
@@ -226,7 +227,7 @@ async function readRequest(round: Round): Promise<RequestRecord | undefined> {
 
 async function startSns(round: Round): Promise<FakeSns> {
   const arnOf = topicArnOf(round.region);
-  const people = distinctApprovers(round.settings).filter((a) => a.email !== undefined);
+  const people = peopleOf(round.settings).filter((a) => a.email !== undefined);
   const approverOfTopic = new Map(people.map((a) => [arnOf(a.name), a]));
   const unconfirmed = new Set(round.options.unconfirmed ?? []);
   const sns = await startFakeSns({
@@ -252,7 +253,7 @@ function channelContext(round: Round, kind: string, invoke: InvokeByKey): LocalC
     stack: round.options.stack ?? "local",
     pageUrl: round.page.pageUrl,
     settings: round.settings,
-    approvers: distinctApprovers(round.settings).filter((a) => a.channel === kind),
+    approvers: peopleOf(round.settings).filter((a) => a.channel === kind),
     topicArnOf: topicArnOf(round.region),
     sns: round.sns,
     store: createRequestStore({ client: round.table.documents, tableName: round.table.tableName }),
@@ -312,19 +313,11 @@ function servePages(round: Round, functions: LocalFunctions): void {
 
 function definitionStages(round: Round): DefinitionStage[] {
   const arnOf = topicArnOf(round.region);
-  return round.settings.stages.map((stage) => ({
-    name: stage.name,
-    quorum: stage.quorum,
-    timeoutSeconds: stage.timeoutSeconds,
-    approvers: stage.approvers.map(({ name, channel, mode, address, options, email }) => ({
-      name,
-      channel,
-      mode,
-      address,
-      options,
-      ...(email === undefined ? {} : { topicArn: arnOf(name) }),
-    })),
-  }));
+  const people = peopleOf(round.settings).filter((person) => person.email !== undefined);
+  return definitionStagesOf(
+    round.settings,
+    Object.fromEntries(people.map((person) => [person.name, arnOf(person.name)])),
+  );
 }
 
 /** Stage Parallel states entered and left, reported (in order) by the tracker as stageOpened / stageEnded. */
@@ -348,6 +341,7 @@ function roundDefinition(round: Round) {
     stages: definitionStages(round),
     functions: Object.fromEntries([...functionKeys].map(([arn, fn]) => [fn.key, arn])),
     branches: Object.fromEntries(channelsInUse(round.settings).map((kind) => [kind, channelSpec(kind).branch])),
+    selfApproval: round.settings.selfApproval,
   });
   return { definition, functionKeys };
 }

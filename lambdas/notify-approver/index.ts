@@ -16,6 +16,7 @@ import { ENV, requireEnv } from "../../core/environment";
 import { log } from "../../core/log";
 import type { RequestStore } from "../../core/ports";
 import type { AskEvent } from "../../core/payloads";
+import { refuseIfNotAsked } from "../../core/self-approval";
 import { describeError, isThrottling } from "../adapters/aws-errors";
 import { snsClient } from "../adapters/sns-client";
 import { requestStoreFromEnv } from "../adapters/store";
@@ -68,6 +69,7 @@ export async function notifyApprover(deps: NotifyDeps, event: AskEvent): Promise
   if (topicArn === undefined || taskToken === undefined)
     throw new Error(`notify-approver: ${approver.name} has no topic or task token`);
   const fields = { requestId, stage: stage.name, approver: approver.name };
+  refuseIfNotAsked(request, stage.index, approver.name);
   await checkReachable(deps, event, topicArn);
 
   const now = deps.now?.() ?? new Date();

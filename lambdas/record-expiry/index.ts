@@ -9,6 +9,7 @@ import { SIGNAL_ERRORS, WorkflowError } from "../../core/errors";
 import type { Signal } from "../../core/model";
 import type { RecordExpiryEvent, RecordExpiryResult } from "../../core/payloads";
 import { recordNoVerdict, type StoreDeps } from "../../core/recorder";
+import { NOT_ASKED_ERROR } from "../../core/self-approval";
 import { requestStoreFromEnv } from "../adapters/store";
 
 const CAUSES: Record<Exclude<Signal, "none">, string> = {
@@ -18,6 +19,8 @@ const CAUSES: Record<Exclude<Signal, "none">, string> = {
 };
 
 export async function recordExpiry(deps: StoreDeps, event: RecordExpiryEvent): Promise<RecordExpiryResult> {
+  // The requester, not asked (self-approval denied): they are no approver of the stage; nothing to record.
+  if (event.error?.Error === NOT_ASKED_ERROR) return { signal: "none", approver: event.approver, decision: "none" };
   const { decision, reason } = noVerdictOf(event.error?.Error ?? "", event.error?.Cause, event.as);
   const result = await recordNoVerdict(deps, {
     requestId: event.requestId,

@@ -51,6 +51,7 @@ export function linkApprover(name: string): DefinitionApprover {
     channel: "link",
     mode: "vote",
     address: `${name}@example.com`,
+    email: `${name}@example.com`,
     topicArn: topicArnOf(name),
     options: {},
   };
