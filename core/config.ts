@@ -241,7 +241,7 @@ function parseStage(raw: RawStage, at: Locate, channels: readonly ChannelSpec[],
   const withBackups = approvers.map(({ channel, approver, followUp, where }) => {
     const backup = parseBackup(
       followUp,
-      { ...approver, followsUp: channel.followsUp === true },
+      { ...approver, followsUp: channel.branch.followUp === true },
       timeout,
       where,
       report,

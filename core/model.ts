@@ -93,6 +93,8 @@ export interface StageRecord {
   asks: Record<string, AskRef>;
   /** Approvers of this stage who are not asked: the requester, when self-approval is denied. Not in `approvers`. */
   notAsked?: string[];
+  /** The asks of approvers' backups, by the approver they stand in for (stages with backups only). */
+  backupAsks?: Record<string, AskRef>;
 }
 
 export type RequestStatus = "open" | "closed";
@@ -142,6 +144,8 @@ export interface AskRecord {
   createdAt: string;
   automationExecutionId?: string;
   expiresAt: number;
+  /** Set when this ask went to the approver's backup (their name); `address` is then the backup's email. */
+  asBackup?: string;
 }
 
 // ---- What the workflow returns ----

@@ -118,10 +118,16 @@ async function deliver(deps: RecorderDeps, ask: AskRecord, request: RequestRecor
   const target = targetOf(ask);
   if (ask.taskToken === undefined) return { delivery: "closed" as const, request };
   try {
-    return {
-      delivery: await deps.callbacks.deliver(ask.taskToken, signal, branchResultOf(request, target, vote)),
-      request,
-    };
+    const result = branchResultOf(request, target, vote);
+    let delivery = await deps.callbacks.deliver(ask.taskToken, signal, result);
+    if (delivery === "closed") {
+      // The ask was sent again meanwhile (a reminder, its backup: core/reminders.ts) with a fresh
+      // token behind the same id: the branch now waits on that one.
+      const fresh = (await deps.store.getAsk(ask.askId))?.taskToken;
+      if (fresh !== undefined && fresh !== ask.taskToken)
+        delivery = await deps.callbacks.deliver(fresh, signal, result);
+    }
+    return { delivery, request };
   } catch (error) {
     logger(deps).error("callback not delivered; kept as pending signal", { ...target, signal, error });
     return { delivery: "pending" as const, request: await deps.store.setPendingSignal(target, signal) };

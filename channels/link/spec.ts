@@ -36,14 +36,14 @@ export const linkChannel: ChannelSpec<LinkEntry> = {
   maxTimeoutSeconds: MAX_EXECUTION_WAIT_SECONDS,
   maxTimeoutReason: "whose wait must fit in a Step Functions execution",
   notifiesByEmail: true,
-  // The link stays the same, so the ask can be sent again (a reminder) and shared with a backup.
-  followsUp: true,
   branch: {
     wait: "taskToken",
     askFunction: "notify-approver",
     noVerdictErrors: USUAL_NO_VERDICT_ERRORS,
     // notify-approver turns SNS throttling into Approval.ChannelThrottled: back off before counting them as failed.
     retry: [CHANNEL_THROTTLED_RETRY],
+    // The link stays the same, so the ask can be sent again (a reminder) and shared with a backup.
+    followUp: true,
   },
   functions: [
     {

@@ -63,6 +63,8 @@ export interface ApproverView {
   deadline: string;
   /** An advisor's decision does not count toward the quorum. */
   advice?: boolean;
+  /** The link went to the approver's backup (this name, at `address`), asked because the approver had not decided. */
+  asBackup?: string;
 }
 
 export interface VoteView {
@@ -70,6 +72,8 @@ export interface VoteView {
   comment?: string;
   reason?: string;
   decidedAt: string;
+  /** Who decided: the approver's email, their backup's, or who signed in. */
+  decidedBy?: string;
   /** The workflow has not acknowledged this vote yet (its callback failed; sending again retries it). */
   pending?: boolean;
 }
@@ -181,9 +185,11 @@ function requestSection(request: RequestView, approver: ApproverView): string {
     );
   if (request.change) rows.push(`<dt>Change</dt><dd><code>${showText(request.change)}</code></dd>`);
   const advice = approver.advice ? ` <span class="tag">advice: does not count</span>` : "";
-  rows.push(
-    `<dt>Approver</dt><dd>${escapeHtml(approver.name)} <span class="hint">(${escapeHtml(approver.address)})</span>${advice}</dd>`,
-  );
+  const who =
+    approver.asBackup === undefined
+      ? `<span class="hint">(${escapeHtml(approver.address)})</span>`
+      : `<span class="hint">(you are asked as their backup: ${escapeHtml(approver.asBackup)}, ${escapeHtml(approver.address)}; whoever of you decides first decides for ${escapeHtml(approver.name)})</span>`;
+  rows.push(`<dt>Approver</dt><dd>${escapeHtml(approver.name)} ${who}${advice}</dd>`);
   rows.push(`<dt>Your deadline</dt><dd>${timeHtml(approver.deadline)}</dd>`);
   rows.push(`<dt>State</dt><dd>${escapeHtml(stateText(request))}</dd>`);
   rows.push(`<dt>Quorum</dt><dd>${escapeHtml(progressText(request.stage))}</dd>`);
@@ -195,10 +201,17 @@ ${details}
 ${othersHtml(request.stage)}`;
 }
 
-function voteHtml(vote: VoteView): string {
-  const comment = vote.comment ? `<p>Your comment:</p><div class="quote">${showText(vote.comment)}</div>` : "";
+function voteHtml(vote: VoteView, approver: ApproverView): string {
+  // Someone else decided through the other link of this approver (their backup, or the approver themselves).
+  const other =
+    vote.decidedBy !== undefined &&
+    (vote.decision === "approve" || vote.decision === "reject") &&
+    vote.decidedBy.toLowerCase() !== approver.address.toLowerCase();
+  const whose = other ? "The" : "Your";
+  const comment = vote.comment ? `<p>${whose} comment:</p><div class="quote">${showText(vote.comment)}</div>` : "";
   const reason = vote.reason ? `<p>${showText(vote.reason)}.</p>` : "";
-  return `<p>Your decision: <strong>${escapeHtml(DECISION_WORDS[vote.decision])}</strong>, on ${timeHtml(vote.decidedAt)}.</p>${reason}${comment}`;
+  const head = other ? `Decided by ${showText(vote.decidedBy!)} for ${escapeHtml(approver.name)}` : "Your decision";
+  return `<p>${head}: <strong>${escapeHtml(DECISION_WORDS[vote.decision])}</strong>, on ${timeHtml(vote.decidedAt)}.</p>${reason}${comment}`;
 }
 
 function notice(tone: "ok" | "no" | "warn" | "info", headline: string, bodyHtml = ""): string {
@@ -336,18 +349,21 @@ function requestPage(view: RequestPageView): string {
       );
     }
     case "recorded":
-      return pageDocument(`Recorded: ${subject}`, `${recordedNotice(view)}\n${voteHtml(view.vote)}\n${section}`);
+      return pageDocument(
+        `Recorded: ${subject}`,
+        `${recordedNotice(view)}\n${voteHtml(view.vote, view.approver)}\n${section}`,
+      );
     case "alreadyDecided": {
       const pending = view.vote.pending && view.request.status === "open" ? pendingHtml(view.vote.decision) : "";
       return pageDocument(
         `Already decided: ${subject}`,
-        `${notice("info", "You already decided on this request.", `${notRecorded(view.attempted)}${voteHtml(view.vote)}${pending}`)}\n${section}`,
+        `${notice("info", "You already decided on this request.", `${notRecorded(view.attempted)}${voteHtml(view.vote, view.approver)}${pending}`)}\n${section}`,
       );
     }
     case "noLongerAsked":
       return pageDocument(
         `No longer asked: ${subject}`,
-        `${notice("warn", "Your part in this stage has ended.", `${notRecorded(view.attempted)}${voteHtml(view.vote)}`)}\n${section}`,
+        `${notice("warn", "Your part in this stage has ended.", `${notRecorded(view.attempted)}${voteHtml(view.vote, view.approver)}`)}\n${section}`,
       );
     case "stageEnded": {
       const outcome = view.request.stage.outcome;
@@ -360,7 +376,7 @@ function requestPage(view: RequestPageView): string {
     case "closed": {
       const outcome = view.request.outcome ? `: ${OUTCOME_WORDS[view.request.outcome]}` : "";
       const closedAt = view.request.closedAt ? `<p>Closed on ${timeHtml(view.request.closedAt)}.</p>` : "";
-      const yours = view.vote ? voteHtml(view.vote) : "<p>You did not decide on it.</p>";
+      const yours = view.vote ? voteHtml(view.vote, view.approver) : "<p>You did not decide on it.</p>";
       return pageDocument(
         `Closed: ${subject}`,
         `${notice(toneOf(view.request.outcome), `This request is closed${outcome}.`, `${notRecorded(view.attempted)}${closedAt}${yours}`)}\n${section}`,

@@ -55,11 +55,12 @@ export function requestViewOf(record: RequestRecord, ask: AskRecord): RequestVie
 export function approverViewOf(ask: AskRecord, record: RequestRecord): ApproverView {
   const view: ApproverView = { name: ask.approver, address: ask.address, deadline: ask.deadline };
   if (!record.stages[ask.stage].approvers.includes(ask.approver)) view.advice = true;
+  if (ask.asBackup !== undefined) view.asBackup = ask.asBackup;
   return view;
 }
 
 export function voteViewOf(vote: Vote): VoteView {
-  const view: VoteView = { decision: vote.decision, decidedAt: vote.decidedAt };
+  const view: VoteView = { decision: vote.decision, decidedAt: vote.decidedAt, decidedBy: vote.decidedBy };
   if (vote.comment !== undefined) view.comment = vote.comment;
   if (vote.reason !== undefined) view.reason = vote.reason;
   if (vote.pendingSignal !== undefined) view.pending = true;

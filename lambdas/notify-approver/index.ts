@@ -22,6 +22,7 @@ import { snsClient } from "../adapters/sns-client";
 import { requestStoreFromEnv } from "../adapters/store";
 import { composeApprovalEmail, type ApprovalEmail } from "./message";
 import { hasConfirmedEmailSubscription } from "./subscriptions";
+import { followUpApprover } from "./follow-up";
 
 export type Publish = (topicArn: string, email: ApprovalEmail) => Promise<void>;
 export type IsReachable = (topicArn: string, email: string) => Promise<boolean>;
@@ -70,6 +71,8 @@ export async function notifyApprover(deps: NotifyDeps, event: AskEvent): Promise
     throw new Error(`notify-approver: ${approver.name} has no topic or task token`);
   const fields = { requestId, stage: stage.name, approver: approver.name };
   refuseIfNotAsked(request, stage.index, approver.name);
+  // Asked again by a follow-up (a reminder, the backup): the same links, the first ask's deadline.
+  if (event.followUp !== undefined) return followUpApprover(deps, event, event.followUp);
   await checkReachable(deps, event, topicArn);
 
   const now = deps.now?.() ?? new Date();

@@ -32,6 +32,8 @@ function stageRecordOf(layout: StageLayout, notAsked: readonly string[] = []): S
     asks: {},
   };
   if (notAsked.length > 0) record.notAsked = [...notAsked];
+  // The map must exist for the store to add a backup's ask to it.
+  if ((layout.backups ?? []).length > 0) record.backupAsks = {};
   return record;
 }
 
