@@ -14,6 +14,12 @@ export const ENV = {
   automationDocumentName: "AUTOMATION_DOCUMENT_NAME",
   /** iam channel: the role Automation assumes to notify the approver. */
   automationRoleArn: "AUTOMATION_ROLE_ARN",
+  /** Sign-in (optional): the OpenID Provider's issuer and this page's client id. */
+  signInIssuer: "SIGN_IN_ISSUER",
+  signInClientId: "SIGN_IN_CLIENT_ID",
+  /** Sign-in: ARNs of the SSM SecureString parameters holding the client secret and the session key. */
+  signInClientSecretParameter: "SIGN_IN_CLIENT_SECRET_PARAMETER",
+  signInSessionKeyParameter: "SIGN_IN_SESSION_KEY_PARAMETER",
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

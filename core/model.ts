@@ -127,6 +127,8 @@ export interface RequestRecord extends RequestFields {
   /** Index of the stage that ended the request when it was not approved. */
   endedInStage?: number;
   expiresAt: number;
+  /** Set only when the stack allows self-approval (the default denies it: core/self-approval.ts). */
+  selfApproval?: "allow";
 }
 
 export interface AskRecord {

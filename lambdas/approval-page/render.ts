@@ -8,6 +8,16 @@ import type { Decision, Outcome, Signal } from "../../core/model";
 import { MAX_COMMENT_CHARS } from "../../core/limits";
 import { htmlDocument, securityHeaders } from "./document";
 import { escapeHtml, safeReviewUrl, showText, timeHtml, timeLeft } from "./html";
+import {
+  csrfField,
+  notTheApproverHtml,
+  requesterHtml,
+  signedInHtml,
+  signedOutHtml,
+  signInRequiredHtml,
+  type FormSignIn,
+  type SignInProblem,
+} from "./sign-in/render";
 
 export { escapeHtml, humanUtc, safeReviewUrl, timeLeft } from "./html";
 export { STYLE_HASH } from "./document";
@@ -84,7 +94,7 @@ export type Attempted = "approve" | "reject";
 export type Delivery = "delivered" | "closed" | "pending";
 
 export type PageView =
-  | { kind: "form"; request: RequestView; approver: ApproverView; now: Date }
+  | { kind: "form"; request: RequestView; approver: ApproverView; now: Date; signIn?: FormSignIn }
   | {
       kind: "recorded";
       request: RequestView;
@@ -99,6 +109,21 @@ export type PageView =
   | { kind: "stageEnded"; request: RequestView; approver: ApproverView; attempted?: Attempted }
   | { kind: "closed"; request: RequestView; approver: ApproverView; vote?: VoteView; attempted?: Attempted }
   | { kind: "deadlinePassed"; request: RequestView; approver: ApproverView; attempted?: Attempted }
+  /** Sign-in: signed in as another person than the one this link asks (403). */
+  | {
+      kind: "notTheApprover";
+      request: RequestView;
+      approver: ApproverView;
+      signedIn: string;
+      signInPath?: string;
+      attempted?: Attempted;
+    }
+  /** Sign-in: signed in as the requester, and self-approval is denied (403). */
+  | { kind: "requesterRefused"; request: RequestView; approver: ApproverView; signedIn: string; attempted?: Attempted }
+  /** Sign-in: a decision without a valid session or CSRF token (nothing recorded). */
+  | { kind: "signInRequired"; problem: SignInProblem; signInPath: string }
+  /** Sign-in: the provider's answer could not be verified. */
+  | { kind: "signInFailed"; problem: string }
   | { kind: "notFound" }
   | { kind: "legacy" }
   | { kind: "badRequest"; problem: string }
@@ -227,9 +252,12 @@ function notRecorded(attempted: Attempted | undefined): string {
   return `<p>Your ${attempted === "approve" ? "approval" : "rejection"} was <strong>not recorded</strong>.</p>`;
 }
 
-function formHtml(): string {
+function formHtml(signIn?: FormSignIn): string {
+  if (signIn !== undefined && signIn.signedIn === undefined) return signedOutHtml(signIn);
+  const signedIn = signIn === undefined ? "" : `\n${signedInHtml(signIn)}`;
+  const csrf = signIn?.csrf === undefined ? "" : `\n${csrfField(signIn.csrf)}`;
   return `<form method="post">
-<h2>Your decision</h2>
+<h2>Your decision</h2>${signedIn}${csrf}
 <label for="comment">Comment <span class="hint">(optional, up to ${MAX_COMMENT_LENGTH} characters)</span></label>
 <textarea id="comment" name="comment" maxlength="${MAX_COMMENT_LENGTH}" rows="4"></textarea>
 <div class="actions">
@@ -321,6 +349,10 @@ const STATUS: Record<PageView["kind"], number> = {
   stageEnded: 200,
   closed: 200,
   deadlinePassed: 200,
+  notTheApprover: 403,
+  requesterRefused: 403,
+  signInRequired: 401,
+  signInFailed: 400,
   notFound: 404,
   legacy: 410,
   badRequest: 400,
@@ -332,6 +364,8 @@ const STATUS: Record<PageView["kind"], number> = {
 
 function statusOf(view: PageView): number {
   // A decision that could not be recorded conflicts with the request's state.
+  if (view.kind === "signInRequired" && view.problem === "csrf") return 403;
+  if (STATUS[view.kind] === 403) return 403;
   return "attempted" in view && view.attempted ? 409 : STATUS[view.kind];
 }
 
@@ -345,7 +379,7 @@ function requestPage(view: RequestPageView): string {
       const left = timeLeft(view.approver.deadline, view.now);
       return pageDocument(
         `Approval: ${subject}`,
-        `${section}\n${notice("info", "Your decision is needed", left ? `<p>Your deadline is ${escapeHtml(left)}.</p>` : "")}\n${formHtml()}`,
+        `${section}\n${notice("info", "Your decision is needed", left ? `<p>Your deadline is ${escapeHtml(left)}.</p>` : "")}\n${formHtml(view.signIn)}`,
       );
     }
     case "recorded":
@@ -382,6 +416,16 @@ function requestPage(view: RequestPageView): string {
         `${notice(toneOf(view.request.outcome), `This request is closed${outcome}.`, `${notRecorded(view.attempted)}${closedAt}${yours}`)}\n${section}`,
       );
     }
+    case "notTheApprover":
+      return pageDocument(
+        `Not yours to decide: ${subject}`,
+        `${notice("no", "You may not decide through this link.", notTheApproverHtml(view.signedIn, view.approver.name, view.approver.address, view.signInPath))}\n${section}`,
+      );
+    case "requesterRefused":
+      return pageDocument(
+        `Your own request: ${subject}`,
+        `${notice("no", "You cannot approve your own request.", requesterHtml(view.signedIn))}\n${section}`,
+      );
     case "deadlinePassed":
       return pageDocument(
         `Deadline passed: ${subject}`,
@@ -414,6 +458,13 @@ function errorPage(view: PageView): string {
       );
     case "methodNotAllowed":
       return errorDocument("Method not allowed", `<p>This page only answers GET, HEAD and POST.</p>`);
+    case "signInRequired":
+      return errorDocument("Sign in to decide", signInRequiredHtml(view.problem, view.signInPath));
+    case "signInFailed":
+      return errorDocument(
+        "Sign-in failed",
+        `<p>${escapeHtml(view.problem)}</p><p>Nothing was recorded. Open the approval link from your email again to retry.</p>`,
+      );
     case "payloadTooLarge":
       return errorDocument(
         "Your decision was too large",

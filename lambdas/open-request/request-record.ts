@@ -65,5 +65,6 @@ export function newRequestRecord(
     stages: event.stages.map((layout, index) => stageRecordOf(layout, notAsked[index])),
     openedAt: event.startedAt,
     expiresAt: initialExpiry(event, retentionDays),
+    ...(event.selfApproval === "allow" ? { selfApproval: "allow" as const } : {}),
   };
 }

@@ -17,7 +17,7 @@ import type { AslDefinition } from "../../core/asl";
 import type { RequestStore } from "../../core/ports";
 import type { AskEvent } from "../../core/payloads";
 import { askIdOfPath } from "../../core/routes";
-import { createHandler } from "../../lambdas/approval-page/index";
+import { createHandler, type ApprovalPageDeps } from "../../lambdas/approval-page/index";
 import { sfnTaskCallbacks, type TaskCallbackClient } from "../../lambdas/adapters/callbacks";
 import { handleClose } from "../../lambdas/close-request/index";
 import type { ApprovalEmail } from "../../lambdas/notify-approver/message";
@@ -117,10 +117,14 @@ export class LocalApprovalWorkflow {
   readonly callbackOutage = { calls: 0 };
   readonly page: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
-  constructor(readonly store: RequestStore) {
+  constructor(
+    readonly store: RequestStore,
+    options: { signIn?: ApprovalPageDeps["signIn"] } = {},
+  ) {
     this.page = createHandler({
       store,
       callbacks: sfnTaskCallbacks(registryClient(this.registry, this.callbackOutage)),
+      ...(options.signIn === undefined ? {} : { signIn: options.signIn }),
     });
   }
 
