@@ -9,5 +9,6 @@ const workflow = new ApprovalWorkflow("approval", readStackConfig());
 
 export const stateMachineArn = workflow.stateMachineArn;
 export const approvalPageUrl = workflow.approvalPageUrl;
+export const signInCallbackUrl = workflow.signInCallbackUrl;
 export const requestTableName = workflow.requestTableName;
 export const approverTopicArns = workflow.approverTopicArns;

@@ -94,6 +94,8 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
   public readonly stateMachineArn: pulumi.Output<string>;
   /** Base URL of the approval page (when some approver decides through a link). */
   public readonly approvalPageUrl: pulumi.Output<string | undefined>;
+  /** With sign-in: the redirect URI to register with the OpenID Provider (`<approvalPageUrl>auth/callback`). */
+  public readonly signInCallbackUrl: pulumi.Output<string | undefined>;
   public readonly requestTableName: pulumi.Output<string>;
   /** Approver name → SNS topic ARN. */
   public readonly approverTopicArns: pulumi.Output<Record<string, string>>;
@@ -161,6 +163,7 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
 
     this.stateMachineArn = stateMachine.arn;
     this.approvalPageUrl = pulumi.output(channelOutputs.approvalPageUrl as pulumi.Output<string> | undefined);
+    this.signInCallbackUrl = pulumi.output(channelOutputs.signInCallbackUrl as pulumi.Output<string> | undefined);
     this.requestTableName = table.name;
     this.approverTopicArns = pulumi.all(
       Object.fromEntries([...topics].map(([approver, topic]) => [approver, topic.arn])),
@@ -168,6 +171,7 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
     this.registerOutputs({
       stateMachineArn: this.stateMachineArn,
       approvalPageUrl: this.approvalPageUrl,
+      signInCallbackUrl: this.signInCallbackUrl,
       requestTableName: this.requestTableName,
       approverTopicArns: this.approverTopicArns,
     });

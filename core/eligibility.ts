@@ -54,7 +54,10 @@ export function eligibilityOf(
   if (decider !== undefined) {
     if (normalizedIdentity(decider.email) !== normalizedIdentity(decider.address))
       return { kind: "notTheApprover", signedIn: decider.email, address: decider.address };
-    if (request.selfApproval !== "allow" && isRequester(request.requestedBy, { name: decider.email, email: decider.email }))
+    if (
+      request.selfApproval !== "allow" &&
+      isRequester(request.requestedBy, { name: decider.email, email: decider.email })
+    )
       return { kind: "requester", signedIn: decider.email };
   }
   return { kind: "eligible" };

@@ -17,6 +17,8 @@ export const LINK = "link";
 export const LINK_GRANT = {
   /** Publish to, and check the subscriptions of, exactly the link approvers' topics. */
   approverTopics: "link.approverTopics",
+  /** Sign-in (optional): read the client secret and the session key, by exact ARN. */
+  signInSecrets: "link.signInSecrets",
 } as const;
 
 export const linkEntrySchema = z.strictObject({
@@ -61,8 +63,14 @@ export const linkChannel: ChannelSpec<LinkEntry> = {
       entry: "approval-page",
       description: "Shows the approval page and records decisions",
       env: [ENV.tableName, ENV.recordRetentionDays],
+      optionalEnv: [
+        ENV.signInIssuer,
+        ENV.signInClientId,
+        ENV.signInClientSecretParameter,
+        ENV.signInSessionKeyParameter,
+      ],
       table: ["GetItem", "UpdateItem"],
-      grants: [GRANT.taskCallbacks],
+      grants: [GRANT.taskCallbacks, LINK_GRANT.signInSecrets],
       invokedBy: ["api"],
       channel: LINK,
     },
