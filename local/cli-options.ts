@@ -20,6 +20,8 @@ export interface CliOptions {
   keepOpen: boolean;
   verbose: boolean;
   help: boolean;
+  /** Sign-in on the approval page, through a local OpenID Provider (--sign-in). */
+  signIn: boolean;
 }
 
 export class UsageError extends Error {
@@ -58,6 +60,9 @@ Options:
                         never confirmed it or a mail scanner unsubscribed them: when asked, a link approver
                         is recorded at once as unreachable (counting like a missed deadline) and the
                         workflow logs an error naming them. Repeat the flag for several approvers.
+  --sign-in             require sign-in on the approval pages, as a stack with parallel-approval:signIn does:
+                        a real OpenID Provider (oidc-provider) runs on 127.0.0.1 with the approvers and
+                        backups as its users; a decision needs the signed-in person the link was sent to
   --keep-open           keep serving the pages after the request closes, until Ctrl-C
   --verbose             also print the Lambda handlers' JSON log lines
   -h, --help            show this help
@@ -90,6 +95,7 @@ export function parseCliOptions(argv: string[], defaults: { requestedBy?: string
         port: { type: "string" },
         unconfirmed: { type: "string", multiple: true },
         "keep-open": { type: "boolean" },
+        "sign-in": { type: "boolean" },
         verbose: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -123,6 +129,7 @@ export function parseCliOptions(argv: string[], defaults: { requestedBy?: string
     keepOpen: values["keep-open"] ?? false,
     verbose: values.verbose ?? false,
     help: values.help ?? false,
+    signIn: values["sign-in"] ?? false,
   };
   if (timeoutSeconds !== undefined) options.timeoutSeconds = timeoutSeconds;
   return options;

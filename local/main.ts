@@ -152,6 +152,7 @@ async function start(options: CliOptions, stack: StackSettings, onEvent: (event:
       timeoutSeconds: options.timeoutSeconds,
       stack: stack.stack,
       unconfirmed: options.unconfirmed,
+      signIn: options.signIn,
       onEvent,
     });
   } catch (error) {
@@ -183,6 +184,10 @@ async function main(): Promise<number> {
   const sandbox = await start(options, stack, events.onEvent);
   const notes = { timeoutOverridden: options.timeoutSeconds !== undefined, unconfirmed: options.unconfirmed };
   process.stdout.write(`${roundHeader(stack, options.request, sandbox.settings, sandbox.pageUrl, notes)}\n`);
+  if (sandbox.signIn !== undefined)
+    process.stdout.write(
+      `Sign-in: a local OpenID Provider at ${sandbox.signIn.issuer}; on a link's page choose "Sign in to decide", then the person to be (no password).\n`,
+    );
   events.release();
 
   const ended = await Promise.race([

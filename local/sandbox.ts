@@ -45,6 +45,8 @@ import {
   type TaskTokenRegistry,
 } from "./state-machine-runner";
 import { Teardown } from "./teardown";
+import { startParameterStore } from "./fake-parameter-store";
+import { startLocalSignIn, type LocalSignIn } from "./sign-in";
 
 export type { ApproverAsked, DecisionArrived, SandboxEvent, SandboxResult } from "./round-events";
 
@@ -65,6 +67,8 @@ export interface SandboxOptions {
   stack?: string;
   /** Approvers whose email subscription is not confirmed (they are recorded as unreachable). */
   unconfirmed?: string[];
+  /** Sign-in on the approval page, through a real OpenID Provider on loopback (local/sign-in.ts). */
+  signIn?: boolean;
   /** Everything the sandbox reports, as it happens. */
   onEvent?: (event: SandboxEvent) => void;
 }
@@ -82,6 +86,8 @@ export interface Sandbox {
   asked: readonly ApproverAsked[];
   /** Every decision recorded so far, in the order it arrived. */
   decisions: readonly DecisionArrived[];
+  /** With sign-in: the local OpenID Provider, and the session key the page seals sessions with. */
+  signIn?: { issuer: string; sessionKey: Uint8Array; subjectOf(email: string): string };
   /** Resolves once every approver of the stage has been asked (or the execution ended first), in config order. */
   stageAsked(stage: number): Promise<readonly ApproverAsked[]>;
   /** Resolves when the execution ends; never rejects. */
@@ -163,6 +169,7 @@ interface Round {
   tracker: RoundTracker;
   channels: Map<string, LocalChannel>;
   requestId?: string;
+  signIn?: LocalSignIn;
 }
 
 const topicArnOf = (region: string) => (approver: string) =>
@@ -189,7 +196,13 @@ async function startRound(options: SandboxOptions, page: PageServer, teardown: T
     registry: createTaskRegistry(),
     channels: new Map(),
   } as Round;
-  round.tracker = new RoundTracker(settings, emit, () => readRequest(round));
+  if (options.signIn) {
+    const signIn = await startLocalSignIn(settings, page.pageUrl, region, LOCAL_ACCOUNT);
+    teardown.add(() => signIn.stop());
+    round.signIn = signIn;
+    round.settings = { ...settings, signIn: signIn.settings };
+  }
+  round.tracker = new RoundTracker(round.settings, emit, () => readRequest(round));
   round.sns = await startSns(round);
   const sfn = await startFakeStepFunctions({
     registry: round.registry,
@@ -278,7 +291,7 @@ async function startChannels(round: Round, invoke: InvokeByKey): Promise<void> {
 /** Starts the functions of the topology, with the environment the shared stand-ins and the channels give. */
 async function startFunctions(round: Round, shared: Record<string, string>): Promise<LocalFunctions> {
   const channelPieces = [...round.channels.values()];
-  const endpoints = Object.assign({ ...shared }, ...channelPieces.map((c) => c.endpoints));
+  const endpoints: Record<string, string> = Object.assign({ ...shared }, ...channelPieces.map((c) => c.endpoints));
   const values: Record<string, string> = Object.assign(
     {
       [ENV.tableName]: round.table.tableName,
@@ -286,7 +299,14 @@ async function startFunctions(round: Round, shared: Record<string, string>): Pro
       [ENV.approvalPageUrl]: round.page.pageUrl,
     },
     ...channelPieces.map((c) => c.environment),
+    round.signIn?.environment ?? {},
   );
+  if (round.signIn !== undefined) {
+    // The page reads its sign-in secrets from SSM; other SSM calls go on to the iam channel's stand-in.
+    const parameters = await startParameterStore(round.signIn.parameters, endpoints.AWS_ENDPOINT_URL_SSM);
+    round.teardown.add(() => parameters.stop());
+    endpoints.AWS_ENDPOINT_URL_SSM = parameters.endpoint;
+  }
   const topology = functionTopology(channelsInUse(round.settings).flatMap((kind) => channelSpec(kind).functions));
   const specs = localFunctionSpecs(topology, {
     region: round.region,
@@ -402,6 +422,15 @@ function runRound(round: Round, functions: LocalFunctions): Sandbox {
     outbox: round.sns.outbox,
     asked: round.tracker.asked,
     decisions: round.tracker.decisions,
+    ...(round.signIn === undefined
+      ? {}
+      : {
+          signIn: {
+            issuer: round.signIn.provider.issuer,
+            sessionKey: round.signIn.sessionKey,
+            subjectOf: (email: string) => round.signIn!.provider.subjectOf(email),
+          },
+        }),
     stageAsked: (stage) => round.tracker.whenStageAsked(stage),
     result,
     readRequest: () => readRequest(round),
