@@ -2,6 +2,7 @@
  * The benchmark's results as one JSON-ready object, and the targets read from them (issues 6, 9
  * and 10). Pure: main.ts measures, this judges, table.ts prints.
  */
+import type { ReminderCost } from "./reminder-cost";
 import type { CountedWork } from "./cost-workload";
 import type { CostPer1000, WorkPerRequest } from "./cost";
 import type { SequentialLatency, ConcurrentDecisions } from "./latency";
@@ -32,6 +33,8 @@ export interface BenchResults {
   latency: { sequential: SequentialLatency; concurrent: ConcurrentDecisions[] };
   bundles: HandlerBundles[];
   programEvaluation: ProgramScaling;
+  /** What one reminder adds to a request (bench/reminder-cost.ts); absent in results from before reminders. */
+  reminder?: ReminderCost;
   targets: Target[];
   durationSeconds: number;
 }
