@@ -12,7 +12,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { exportJWK, generateKeyPair } from "jose";
-import Provider from "oidc-provider";
+import type Provider from "oidc-provider";
 import { closeServer, listenOnLoopback, loopbackUrl } from "../local/loopback";
 
 export interface ProviderPerson {
@@ -71,7 +71,9 @@ export async function startOpenIdProvider(options: OpenIdProviderOptions): Promi
   const { privateKey } = await generateKeyPair("RS256", { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), alg: "RS256", use: "sig", kid: "local-1" };
 
-  const provider = new Provider(issuer, {
+  // Loaded only when a provider is started: the sandbox without --sign-in never loads it (it warns on Node 20).
+  const { default: OpenIdProvider } = (await import("oidc-provider")) as { default: typeof Provider };
+  const provider = new OpenIdProvider(issuer, {
     clients: [
       {
         client_id: clientId,
