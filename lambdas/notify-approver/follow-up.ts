@@ -60,10 +60,9 @@ export async function followUpApprover(deps: NotifyDeps, event: AskEvent, plan: 
         backup: backup.name,
       });
     } else if (plan.escalate || plan.remind) {
-      const email = compose(asked.askId, backup.name);
       // The backup's first email is no reminder, whatever else this wake-up does.
-      const first = plan.escalate ? composeFirst(deps, event, plan, asked.askId) : email;
-      outgoing.push({ topicArn: backup.topicArn, email: first, to: backup.name });
+      const email = plan.escalate ? composeFirst(deps, event, plan, asked.askId) : compose(asked.askId, backup.name);
+      outgoing.push({ topicArn: backup.topicArn, email, to: backup.name });
     }
   }
   for (const { topicArn, email, to } of outgoing) {
