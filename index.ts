@@ -19,5 +19,6 @@ const workflow = new StackApprovalWorkflow("approval", readStackConfig());
 
 export const stateMachineArn = workflow.stateMachineArn;
 export const approvalPageUrl = workflow.approvalPageUrl;
+export const signInCallbackUrl = workflow.signInCallbackUrl;
 export const requestTableName = workflow.requestTableName;
 export const approverTopicArns = workflow.approverTopicArns;

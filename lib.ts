@@ -12,5 +12,7 @@ export {
   type PageThrottle,
   type ApprovalStage,
   type Reviewer,
+  type Backup,
+  type SignIn,
 } from "./components/approval-workflow";
 export { ConfigError } from "./core/config";

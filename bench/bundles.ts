@@ -44,8 +44,8 @@ export const SDK_CLIENTS_USED: Readonly<Record<string, readonly string[]>> = {
   "close-request": [...DYNAMODB, SSM, EVENTBRIDGE, SNS],
   // Checks the approver's subscription and publishes the email.
   "notify-approver": [...DYNAMODB, SNS],
-  // Answers the waiting task.
-  "approval-page": [...DYNAMODB, SFN],
+  // Answers the waiting task; with sign-in, reads the client secret and the session key (SSM parameters).
+  "approval-page": [...DYNAMODB, SFN, SSM],
   "ssm-start": [...DYNAMODB, SSM],
   // Reads the automation, answers the waiting task.
   "ssm-result": [...DYNAMODB, SFN, SSM],

@@ -98,7 +98,7 @@ export interface LocalWorkflow {
    * Starts one request: `stageSizes[s]` link approvers in stage s, each stage's quorum from
    * `quorums` (default: every approver of the stage).
    */
-  start(stageSizes: readonly number[], quorums?: readonly number[]): RunningRequest;
+  start(stageSizes: readonly number[], quorums?: readonly number[], remindEverySeconds?: number): RunningRequest;
   /** An HTTP request to the approval page (API Gateway stand-in → approval-page handler), timed by the client. */
   page(method: "GET" | "POST", askId: string, form?: string): Promise<PageAnswer>;
   /** Forgets the calls and invocations counted so far. */
@@ -211,14 +211,19 @@ export async function startLocalWorkflow(): Promise<LocalWorkflow> {
     return stageSizes.map((size) => Array.from({ length: size }, () => approverName(next++)));
   }
 
-  function definitionFor(stageSizes: readonly number[], quorums: readonly number[]): AslDefinition {
-    const key = `${stageSizes.join("+")}/${quorums.join("+")}`;
+  function definitionFor(
+    stageSizes: readonly number[],
+    quorums: readonly number[],
+    remindEverySeconds?: number,
+  ): AslDefinition {
+    const key = `${stageSizes.join("+")}/${quorums.join("+")}/${remindEverySeconds ?? ""}`;
     let definition = definitions.get(key);
     if (definition === undefined) {
       const stages: DefinitionStage[] = stagesOf(stageSizes).map((names, index) => ({
         name: stageName(index),
         quorum: quorums[index],
         timeoutSeconds: TIMEOUT_SECONDS,
+        ...(remindEverySeconds === undefined ? {} : { remindEverySeconds }),
         approvers: names.map((name) => ({
           name,
           channel: LINK,
@@ -238,13 +243,17 @@ export async function startLocalWorkflow(): Promise<LocalWorkflow> {
     return definition;
   }
 
-  function start(stageSizes: readonly number[], quorums: readonly number[] = stageSizes): RunningRequest {
+  function start(
+    stageSizes: readonly number[],
+    quorums: readonly number[] = stageSizes,
+    remindEverySeconds?: number,
+  ): RunningRequest {
     const total = stageSizes.reduce((sum, size) => sum + size, 0);
     if (total > MAX_APPROVERS) throw new Error(`bench: at most ${MAX_APPROVERS} approvers, got ${total}`);
     const subject = `Bench request ${++serial}`;
     const waiters: Array<{ match: (event: ExecutionEvent) => boolean; resolve: (at: number) => void }> = [];
     const execution = runLocally(
-      definitionFor(stageSizes, quorums),
+      definitionFor(stageSizes, quorums, remindEverySeconds),
       { subject, details: "Measured by npm run bench." },
       {
         invoke,

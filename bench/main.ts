@@ -4,6 +4,7 @@
  * and program evaluation time, printed as a table and written to bench/results/latest.json.
  * Targets are printed with PASS/MISS for the reader; the exit code is 0 unless something crashed.
  */
+import { reminderCost, type ReminderCost } from "./reminder-cost";
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   const workflow = await startLocalWorkflow();
   const counted: Array<CountedWork & { label: string }> = [];
   let sequential;
+  let reminder: ReminderCost | undefined;
   const concurrent = [];
   try {
     for (const run of COST_RUNS) {
@@ -63,6 +65,8 @@ async function main(): Promise<void> {
       const work = await countWork(workflow, run.stages, { requests: run.requests, warmup: run.warmup, lambda });
       counted.push({ label: run.label, ...work });
     }
+    progress("counting the work of one reminder");
+    reminder = await reminderCost(workflow, lambda);
     progress(`timing ${SEQUENTIAL_DECISIONS} decisions`);
     sequential = await sequentialLatency(workflow, SEQUENTIAL_DECISIONS, APPROVERS_PER_LATENCY_REQUEST);
     progress(`${CONCURRENT_APPROVERS} approvers deciding at once`);
@@ -120,6 +124,7 @@ async function main(): Promise<void> {
     bundles,
     programEvaluation,
     automatedReview,
+    reminder,
   };
   const results: BenchResults = {
     ...measured,

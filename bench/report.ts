@@ -2,6 +2,7 @@
  * The benchmark's results as one JSON-ready object, and the targets read from them (issues 6, 9
  * and 10). Pure: main.ts measures, this judges, table.ts prints.
  */
+import type { ReminderCost } from "./reminder-cost";
 import type { CountedWork } from "./cost-workload";
 import type { CostPer1000, WorkPerRequest } from "./cost";
 import type { SequentialLatency, ConcurrentDecisions } from "./latency";
@@ -35,6 +36,8 @@ export interface BenchResults {
   programEvaluation: ProgramScaling;
   /** What one automated reviewer adds per 1,000 requests (bench/automated-review.ts). */
   automatedReview?: AutomatedReviewCost;
+  /** What one reminder adds to a request (bench/reminder-cost.ts); absent in results from before reminders. */
+  reminder?: ReminderCost;
   targets: Target[];
   durationSeconds: number;
 }

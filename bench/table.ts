@@ -1,4 +1,5 @@
 /** Renders the benchmark results as the plain-text report `npm run bench` prints. Pure. */
+import { reminderSection } from "./reminder-cost";
 import type { CostPer1000, WorkPerRequest } from "./cost";
 import type { BenchResults, CostComparison } from "./report";
 import type { Summary } from "./stats";
@@ -167,6 +168,13 @@ export function renderResults(results: BenchResults): string {
     `Cost per 1,000 requests, every approver approves (USD, ${prices.region} list prices recorded ${prices.recordedOn})`,
     costSection(results.cost),
     "",
+    ...(results.reminder === undefined
+      ? []
+      : [
+          "The cost of one reminder (a request decided after one reminder, less one decided at once)",
+          reminderSection(results.reminder),
+          "",
+        ]),
     "Decision latency, local (handlers against dynalite, the real definition in aws-local-stepfunctions)",
     latencySection(results),
     "",

@@ -8,7 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { PAGE_ROUTE } from "../core/routes";
+import { CALLBACK_ROUTE, PAGE_ROUTE, SIGN_IN_ROUTE } from "../core/routes";
 
 export interface ApprovalEndpointArgs {
   /** The approval-page function. */
@@ -17,6 +17,8 @@ export interface ApprovalEndpointArgs {
   /** Steady-state requests per second across the API, and the burst above it. */
   throttle: { rateLimit: number; burstLimit: number };
   logRetentionDays: number;
+  /** Sign-in on: the sign-in and callback routes too (the `$default` route would reach them anyway; named, they are clear in the access log). */
+  signIn?: boolean;
 }
 
 export { PAGE_ROUTE };
@@ -62,10 +64,20 @@ export class ApprovalEndpoint extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const routes = [`ANY ${PAGE_ROUTE}`, "$default"].map(
-      (routeKey, index) =>
+    const routeKeys: [string, string][] = [
+      ["page", `ANY ${PAGE_ROUTE}`],
+      ["default", "$default"],
+      ...(args.signIn
+        ? ([
+            ["sign-in", `GET ${SIGN_IN_ROUTE}`],
+            ["callback", `GET ${CALLBACK_ROUTE}`],
+          ] as [string, string][])
+        : []),
+    ];
+    const routes = routeKeys.map(
+      ([key, routeKey]) =>
         new aws.apigatewayv2.Route(
-          `${name}-${index === 0 ? "page" : "default"}`,
+          `${name}-${key}`,
           { apiId: this.api.id, routeKey, target: pulumi.interpolate`integrations/${integration.id}` },
           { parent: this },
         ),

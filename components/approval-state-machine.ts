@@ -18,6 +18,7 @@ export interface ApprovalStateMachineArgs {
   branches: DefinitionArgs["branches"];
   /** The functions the state machine invokes (the lifecycle and every ask function). */
   invokes: string[];
+  selfApproval?: DefinitionArgs["selfApproval"];
   logRetentionDays: number;
 }
 
@@ -97,7 +98,12 @@ export class ApprovalStateMachine extends pulumi.ComponentResource {
       .all([pulumi.output(args.stages), pulumi.output(args.functions)])
       .apply(([stages, functions]) =>
         JSON.stringify(
-          buildDefinition({ stages: stages as DefinitionStage[], functions, branches: args.branches }),
+          buildDefinition({
+            stages: stages as DefinitionStage[],
+            functions,
+            branches: args.branches,
+            selfApproval: args.selfApproval,
+          }),
           null,
           2,
         ),

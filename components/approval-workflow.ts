@@ -15,7 +15,8 @@ import type { DefinitionStage } from "../core/definition";
 import { ENV } from "../core/environment";
 import { DEFAULT_LOG_RETENTION_DAYS, DEFAULT_RECORD_RETENTION_DAYS } from "../core/limits";
 import { WORKFLOW_CONFIG_KEYS } from "../core/config";
-import { channelsInUse, distinctApprovers, type WorkflowSettings } from "../core/settings";
+import { definitionStagesOf as definitionStages, peopleOf } from "../core/definition-stages";
+import { channelsInUse, type WorkflowSettings } from "../core/settings";
 import { GRANT, LIFECYCLE_FUNCTIONS, functionTopology } from "../core/topology";
 import { CHANNEL_INFRA, type ChannelInfraContext } from "../channels/infra";
 import { channelSpec, parseStackConfig } from "../channels/registry";
@@ -57,6 +58,13 @@ export interface Approver {
    * Systems Manager console or with `aws ssm send-automation-signal`; their stage may wait at most 30 days.
    */
   iamPrincipal?: string;
+  /**
+   * Link approvers only: another person who is asked as well when this approver has not decided
+   * after `escalateAfter`; whoever of the two decides first is this approver's vote.
+   */
+  backup?: Backup;
+  /** With `backup`: how long the approver has alone before the backup is asked too, e.g. 48h; shorter than the stage's approvalTimeout. */
+  escalateAfter?: string;
   /** An automated reviewer instead of a person: the team's Lambda, or a Bedrock model (README: "Automated reviewers"). */
   reviewer?: Reviewer;
   /** Automated reviewers only: "advice" (the default; shown to people, not counted) or "vote" (counts like a person). */
@@ -77,6 +85,24 @@ export interface Reviewer {
   instructions?: string;
 }
 
+/** A backup approver: asked as well when the approver has not decided in time (see `escalateAfter`). */
+export interface Backup {
+  /** The backup's name: 1-32 characters of a-z, 0-9 and '-', not the approver's own. */
+  name: string;
+  /** The backup's email address: it receives their own link to the approval page. */
+  email: string;
+}
+
+/** OpenID Connect sign-in on the approval page (README: "Sign-in"). */
+export interface SignIn {
+  /** The OpenID Provider's issuer URL (https), e.g. https://accounts.google.com. */
+  issuer: string;
+  /** The client id registered for the approval page, whose callback is the stack output signInCallbackUrl. */
+  clientId: string;
+  /** Name or ARN of the SSM SecureString parameter (default aws/ssm key) that holds the client secret. */
+  clientSecretParameter: string;
+}
+
 /** One stage of the workflow: its approvers are asked at once, and it ends as soon as its outcome is certain. */
 export interface ApprovalStage {
   /** The stage's name: unique among the stages, 1-32 characters of a-z, 0-9 and '-'. */
@@ -90,6 +116,8 @@ export interface ApprovalStage {
    * workflow's approvalTimeout, else 7d. At most 364d (30d with an iamPrincipal approver); all stages together at most 364d.
    */
   approvalTimeout?: string;
+  /** Send an approver who has not decided their link again this often, e.g. 24h (shorter than approvalTimeout). Default: the workflow's remindEvery, else none. */
+  remindEvery?: string;
 }
 
 /** The approval page's API Gateway throttle. */
@@ -136,6 +164,15 @@ export interface ApprovalWorkflowArgs {
    * topic encrypted with a customer managed KMS key must let the close-request role use the key.
    */
   requesterTopic?: string;
+  /** Flat form: send an approver who has not decided their link again this often, e.g. 24h; with stages, the default of each stage. Default: no reminders. */
+  remindEvery?: string;
+  /**
+   * "deny" (the default): an approver whose name or email is the request's requestedBy is not asked,
+   * and, with sign-in, a signed-in requester cannot decide; "allow": the requester may approve.
+   */
+  selfApproval?: string;
+  /** Optional: a decision on the approval page needs a signed-in person whose verified email is the approver's. */
+  signIn?: SignIn;
 }
 
 /**
@@ -170,6 +207,8 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
   public readonly stateMachineArn: pulumi.Output<string>;
   /** The approval page's base URL (present when some approver decides through an emailed link). */
   public readonly approvalPageUrl: pulumi.Output<string | undefined>;
+  /** With sign-in: the redirect URI to register with the OpenID Provider (`<approvalPageUrl>auth/callback`). */
+  public readonly signInCallbackUrl: pulumi.Output<string | undefined>;
   /** The name of the DynamoDB table that holds the requests, their asks and decisions. */
   public readonly requestTableName: pulumi.Output<string>;
   /** Each approver's SNS topic ARN, by approver name (subscribe or confirm their email there). */
@@ -181,7 +220,7 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
     const settings = parseStackConfig(configOf(args));
     const logRetentionDays = args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
 
-    const topics = createApproverTopics(name, distinctApprovers(settings), this);
+    const topics = createApproverTopics(name, peopleOf(settings), this);
     const table = createRequestTable(`${name}-requests`, this);
     const deadLetters = createLifecycleDeadLetters(name, this);
     const grants = lifecycleGrants(deadLetters);
@@ -202,7 +241,7 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
       ctx: {
         name,
         parent: this,
-        approvers: distinctApprovers(settings).filter((approver) => approver.channel === kind),
+        approvers: peopleOf(settings).filter((approver) => approver.channel === kind),
         settings,
         topics,
         table,
@@ -226,6 +265,7 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
         functions: functions.arns(),
         branches: Object.fromEntries(channelsInUse(settings).map((kind) => [kind, channelSpec(kind).branch])),
         invokes: stateMachineInvokes(settings),
+        selfApproval: settings.selfApproval,
         logRetentionDays,
       },
       { parent: this },
@@ -238,6 +278,7 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
 
     this.stateMachineArn = stateMachine.arn;
     this.approvalPageUrl = pulumi.output(channelOutputs.approvalPageUrl as pulumi.Output<string> | undefined);
+    this.signInCallbackUrl = pulumi.output(channelOutputs.signInCallbackUrl as pulumi.Output<string> | undefined);
     this.requestTableName = table.name;
     this.approverTopicArns = pulumi.all(
       Object.fromEntries([...topics].map(([approver, topic]) => [approver, topic.arn])),
@@ -245,6 +286,7 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
     this.registerOutputs({
       stateMachineArn: this.stateMachineArn,
       approvalPageUrl: this.approvalPageUrl,
+      signInCallbackUrl: this.signInCallbackUrl,
       requestTableName: this.requestTableName,
       approverTopicArns: this.approverTopicArns,
     });
@@ -282,27 +324,6 @@ function definitionStagesOf(
   settings: WorkflowSettings,
   topics: ReadonlyMap<string, aws.sns.Topic>,
 ): pulumi.Output<DefinitionStage[]> {
-  return pulumi.all(
-    settings.stages.map((stage) =>
-      pulumi
-        .all(
-          stage.approvers.map((approver) =>
-            topics.has(approver.name) ? topics.get(approver.name)!.arn : pulumi.output(undefined),
-          ),
-        )
-        .apply((topicArns) => ({
-          name: stage.name,
-          quorum: stage.quorum,
-          timeoutSeconds: stage.timeoutSeconds,
-          approvers: stage.approvers.map((approver, index) => ({
-            name: approver.name,
-            channel: approver.channel,
-            mode: approver.mode,
-            address: approver.address,
-            options: approver.options,
-            ...(topicArns[index] === undefined ? {} : { topicArn: topicArns[index] }),
-          })),
-        })),
-    ),
-  );
+  const arns = pulumi.all(Object.fromEntries([...topics].map(([person, topic]) => [person, topic.arn])));
+  return arns.apply((topicArns) => definitionStages(settings, topicArns));
 }

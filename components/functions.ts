@@ -32,13 +32,16 @@ export class FunctionFactory {
 
   create(spec: FunctionSpec, parent: pulumi.Resource): ApprovalFunction {
     const owner = `function ${spec.key}`;
-    const variables = Object.fromEntries(
-      spec.env.map((variable) => {
+    const variables = Object.fromEntries([
+      ...spec.env.map((variable) => {
         const value = this.environment.get(variable);
         if (value === undefined) throw new Error(`${owner} reads ${variable}, which nothing in this stack provides`);
         return [variable, value];
       }),
-    );
+      ...(spec.optionalEnv ?? [])
+        .filter((variable) => this.environment.has(variable))
+        .map((variable) => [variable, this.environment.get(variable)!]),
+    ]);
     const permissions: Permission[] = [
       ...(spec.table.length > 0 ? [this.args.tableAccess(spec.table)] : []),
       ...this.args.grants.resolve(spec.grants, owner),

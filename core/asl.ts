@@ -34,6 +34,8 @@ export interface AslTaskState extends AslFlow {
   ResultPath?: string | null;
   OutputPath?: string;
   TimeoutSeconds?: number;
+  /** A reference path to the wait in the state's input. */
+  TimeoutSecondsPath?: string;
   Retry?: AslRetrier[];
   Catch?: AslCatcher[];
 }

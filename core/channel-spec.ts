@@ -8,6 +8,8 @@ import type { z } from "zod";
 import type { AslRetrier } from "./asl";
 import { CHANNEL_FAILED_ERROR, CHANNEL_THROTTLED_ERROR, TASK_TIMEOUT_ERROR, UNREACHABLE_ERROR } from "./errors";
 import type { NoVerdict } from "./model";
+import { NOT_ASKED_ERROR } from "./self-approval";
+import { WAIT_OVER_ERROR } from "./reminders";
 import type { ApproverSettings } from "./settings";
 import type { FunctionSpec } from "./topology";
 
@@ -25,6 +27,8 @@ export interface ChannelBranch {
   retry?: readonly AslRetrier[];
   /** Records every no-verdict end of this channel's asks as this kind (e.g. `abstained`); default: by error. */
   noVerdictAs?: NoVerdict;
+  /** The ask function can ask again behind the same ask id: reminders and backups (core/reminders.ts). */
+  followUp?: boolean;
 }
 
 export interface ChannelSpec<Entry = unknown> {
@@ -82,7 +86,8 @@ export function noVerdictOf(
 }
 
 function usualNoVerdict(error: string, cause: string | undefined): { decision: NoVerdict; reason: string } {
-  if (error === TASK_TIMEOUT_ERROR) return { decision: "expired", reason: "the deadline passed without a decision" };
+  if (error === TASK_TIMEOUT_ERROR || error === WAIT_OVER_ERROR)
+    return { decision: "expired", reason: "the deadline passed without a decision" };
   if (error === UNREACHABLE_ERROR)
     return { decision: "unreachable", reason: firstLine(cause, "the approver could not be sent the request") };
   if (error === CHANNEL_THROTTLED_ERROR) {
@@ -94,6 +99,8 @@ function usualNoVerdict(error: string, cause: string | undefined): { decision: N
 /** The errors a waiting channel's ask may end with besides a decision. */
 export const USUAL_NO_VERDICT_ERRORS = [
   TASK_TIMEOUT_ERROR,
+  // The approver is the requester and self-approval is denied: their part ends, nothing recorded.
+  NOT_ASKED_ERROR,
   UNREACHABLE_ERROR,
   CHANNEL_FAILED_ERROR,
   CHANNEL_THROTTLED_ERROR,

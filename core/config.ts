@@ -21,6 +21,8 @@ import {
 } from "./limits";
 import type { ApproverSettings, StageSettings, WorkflowSettings } from "./settings";
 import { parseDecidedDelivery } from "./decided-event";
+import { FOLLOW_UP_APPROVER_KEYS, parseBackup, parseRemindEvery, splitFollowUpFields } from "./follow-up-config";
+import { parseSelfApproval, parseSignIn } from "./sign-in-config";
 
 export const CONFIG_NAMESPACE = "parallel-approval";
 
@@ -33,6 +35,10 @@ export const WORKFLOW_CONFIG_KEYS = [
   // Where the "Approval Decided" event goes (core/decided-event.ts).
   "eventBus",
   "requesterTopic",
+  // Reminders, self-approval and sign-in (core/follow-up-config.ts, core/sign-in-config.ts).
+  "remindEvery",
+  "selfApproval",
+  "signIn",
 ] as const;
 
 /** The name used for the one stage of a flat config. */
@@ -147,16 +153,17 @@ function parseApprover(entry: unknown, where: string, channels: readonly Channel
     problems.add(where, "an approver must be an object such as { name, email }");
     return undefined;
   }
-  const channel = channelFor(entry as Record<string, unknown>, channels);
+  const { rest, ...followUp } = splitFollowUpFields(entry as Record<string, unknown>);
+  const channel = channelFor(rest, channels);
   if (typeof channel === "string") {
     problems.add(where, channel);
     return undefined;
   }
-  const parsed = channel.schema.safeParse(entry);
+  const parsed = channel.schema.safeParse(rest);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       if (issue.code === "unrecognized_keys") {
-        const known = [...new Set(channels.flatMap(entryKeysOf))];
+        const known = [...new Set([...channels.flatMap(entryKeysOf), ...FOLLOW_UP_APPROVER_KEYS])];
         for (const key of issue.keys)
           problems.add(
             where,
@@ -170,12 +177,18 @@ function parseApprover(entry: unknown, where: string, channels: readonly Channel
     }
     return undefined;
   }
-  return { channel, approver: channel.toApprover(parsed.data) };
+  return { channel, approver: channel.toApprover(parsed.data), followUp, where };
 }
 
-type RawStage = { name?: unknown; approvers?: unknown; quorum?: unknown; approvalTimeout?: unknown };
+type RawStage = {
+  name?: unknown;
+  approvers?: unknown;
+  quorum?: unknown;
+  approvalTimeout?: unknown;
+  remindEvery?: unknown;
+};
 /** The fields of a stage entry under `stages`. */
-export const STAGE_KEYS = ["name", "approvers", "quorum", "approvalTimeout"];
+export const STAGE_KEYS = ["name", "approvers", "quorum", "approvalTimeout", "remindEvery"];
 
 /** Where a stage's field is: `parallel-approval:quorum` (flat) or `parallel-approval:stages[1] (owners).quorum`. */
 type Locate = (field: string) => string;
@@ -233,17 +246,32 @@ function parseStage(raw: RawStage, at: Locate, channels: readonly ChannelSpec[],
     }
   }
   if (approvers.length !== parsed.length || timeout === undefined) return undefined;
+  const report = (where: string, message: string) => problems.add(where, message);
+  const remindEvery = parseRemindEvery(raw.remindEvery, timeout, at("remindEvery"), report);
+  const before = problems.list.length;
+  const withBackups = approvers.map(({ channel, approver, followUp, where }) => {
+    const backup = parseBackup(
+      followUp,
+      { ...approver, followsUp: channel.branch.followUp === true },
+      timeout,
+      where,
+      report,
+    );
+    return backup === undefined ? approver : { ...approver, backup };
+  });
+  if (problems.list.length > before || (raw.remindEvery !== undefined && remindEvery === undefined)) return undefined;
   const voters = approvers.filter((p) => p.approver.mode === "vote").length;
   const quorum = parseQuorum(raw.quorum, voters, at, problems);
-  return quorum === undefined
-    ? undefined
-    : { quorum, timeoutSeconds: timeout, approvers: approvers.map((p) => p.approver) };
+  if (quorum === undefined) return undefined;
+  const stage = { quorum, timeoutSeconds: timeout, approvers: withBackups };
+  return remindEvery === undefined ? stage : { ...stage, remindEverySeconds: remindEvery };
 }
 
 /** The same approver name in several stages is one person: their settings must agree. */
 function checkAcrossStages(stages: StageSettings[], locate: (stage: number) => Locate, problems: Problems): void {
   const first = new Map<string, { stage: number; approver: ApproverSettings }>();
   const emails = new Map<string, string>();
+  const backups: { where: string; backup: { name: string; email: string } }[] = [];
   stages.forEach((stage, s) => {
     stage.approvers.forEach((approver, i) => {
       const where = `${locate(s)("approvers")}[${i}] (${approver.name})`;
@@ -255,13 +283,36 @@ function checkAcrossStages(stages: StageSettings[], locate: (stage: number) => L
           `"${approver.name}" is also an approver of stage "${stages[earlier.stage].name}" with other settings; one name is one approver, with the same email and channel in every stage`,
         );
       }
-      if (approver.email === undefined) return;
-      const owner = emails.get(approver.email.toLowerCase());
-      if (owner === undefined) emails.set(approver.email.toLowerCase(), approver.name);
-      else if (owner !== approver.name)
-        problems.add(`${where}.email`, `email "${approver.email}" is already used by approver "${owner}"`);
+      if (approver.email !== undefined) {
+        const owner = emails.get(approver.email.toLowerCase());
+        if (owner === undefined) emails.set(approver.email.toLowerCase(), approver.name);
+        else if (owner !== approver.name)
+          problems.add(`${where}.email`, `email "${approver.email}" is already used by approver "${owner}"`);
+      }
+      if (approver.backup !== undefined) backups.push({ where: `${where}.backup`, backup: approver.backup });
     });
   });
+  // A backup is a person too (with their own topic): one name, one email, wherever they appear.
+  for (const { where, backup } of backups) {
+    const asApprover = first.get(backup.name)?.approver;
+    const owner = emails.get(backup.email.toLowerCase());
+    if (asApprover !== undefined && asApprover.email?.toLowerCase() !== backup.email.toLowerCase()) {
+      problems.add(
+        where,
+        `"${backup.name}" is also an approver, with email "${asApprover.email ?? "none"}"; one name is one person`,
+      );
+    } else if (owner !== undefined && owner !== backup.name) {
+      problems.add(where, `email "${backup.email}" is already used by "${owner}"`);
+    } else {
+      emails.set(backup.email.toLowerCase(), backup.name);
+      first.set(backup.name, first.get(backup.name) ?? { stage: -1, approver: backupAsApprover(backup) });
+    }
+  }
+}
+
+/** A backup as the person it is: reached by email through the link channel. */
+export function backupAsApprover(backup: { name: string; email: string }): ApproverSettings {
+  return { name: backup.name, channel: "link", mode: "vote", address: backup.email, email: backup.email, options: {} };
 }
 
 function sameApprover(a: ApproverSettings, b: ApproverSettings): boolean {
@@ -280,6 +331,21 @@ function checkTotals(stages: StageSettings[], problems: Problems): void {
     problems.add(
       CONFIG_NAMESPACE,
       `${entries} approver entries in all stages; at most ${MAX_APPROVERS} are supported (see README: limits)`,
+    );
+  }
+  // Backups are people with a topic too: the notify role lists every topic (README: limits).
+  const people = new Set(
+    stages.flatMap((stage) =>
+      stage.approvers.flatMap((a) => [
+        ...(a.email === undefined ? [] : [a.name]),
+        ...(a.backup ? [a.backup.name] : []),
+      ]),
+    ),
+  );
+  if (people.size > MAX_APPROVERS) {
+    problems.add(
+      CONFIG_NAMESPACE,
+      `${people.size} people with an email topic (approvers and backups); at most ${MAX_APPROVERS}, as many topics as the notify function's role can list (see README: limits)`,
     );
   }
   const wait = stages.reduce((sum, stage) => sum + stage.timeoutSeconds, 0);
@@ -313,16 +379,14 @@ function rawStages(
     }
     if (raw.stages.length > MAX_STAGES)
       problems.add(`${CONFIG_NAMESPACE}:stages`, `at most ${MAX_STAGES} stages are supported`);
-    // The flat approvalTimeout is the default of every stage that sets none.
-    const stages = (raw.stages as unknown[]).map((stage) =>
-      typeof stage === "object" &&
-      stage !== null &&
-      !Array.isArray(stage) &&
-      (stage as RawStage).approvalTimeout === undefined &&
-      raw.approvalTimeout !== undefined
-        ? { ...(stage as RawStage), approvalTimeout: raw.approvalTimeout }
-        : (stage as RawStage),
-    );
+    // The flat approvalTimeout and remindEvery are the defaults of every stage that sets none.
+    const stages = (raw.stages as unknown[]).map((stage) => {
+      if (typeof stage !== "object" || stage === null || Array.isArray(stage)) return stage as RawStage;
+      const inherited: RawStage = { ...(stage as RawStage) };
+      for (const key of ["approvalTimeout", "remindEvery"] as const)
+        if (inherited[key] === undefined && raw[key] !== undefined) inherited[key] = raw[key];
+      return inherited;
+    });
     return { stages, flat: false };
   }
   if (raw.approvers === undefined) {
@@ -331,7 +395,13 @@ function rawStages(
   }
   return {
     stages: [
-      { name: FLAT_STAGE_NAME, approvers: raw.approvers, quorum: raw.quorum, approvalTimeout: raw.approvalTimeout },
+      {
+        name: FLAT_STAGE_NAME,
+        approvers: raw.approvers,
+        quorum: raw.quorum,
+        approvalTimeout: raw.approvalTimeout,
+        remindEvery: raw.remindEvery,
+      },
     ],
     flat: true,
   };
@@ -349,6 +419,8 @@ export const UNSET_BY_DEFAULT: Readonly<Record<string, unknown>> = {
   quorum: 0,
   eventBus: "default",
   requesterTopic: "",
+  remindEvery: "",
+  signIn: {},
 };
 
 export function withoutUnsetDefaults(raw: Record<string, unknown>): Record<string, unknown> {
@@ -403,6 +475,10 @@ export function parseWorkflowConfig(raw: Record<string, unknown>, channels: read
     checkAcrossStages(stages, (i) => fieldLocator(shape.flat, stageLocation(shape.flat, i, shape.stages[i])), problems);
     checkTotals(stages, problems);
   }
+  const report = (where: string, message: string) => problems.add(where, message);
+  const selfApproval = parseSelfApproval(raw.selfApproval, `${CONFIG_NAMESPACE}:selfApproval`, report);
+  const signIn = parseSignIn(raw.signIn, `${CONFIG_NAMESPACE}:signIn`, report);
   if (problems.list.length > 0 || !shape) throw new ConfigError(problems.list);
-  return { stages, flat: shape.flat, decided: decided.delivery };
+  const settings: WorkflowSettings = { stages, flat: shape.flat, decided: decided.delivery, selfApproval };
+  return signIn === undefined ? settings : { ...settings, signIn };
 }

@@ -35,18 +35,38 @@ import {
   type Payload,
 } from "./asl";
 import type { ChannelBranch } from "./channel-spec";
-import { SIGNAL_ERRORS, WORKFLOW_FAILED_ERROR } from "./errors";
+import { SIGNAL_ERRORS, TASK_TIMEOUT_ERROR, WORKFLOW_FAILED_ERROR } from "./errors";
+import { firstWaitSeconds, followsUp, WAIT_OVER_ERROR, type FollowUpPlan, type FollowUpRules } from "./reminders";
 import { NAME_PATTERN } from "./limits";
 import type { ApproverMode } from "./model";
-import type { AskEvent, CloseRequestEvent, OpenRequestEvent, RecordExpiryEvent, StageLayout } from "./payloads";
+import type {
+  AskEvent,
+  CloseRequestEvent,
+  FollowUpEvent,
+  OpenRequestEvent,
+  RecordExpiryEvent,
+  StageLayout,
+} from "./payloads";
+import type { SelfApproval } from "./settings";
 
 export interface DefinitionApprover {
   name: string;
   channel: string;
   mode: ApproverMode;
   address: string;
+  /** The person's email, to recognise a requester among the approvers (core/self-approval.ts). */
+  email?: string;
   topicArn?: string;
   options: { [key: string]: JsonValue };
+  /** Asked as well once the approver has not decided after `escalateAfterSeconds` (channels that follow up). */
+  backup?: DefinitionBackup;
+}
+
+export interface DefinitionBackup {
+  name: string;
+  email: string;
+  topicArn: string;
+  escalateAfterSeconds: number;
 }
 
 export interface DefinitionStage {
@@ -54,6 +74,8 @@ export interface DefinitionStage {
   quorum: number;
   timeoutSeconds: number;
   approvers: DefinitionApprover[];
+  /** Approvers who have not decided are reminded this often (channels that follow up). */
+  remindEverySeconds?: number;
 }
 
 export interface DefinitionArgs {
@@ -62,6 +84,8 @@ export interface DefinitionArgs {
   functions: Record<string, string>;
   /** The branch shape of each channel in use. */
   branches: Record<string, ChannelBranch>;
+  /** Default "deny": the requester is not asked (core/self-approval.ts). */
+  selfApproval?: SelfApproval;
 }
 
 /** Transient Lambda service errors: AWS's recommended retry for every Lambda task. */
@@ -101,17 +125,25 @@ export const stageStateName = (index: number, stage: string) => `Stage ${index +
 export const branchStateNames = (stageIndex: number, approver: string) => ({
   ask: `Ask ${approver} in stage ${stageIndex + 1}`,
   noDecision: `No decision ${approver} in stage ${stageIndex + 1}`,
+  /** Reminders and backups (core/reminders.ts): the planning step and the ask sent again. */
+  followUp: `Follow up ${approver} in stage ${stageIndex + 1}`,
+  askAgain: `Ask ${approver} again in stage ${stageIndex + 1}`,
 });
 
 /** The layout open-request stores: who counts in each stage. */
 export function stageLayoutsOf(stages: DefinitionStage[]): StageLayout[] {
-  return stages.map((stage) => ({
-    name: stage.name,
-    quorum: stage.quorum,
-    timeoutSeconds: stage.timeoutSeconds,
-    approvers: stage.approvers.filter((a) => a.mode === "vote").map((a) => a.name),
-    advisors: stage.approvers.filter((a) => a.mode === "advice").map((a) => a.name),
-  }));
+  return stages.map((stage) => {
+    const layout: StageLayout = {
+      name: stage.name,
+      quorum: stage.quorum,
+      timeoutSeconds: stage.timeoutSeconds,
+      approvers: stage.approvers.filter((a) => a.mode === "vote").map((a) => a.name),
+      advisors: stage.approvers.filter((a) => a.mode === "advice").map((a) => a.name),
+    };
+    const backups = stage.approvers.filter((a) => a.backup !== undefined).map((a) => a.name);
+    if (backups.length > 0) layout.backups = backups;
+    return layout;
+  });
 }
 
 function functionArn(args: DefinitionArgs, key: string): string {
@@ -156,6 +188,11 @@ function approverBranch(
       address: approver.address,
       ...(approver.topicArn === undefined ? {} : { topicArn: approver.topicArn }),
       options: approver.options,
+      ...(approver.backup === undefined
+        ? {}
+        : {
+            backup: { name: approver.backup.name, address: approver.backup.email, topicArn: approver.backup.topicArn },
+          }),
     },
     timeoutSeconds: stage.timeoutSeconds,
   };
@@ -184,7 +221,92 @@ function approverBranch(
     ResultPath: null,
     End: true,
   });
-  return { StartAt: names.ask, States: { [names.ask]: ask, [names.noDecision]: noDecision } };
+  const rules = followUpRulesOf(stage, approver);
+  if (branch.followUp !== true || !waits || !followsUp(rules))
+    return { StartAt: names.ask, States: { [names.ask]: ask, [names.noDecision]: noDecision } };
+  return {
+    StartAt: names.ask,
+    States: { ...followUpStates(args, index, approver, ask, askPayload, rules), [names.noDecision]: noDecision },
+  };
+}
+
+const PLAN_FIELDS: readonly (keyof FollowUpPlan)[] = [
+  "at",
+  "waitSeconds",
+  "deadline",
+  "remind",
+  "escalate",
+  "escalated",
+  "reminder",
+];
+
+function followUpRulesOf(stage: DefinitionStage, approver: DefinitionApprover): FollowUpRules {
+  return {
+    timeoutSeconds: stage.timeoutSeconds,
+    ...(stage.remindEverySeconds === undefined ? {} : { remindEverySeconds: stage.remindEverySeconds }),
+    ...(approver.backup === undefined ? {} : { escalateAfterSeconds: approver.backup.escalateAfterSeconds }),
+  };
+}
+
+/**
+ * An ask that follows up (core/reminders.ts): it waits at most until the first reminder or
+ * escalation; a timeout then goes to the planning step, which sends the ask again with the next
+ * wait (TimeoutSecondsPath), until the deadline. Only a reminder or escalation that is due adds
+ * states (two each); a decision before the first one costs what an ask without follow-ups does.
+ */
+function followUpStates(
+  args: DefinitionArgs,
+  index: number,
+  approver: DefinitionApprover,
+  ask: AslTaskState,
+  askPayload: Payload<AskEvent>,
+  rules: FollowUpRules,
+): Record<string, AslState> {
+  const names = branchStateNames(index, approver.name);
+  const others = (ask.Catch ?? []).map((c) => ({
+    ...c,
+    ErrorEquals: c.ErrorEquals.filter((e) => e !== TASK_TIMEOUT_ERROR),
+  }));
+  const first: AslTaskState = {
+    ...ask,
+    TimeoutSeconds: firstWaitSeconds(rules),
+    // The error object stands in for the previous plan at the first follow-up.
+    Catch: [{ ErrorEquals: [TASK_TIMEOUT_ERROR], ResultPath: "$.followUp", Next: names.followUp }, ...others],
+  };
+  const { TimeoutSeconds: _fixed, ...rest } = ask;
+  const again: AslTaskState = {
+    ...rest,
+    Comment: `Sends ${approver.name} their link again (a reminder, or with their backup) and waits for the next follow-up.`,
+    Parameters: {
+      FunctionName: (ask.Parameters as { FunctionName: string }).FunctionName,
+      Payload: { ...askPayload, "followUp.$": "$.followUp" },
+    },
+    TimeoutSecondsPath: "$.followUp.waitSeconds",
+    Catch: [{ ErrorEquals: [TASK_TIMEOUT_ERROR], ResultPath: "$.timedOut", Next: names.followUp }, ...others],
+  };
+  const planPayload: Payload<FollowUpEvent> = {
+    kind: "followUp",
+    "requestId.$": "$.requestId",
+    stage: index,
+    approver: approver.name,
+    ...rules,
+    ...(approver.backup === undefined
+      ? {}
+      : {
+          backup: { name: approver.backup.name, email: approver.backup.email },
+          selfApproval: args.selfApproval ?? "deny",
+        }),
+    "previous.$": "$.followUp",
+  };
+  const plan = lambdaTask(functionArn(args, "record-expiry"), planPayload, {
+    Comment: `Plans ${approver.name}'s next reminder or escalation; at the deadline raises ${WAIT_OVER_ERROR}.`,
+    // The plan alone, without the invocation's metadata: it is all the next ask needs.
+    ResultSelector: Object.fromEntries(PLAN_FIELDS.map((field) => [`${field}.$`, `$.Payload.${field}`])),
+    ResultPath: "$.followUp",
+    Catch: [{ ErrorEquals: [WAIT_OVER_ERROR], ResultPath: "$.noDecision", Next: names.noDecision }],
+    Next: names.askAgain,
+  });
+  return { [names.ask]: first, [names.followUp]: plan, [names.askAgain]: again };
 }
 
 function stageState(args: DefinitionArgs, index: number): AslState {
@@ -216,6 +338,8 @@ function lifecycleStates(args: DefinitionArgs): Record<string, AslState> {
     "executionArn.$": "$$.Execution.Id",
     "startedAt.$": "$$.Execution.StartTime",
     stages: stageLayoutsOf(args.stages) as unknown as JsonValue,
+    selfApproval: args.selfApproval ?? "deny",
+    people: emailsOf(args.stages),
   };
   const closePayload: Payload<CloseRequestEvent> = { "requestId.$": "$.requestId" };
   const closeAfterFailurePayload: Payload<CloseRequestEvent> = { "requestId.$": "$.requestId", reason: "failed" };
@@ -243,6 +367,16 @@ function lifecycleStates(args: DefinitionArgs): Record<string, AslState> {
       CausePath: "$.failure.Cause",
     },
   };
+}
+
+/** Every approver's (and backup's) email by name, for open-request to recognise the requester. */
+function emailsOf(stages: DefinitionStage[]): { [name: string]: JsonValue } {
+  const people: { [name: string]: JsonValue } = {};
+  for (const approver of stages.flatMap((stage) => stage.approvers)) {
+    if (approver.email !== undefined) people[approver.name] = approver.email;
+    if (approver.backup !== undefined) people[approver.backup.name] = approver.backup.email;
+  }
+  return people;
 }
 
 function checkArgs({ stages }: DefinitionArgs): void {

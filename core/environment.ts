@@ -18,6 +18,12 @@ export const ENV = {
   automationRoleArn: "AUTOMATION_ROLE_ARN",
   /** automated channel: the shipped Bedrock reviewer function's ARN ("" when the stack has no Bedrock reviewer). */
   bedrockReviewerFunction: "BEDROCK_REVIEWER_FUNCTION",
+  /** Sign-in (optional): the OpenID Provider's issuer and this page's client id. */
+  signInIssuer: "SIGN_IN_ISSUER",
+  signInClientId: "SIGN_IN_CLIENT_ID",
+  /** Sign-in: ARNs of the SSM SecureString parameters holding the client secret and the session key. */
+  signInClientSecretParameter: "SIGN_IN_CLIENT_SECRET_PARAMETER",
+  signInSessionKeyParameter: "SIGN_IN_SESSION_KEY_PARAMETER",
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -91,6 +91,10 @@ export interface StageRecord {
   declined: number;
   votes: Record<string, Vote>;
   asks: Record<string, AskRef>;
+  /** Approvers of this stage who are not asked: the requester, when self-approval is denied. Not in `approvers`. */
+  notAsked?: string[];
+  /** The asks of approvers' backups, by the approver they stand in for (stages with backups only). */
+  backupAsks?: Record<string, AskRef>;
 }
 
 export type RequestStatus = "open" | "closed";
@@ -127,6 +131,8 @@ export interface RequestRecord extends RequestFields {
   /** When close-request published the outcome to the requester topic, likewise. */
   requesterNotifiedAt?: string;
   expiresAt: number;
+  /** Set only when the stack allows self-approval (the default denies it: core/self-approval.ts). */
+  selfApproval?: "allow";
 }
 
 export interface AskRecord {
@@ -144,6 +150,8 @@ export interface AskRecord {
   createdAt: string;
   automationExecutionId?: string;
   expiresAt: number;
+  /** Set when this ask went to the approver's backup (their name); `address` is then the backup's email. */
+  asBackup?: string;
 }
 
 // ---- What the workflow returns ----
@@ -155,7 +163,7 @@ export interface RequestSummary extends RequestFields {
   approvers: string[];
   /** Single-stage requests only (as before stages existed); see `stages` otherwise. */
   quorum?: number;
-  stages: { name: string; quorum: number; approvers: string[]; advisors?: string[] }[];
+  stages: { name: string; quorum: number; approvers: string[]; advisors?: string[]; notAsked?: string[] }[];
   openedAt: string;
   closedAt?: string;
 }

@@ -5,6 +5,8 @@
  */
 import type { JsonValue } from "./asl";
 import type { ApproverMode, NoVerdict, RequestSummary } from "./model";
+import type { SelfApproval } from "./settings";
+import type { FollowUpPlan } from "./reminders";
 import type { CloseOutput } from "./views";
 
 /** A stage as open-request stores it: the layout comes from config, through the definition. */
@@ -14,6 +16,8 @@ export interface StageLayout {
   timeoutSeconds: number;
   approvers: string[];
   advisors: string[];
+  /** Approvers who have a backup (their stage record keeps the backups' asks). */
+  backups?: string[];
 }
 
 /** open-request: validates the execution input and writes the request record. */
@@ -22,6 +26,10 @@ export interface OpenRequestEvent {
   executionArn: string;
   startedAt: string;
   stages: StageLayout[];
+  /** Default "deny": an approver who is the requester is not asked (core/self-approval.ts). */
+  selfApproval?: SelfApproval;
+  /** Approver (and backup) name → email, to recognise the requester. */
+  people?: Record<string, string>;
 }
 export interface OpenRequestResult {
   requestId: string;
@@ -38,6 +46,8 @@ export interface ApproverRef {
   topicArn?: string;
   /** The channel's own settings for this approver. */
   options: { [key: string]: JsonValue };
+  /** Who is asked as well once the approver has not decided for a while (channels that follow up). */
+  backup?: { name: string; address: string; topicArn: string };
 }
 
 export interface StageRef {
@@ -55,6 +65,24 @@ export interface AskEvent {
   stage: StageRef;
   approver: ApproverRef;
   timeoutSeconds: number;
+  /** Set when the ask is sent again: what this wake-up does (core/reminders.ts). */
+  followUp?: FollowUpPlan;
+}
+
+/** record-expiry planning the next follow-up of a waiting approver (core/reminders.ts). */
+export interface FollowUpEvent {
+  kind: "followUp";
+  requestId: string;
+  stage: number;
+  approver: string;
+  timeoutSeconds: number;
+  remindEverySeconds?: number;
+  escalateAfterSeconds?: number;
+  /** The backup's name and email, to skip a backup who is the requester. */
+  backup?: { name: string; email: string };
+  selfApproval?: SelfApproval;
+  /** The plan of the wait that just ended; at the first follow-up, the ask's error object instead. */
+  previous: Partial<FollowUpPlan> | { Error: string; Cause?: string };
 }
 
 /** record-expiry: the approver's ask ended with `error` (States.Timeout, a channel error, ...). */

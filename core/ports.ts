@@ -24,6 +24,8 @@ export interface AskPlacement extends VoteTarget {
   taskToken: string;
   deadline: string;
   createdAt: string;
+  /** The ask goes to the approver's backup (this name), behind its own stable ask id. */
+  asBackup?: string;
 }
 
 export type PutAskResult =

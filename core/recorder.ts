@@ -51,6 +51,8 @@ export interface DecisionInput {
   identity?: DecisionIdentity;
   /** The channel the decision came through: an ask answers only through its own channel. */
   channel: string;
+  /** Signed in (the page's OIDC sign-in): the verified email, which must be the ask's address. */
+  verifiedEmail?: string;
 }
 
 export class RequestNotFoundError extends Error {
@@ -118,10 +120,16 @@ async function deliver(deps: RecorderDeps, ask: AskRecord, request: RequestRecor
   const target = targetOf(ask);
   if (ask.taskToken === undefined) return { delivery: "closed" as const, request };
   try {
-    return {
-      delivery: await deps.callbacks.deliver(ask.taskToken, signal, branchResultOf(request, target, vote)),
-      request,
-    };
+    const result = branchResultOf(request, target, vote);
+    let delivery = await deps.callbacks.deliver(ask.taskToken, signal, result);
+    if (delivery === "closed") {
+      // The ask was sent again meanwhile (a reminder, its backup: core/reminders.ts) with a fresh
+      // token behind the same id: the branch now waits on that one.
+      const fresh = (await deps.store.getAsk(ask.askId))?.taskToken;
+      if (fresh !== undefined && fresh !== ask.taskToken)
+        delivery = await deps.callbacks.deliver(fresh, signal, result);
+    }
+    return { delivery, request };
   } catch (error) {
     logger(deps).error("callback not delivered; kept as pending signal", { ...target, signal, error });
     return { delivery: "pending" as const, request: await deps.store.setPendingSignal(target, signal) };
@@ -144,12 +152,24 @@ async function retryPending(deps: RecorderDeps, ask: AskRecord, request: Request
   return deps.store.clearPendingSignal(target);
 }
 
-async function refusal(deps: RecorderDeps, ask: AskRecord, request: RequestRecord, now: Date): Promise<RecordOutcome> {
-  const why = eligibilityOf(request, ask.stage, ask.approver, ask.deadline, now);
+const deciderOf = (ask: AskRecord, verifiedEmail: string | undefined) =>
+  verifiedEmail === undefined ? undefined : { email: verifiedEmail, address: ask.address };
+
+async function refusal(
+  deps: RecorderDeps,
+  ask: AskRecord,
+  request: RequestRecord,
+  now: Date,
+  verifiedEmail?: string,
+): Promise<RecordOutcome> {
+  const why = eligibilityOf(request, ask.stage, ask.approver, ask.deadline, now, deciderOf(ask, verifiedEmail));
   if (why.kind === "eligible")
     throw new Error(`vote of ${ask.approver} refused by the store but allowed by the record`);
   const fresh = await retryPending(deps, ask, request, request.stages[ask.stage].votes[ask.approver]);
-  const explained = fresh === request ? why : eligibilityOf(fresh, ask.stage, ask.approver, ask.deadline, now);
+  const explained =
+    fresh === request
+      ? why
+      : eligibilityOf(fresh, ask.stage, ask.approver, ask.deadline, now, deciderOf(ask, verifiedEmail));
   return {
     kind: "refused",
     why: explained as Exclude<Eligibility, { kind: "eligible" }>,
@@ -166,8 +186,9 @@ export async function recordDecision(deps: RecorderDeps, input: DecisionInput): 
   const loaded = await loadAsk(deps.store, input.askId, input.channel);
   if (loaded === undefined) return { kind: "notFound" };
   const { ask } = loaded;
-  if (eligibilityOf(loaded.request, ask.stage, ask.approver, ask.deadline, now).kind !== "eligible") {
-    return refusal(deps, ask, loaded.request, now);
+  const decider = deciderOf(ask, input.verifiedEmail);
+  if (eligibilityOf(loaded.request, ask.stage, ask.approver, ask.deadline, now, decider).kind !== "eligible") {
+    return refusal(deps, ask, loaded.request, now, input.verifiedEmail);
   }
   const vote: Vote = {
     decision: input.decision,
@@ -182,7 +203,7 @@ export async function recordDecision(deps: RecorderDeps, input: DecisionInput): 
   const target = targetOf(ask);
   const applied = await deps.store.applyVote(target, vote, countingOf(loaded.request, target));
   if (applied.kind === "notFound") return { kind: "notFound" };
-  if (applied.kind === "refused") return refusal(deps, ask, applied.request, now);
+  if (applied.kind === "refused") return refusal(deps, ask, applied.request, now, input.verifiedEmail);
 
   const signal = signalAfter(applied.request, target, vote);
   const delivered = await deliver(deps, ask, applied.request, vote, signal);

@@ -16,3 +16,21 @@ export function approvalLink(approvalPageUrl: string, askId: string): string {
 export function askIdOfPath(rawPath: string): string | undefined {
   return /^\/r\/([^/]+)\/?$/.exec(rawPath)?.[1];
 }
+
+/** Sign-in (optional): where a link's page starts a sign-in, and where the OpenID Provider returns. */
+export const SIGN_IN_ROUTE = "/r/{id}/sign-in";
+export const CALLBACK_ROUTE = "/auth/callback";
+
+/** The path that starts a sign-in for one ask's page. */
+export const signInPathOf = (askId: string): string => `/r/${encodeURIComponent(askId)}/sign-in`;
+
+/** The `{id}` of `/r/<id>/sign-in`, or undefined. */
+export function askIdOfSignInPath(rawPath: string): string | undefined {
+  return /^\/r\/([^/]+)\/sign-in\/?$/.exec(rawPath)?.[1];
+}
+
+/** The redirect URI to register with the OpenID Provider: `<approval page URL>auth/callback`. */
+export function callbackUrlOf(approvalPageUrl: string): string {
+  const base = approvalPageUrl.endsWith("/") ? approvalPageUrl : `${approvalPageUrl}/`;
+  return `${base}${CALLBACK_ROUTE.slice(1)}`;
+}

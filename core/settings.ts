@@ -17,7 +17,28 @@ export interface ApproverSettings {
   email?: string;
   /** The channel's own settings for this approver, passed to its ask function as they are. */
   options: { [key: string]: JsonValue };
+  /** Who is asked as well when this approver has not decided after `escalateAfterSeconds` (see core/follow-ups.ts). */
+  backup?: BackupSettings;
 }
+
+/** A backup approver: a person with an email (their own topic), asked for the rest of the deadline. */
+export interface BackupSettings {
+  name: string;
+  email: string;
+  escalateAfterSeconds: number;
+}
+
+/** OpenID Connect sign-in on the approval page (core/sign-in-config.ts). */
+export interface SignInSettings {
+  /** The OpenID Provider's issuer URL (https). */
+  issuer: string;
+  clientId: string;
+  /** The SSM SecureString parameter holding the client secret: its full ARN, or its name in the stack's account and Region. */
+  clientSecretParameter: string;
+}
+
+/** Whether a requester may approve their own request (core/self-approval.ts). */
+export type SelfApproval = "deny" | "allow";
 
 export interface StageSettings {
   name: string;
@@ -26,6 +47,8 @@ export interface StageSettings {
   /** How long each approver of the stage has, in seconds. */
   timeoutSeconds: number;
   approvers: ApproverSettings[];
+  /** An approver who has not decided is sent their link again this often, until their deadline. */
+  remindEverySeconds?: number;
 }
 
 export interface WorkflowSettings {
@@ -34,6 +57,9 @@ export interface WorkflowSettings {
   flat: boolean;
   /** Where the "Approval Decided" event goes (eventBus, requesterTopic); unset: the default bus only. */
   decided?: DecidedDelivery;
+  /** Default "deny": the requester is not asked, and (signed in) cannot decide. */
+  selfApproval: SelfApproval;
+  signIn?: SignInSettings;
 }
 
 /** The voting approvers of a stage (those whose decision counts toward its quorum). */

@@ -24,6 +24,8 @@ export interface FunctionSpec {
   description: string;
   /** The environment variables the handler reads. */
   env: readonly (EnvName | string)[];
+  /** Variables it reads when the stack has the feature (e.g. sign-in): set when provided, absent otherwise. */
+  optionalEnv?: readonly (EnvName | string)[];
   table: readonly TableAction[];
   grants: readonly string[];
   invokedBy: readonly Invoker[];

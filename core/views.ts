@@ -18,6 +18,7 @@ import type {
 } from "./model";
 import { isVerdict } from "./model";
 import { stageOutcomeOf } from "./quorum";
+import { NOT_ASKED_REASON } from "./self-approval";
 
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
@@ -41,6 +42,7 @@ export function requestSummaryOf(record: RequestRecord): RequestSummary {
         quorum: stage.quorum,
         approvers: stage.approvers,
         advisors: stage.advisors.length > 0 ? stage.advisors : undefined,
+        notAsked: stage.notAsked,
       }),
     ),
     openedAt,
@@ -73,8 +75,16 @@ export function decisionEntryOf(
   });
 }
 
-export const stageDecisionsOf = (stage: StageRecord): DecisionEntry[] =>
-  membersOf(stage).map((approver) => decisionEntryOf(stage, approver));
+export const stageDecisionsOf = (stage: StageRecord): DecisionEntry[] => [
+  ...membersOf(stage).map((approver) => decisionEntryOf(stage, approver)),
+  // The requester among the approvers, not asked (core/self-approval.ts): listed, with why.
+  ...(stage.notAsked ?? []).map((approver) => ({
+    stage: stage.name,
+    approver,
+    decision: "none" as const,
+    reason: NOT_ASKED_REASON,
+  })),
+];
 
 /** True once any of the stage's approvers was asked. */
 export const wasReached = (stage: StageRecord): boolean =>

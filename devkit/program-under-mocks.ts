@@ -101,6 +101,9 @@ function mockState(args: pulumi.runtime.MockResourceArgs, id: string): Record<st
       return { name, arn: at("ssm", `document/${name}`) };
     case "aws:cloudwatch/eventRule:EventRule":
       return { name, arn: at("events", `rule/${name}`) };
+    case "aws:ssm/parameter:Parameter":
+      // A parameter's name is given (a path): its ARN drops the leading slash.
+      return { name: args.inputs.name, arn: at("ssm", `parameter/${String(args.inputs.name).replace(/^\//, "")}`) };
     default:
       return {};
   }

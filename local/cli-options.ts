@@ -25,6 +25,8 @@ export interface CliOptions {
   serve: boolean;
   verbose: boolean;
   help: boolean;
+  /** Sign-in on the approval page, through a local OpenID Provider (--sign-in). */
+  signIn: boolean;
 }
 
 export class UsageError extends Error {
@@ -70,6 +72,9 @@ Options:
                         what the local Bedrock stand-in answers every Bedrock reviewer (default: approve)
   --bedrock-rules FILE  a JSON rules file choosing the stand-in's answers by the request's text
                         (see local/bedrock-answers.ts: decisions, text answers, refusals, errors, delays)
+  --sign-in             require sign-in on the approval pages, as a stack with parallel-approval:signIn does:
+                        a real OpenID Provider (oidc-provider) runs on 127.0.0.1 with the approvers and
+                        backups as its users; a decision needs the signed-in person the link was sent to
   --keep-open           keep serving the pages after the request closes, until Ctrl-C
   --serve               start no request: keep running until Ctrl-C and serve, on the printed endpoint, the
                         Step Functions calls of this stack's state machine (StartExecution, DescribeExecution,
@@ -128,6 +133,7 @@ export function parseCliOptions(argv: string[], defaults: { requestedBy?: string
         "bedrock-rules": { type: "string" },
         "keep-open": { type: "boolean" },
         serve: { type: "boolean" },
+        "sign-in": { type: "boolean" },
         verbose: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -163,6 +169,7 @@ export function parseCliOptions(argv: string[], defaults: { requestedBy?: string
     serve: values.serve ?? false,
     verbose: values.verbose ?? false,
     help: values.help ?? false,
+    signIn: values["sign-in"] ?? false,
   };
   if (timeoutSeconds !== undefined) options.timeoutSeconds = timeoutSeconds;
   return options;

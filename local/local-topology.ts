@@ -48,14 +48,17 @@ export function localFunctionSpecs(
 ): LocalFunctionSpec[] {
   return topology.map((fn) => {
     const name = `${LOCAL_PREFIX}-${fn.key}`;
-    const variables = Object.fromEntries(
-      fn.env.map((variable) => {
+    const variables = Object.fromEntries([
+      ...fn.env.map((variable) => {
         const value = opts.values[variable];
         if (value === undefined)
           throw new Error(`function ${fn.key} reads ${variable}, which the sandbox does not provide`);
         return [variable, value];
       }),
-    );
+      ...(fn.optionalEnv ?? [])
+        .filter((variable) => opts.values[variable] !== undefined)
+        .map((variable) => [variable, opts.values[variable]]),
+    ]);
     return {
       name,
       arn: localFunctionArn(opts.region, opts.account, fn.key),

@@ -157,6 +157,7 @@ async function start(options: CliOptions, stack: StackSettings, onEvent: (event:
       stack: stack.stack,
       unconfirmed: options.unconfirmed,
       reviewers: options.reviewers,
+      signIn: options.signIn,
       onEvent,
     });
   } catch (error) {
@@ -191,6 +192,10 @@ async function main(): Promise<number> {
   const sandbox = await start(options, stack, events.onEvent);
   const notes = { timeoutOverridden: options.timeoutSeconds !== undefined, unconfirmed: options.unconfirmed };
   process.stdout.write(`${roundHeader(stack, options.request, sandbox.settings, sandbox.pageUrl, notes)}\n`);
+  if (sandbox.signIn !== undefined)
+    process.stdout.write(
+      `Sign-in: a local OpenID Provider at ${sandbox.signIn.issuer}; on a link's page choose "Sign in to decide", then the person to be (no password).\n`,
+    );
   events.release();
 
   const ended = await Promise.race([

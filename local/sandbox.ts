@@ -21,7 +21,8 @@ import { randomUUID } from "node:crypto";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { buildDefinition, stageStateName, type DefinitionStage } from "../core/definition";
 import { requestKey, type ExecutionInput, type RequestRecord } from "../core/model";
-import { channelsInUse, distinctApprovers, type WorkflowSettings } from "../core/settings";
+import { definitionStagesOf, peopleOf } from "../core/definition-stages";
+import { channelsInUse, type WorkflowSettings } from "../core/settings";
 import { functionTopology } from "../core/topology";
 import { channelSpec } from "../channels/registry";
 import { CHANNEL_LOCAL, type LocalChannel, type LocalChannelContext } from "../channels/local";
@@ -48,6 +49,8 @@ import {
   type TaskTokenRegistry,
 } from "./state-machine-runner";
 import { Teardown } from "./teardown";
+import { startParameterStore } from "./fake-parameter-store";
+import { startLocalSignIn, type LocalSignIn } from "./sign-in";
 
 export type { ApproverAsked, DecisionArrived, SandboxEvent, SandboxResult } from "./round-events";
 
@@ -70,6 +73,8 @@ export interface SandboxOptions {
   unconfirmed?: string[];
   /** How automated reviewers are played locally (a module per function reviewer, the Bedrock stand-in's answers). */
   reviewers?: SandboxReviewers;
+  /** Sign-in on the approval page, through a real OpenID Provider on loopback (local/sign-in.ts). */
+  signIn?: boolean;
   /** Everything the sandbox reports, as it happens. */
   onEvent?: (event: SandboxEvent) => void;
 }
@@ -89,6 +94,8 @@ export interface Sandbox {
   asked: readonly ApproverAsked[];
   /** Every decision recorded so far, in the order it arrived. */
   decisions: readonly DecisionArrived[];
+  /** With sign-in: the local OpenID Provider, and the session key the page seals sessions with. */
+  signIn?: { issuer: string; sessionKey: Uint8Array; subjectOf(email: string): string };
   /** Resolves once every approver of the stage has been asked (or the execution ended first), in config order. */
   stageAsked(stage: number): Promise<readonly ApproverAsked[]>;
   /** Resolves when the execution ends; never rejects. */
@@ -134,7 +141,7 @@ function emitterOf(options: SandboxOptions): (event: SandboxEvent) => void {
  * round who is notified by email (the only subscription the local SNS keeps).
  */
 export function unconfirmedProblem(settings: WorkflowSettings, names: readonly string[]): string | undefined {
-  const emailed = distinctApprovers(settings).filter((a) => a.email !== undefined);
+  const emailed = peopleOf(settings).filter((a) => a.email !== undefined);
   const unknown = names.filter((name) => !emailed.some((a) => a.name === name));
   if (unknown.length === 0) return undefined;
   const known = emailed.map((a) => a.name).join(", ");
@@ -187,6 +194,7 @@ interface Round {
   registry: TaskTokenRegistry;
   tracker: RoundFollower;
   channels: Map<string, LocalChannel>;
+  signIn?: LocalSignIn;
   /** Answers a request before the pages do, when it returns true (local/serve.ts: its API and index). */
   intercept?: (req: Parameters<Handler>[0], res: Parameters<Handler>[1]) => Promise<boolean>;
 }
@@ -205,6 +213,8 @@ export interface SandboxServices {
   readRequest(requestId: string): Promise<RequestRecord | undefined>;
   /** Answers some requests to the page server before the pages do (when the handler returns true). */
   intercept(handler: (req: Parameters<Handler>[0], res: Parameters<Handler>[1]) => Promise<boolean>): void;
+  /** With sign-in: the local OpenID Provider and the session key (for tests that forge or expire sessions). */
+  signIn?: LocalSignIn;
   /** The stack's state-machine definition, as the round runs it. */
   definition: ReturnType<typeof buildDefinition>;
   /** Starts one execution of the stack's definition. */
@@ -274,6 +284,12 @@ async function startServices(
     tracker: follower,
     channels: new Map(),
   } as Round;
+  if (options.signIn) {
+    const signIn = await startLocalSignIn(settings, page.pageUrl, region, LOCAL_ACCOUNT);
+    teardown.add(() => signIn.stop());
+    round.signIn = signIn;
+    round.settings = { ...settings, signIn: signIn.settings };
+  }
   round.sns = await startSns(round);
   round.eventBridge = await startFakeEventBridge({ buses: [decidedDeliveryOf(settings).eventBus] });
   teardown.add(() => round.eventBridge.stop());
@@ -299,7 +315,8 @@ async function startServices(
   servePages(round, functions);
   const definition = roundDefinition(round);
   return {
-    settings,
+    settings: round.settings,
+    ...(round.signIn === undefined ? {} : { signIn: round.signIn }),
     region,
     page,
     teardown,
@@ -330,7 +347,7 @@ async function readRequest(round: Round, requestId: string): Promise<RequestReco
 
 async function startSns(round: Round): Promise<FakeSns> {
   const arnOf = topicArnOf(round.region);
-  const people = distinctApprovers(round.settings).filter((a) => a.email !== undefined);
+  const people = peopleOf(round.settings).filter((a) => a.email !== undefined);
   const approverOfTopic = new Map(people.map((a) => [arnOf(a.name), a]));
   const unconfirmed = new Set(round.options.unconfirmed ?? []);
   const requesterTopic = decidedDeliveryOf(round.settings).requesterTopicArn;
@@ -357,7 +374,7 @@ function channelContext(round: Round, kind: string, invoke: InvokeByKey): LocalC
     stack: round.options.stack ?? "local",
     pageUrl: round.page.pageUrl,
     settings: round.settings,
-    approvers: distinctApprovers(round.settings).filter((a) => a.channel === kind),
+    approvers: peopleOf(round.settings).filter((a) => a.channel === kind),
     topicArnOf: topicArnOf(round.region),
     sns: round.sns,
     store: createRequestStore({ client: round.table.documents, tableName: round.table.tableName }),
@@ -383,7 +400,7 @@ async function startChannels(round: Round, invoke: InvokeByKey): Promise<void> {
 /** Starts the functions of the topology, with the environment the shared stand-ins and the channels give. */
 async function startFunctions(round: Round, shared: Record<string, string>): Promise<LocalFunctions> {
   const channelPieces = [...round.channels.values()];
-  const endpoints = Object.assign({ ...shared }, ...channelPieces.map((c) => c.endpoints));
+  const endpoints: Record<string, string> = Object.assign({ ...shared }, ...channelPieces.map((c) => c.endpoints));
   const values: Record<string, string> = Object.assign(
     {
       [ENV.tableName]: round.table.tableName,
@@ -392,7 +409,14 @@ async function startFunctions(round: Round, shared: Record<string, string>): Pro
       [ENV.decidedDelivery]: JSON.stringify(decidedDeliveryOf(round.settings)),
     },
     ...channelPieces.map((c) => c.environment),
+    round.signIn?.environment ?? {},
   );
+  if (round.signIn !== undefined) {
+    // The page reads its sign-in secrets from SSM; other SSM calls go on to the iam channel's stand-in.
+    const parameters = await startParameterStore(round.signIn.parameters, endpoints.AWS_ENDPOINT_URL_SSM);
+    round.teardown.add(() => parameters.stop());
+    endpoints.AWS_ENDPOINT_URL_SSM = parameters.endpoint;
+  }
   const topology = functionTopology(channelsInUse(round.settings).flatMap((kind) => channelSpec(kind).functions));
   const specs = localFunctionSpecs(topology, {
     region: round.region,
@@ -425,19 +449,11 @@ function servePages(round: Round, functions: LocalFunctions): void {
 
 function definitionStages(round: Round): DefinitionStage[] {
   const arnOf = topicArnOf(round.region);
-  return round.settings.stages.map((stage) => ({
-    name: stage.name,
-    quorum: stage.quorum,
-    timeoutSeconds: stage.timeoutSeconds,
-    approvers: stage.approvers.map(({ name, channel, mode, address, options, email }) => ({
-      name,
-      channel,
-      mode,
-      address,
-      options,
-      ...(email === undefined ? {} : { topicArn: arnOf(name) }),
-    })),
-  }));
+  const people = peopleOf(round.settings).filter((person) => person.email !== undefined);
+  return definitionStagesOf(
+    round.settings,
+    Object.fromEntries(people.map((person) => [person.name, arnOf(person.name)])),
+  );
 }
 
 /** Stage Parallel states entered and left, reported (in order) by the tracker as stageOpened / stageEnded. */
@@ -461,6 +477,7 @@ function roundDefinition(round: Round) {
     stages: definitionStages(round),
     functions: Object.fromEntries([...functionKeys].map(([arn, fn]) => [fn.key, arn])),
     branches: Object.fromEntries(channelsInUse(round.settings).map((kind) => [kind, channelSpec(kind).branch])),
+    selfApproval: round.settings.selfApproval,
   });
   return { definition, functionKeys };
 }
@@ -540,6 +557,15 @@ function runRound(services: SandboxServices, follow: { tracker?: RoundTracker },
     decidedEvents: services.eventBridge.events,
     asked: tracker.asked,
     decisions: tracker.decisions,
+    ...(services.signIn === undefined
+      ? {}
+      : {
+          signIn: {
+            issuer: services.signIn.provider.issuer,
+            sessionKey: services.signIn.sessionKey,
+            subjectOf: (email: string) => services.signIn!.provider.subjectOf(email),
+          },
+        }),
     stageAsked: (stage) => tracker.whenStageAsked(stage),
     result,
     readRequest: readOwn,

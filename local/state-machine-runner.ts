@@ -14,6 +14,10 @@
  *    its Parallel state ends or the run ends (or is aborted), which clears those timers.
  *  - asl-validator, which the library calls, mutates its input: the runner passes a copy.
  *  - The library's Context Object has no Execution.Id: the runner supplies one.
+ *  - The library resolves a Task's TimeoutSecondsPath against the state's effective input (after
+ *    Parameters), where Step Functions reads the state's input: the runner resolves the path
+ *    itself, through an extra Parameters entry it strips before invoking, and times the task out
+ *    with States.Timeout, as for a fixed TimeoutSeconds.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import {
@@ -335,7 +339,7 @@ function machineFor(definition: DefinitionLike): StateMachine {
   let machine = machines.get(definition);
   if (machine === undefined) {
     // The library validates with asl-validator, which mutates its input: give it a copy.
-    machine = new StateMachine(structuredClone(definition) as unknown as StateMachineDefinition);
+    machine = new StateMachine(withLocalTimeoutPaths(structuredClone(definition)) as unknown as StateMachineDefinition);
     machines.set(definition, machine);
   }
   return machine;
@@ -351,10 +355,42 @@ export function countTransitions(events: readonly ExecutionEvent[]): number {
 
 // ---- Serving Task states ----
 
+/** The Parameters entry that carries a TimeoutSecondsPath's value to the runner (stripped before invoking). */
+const TIMEOUT_PARAMETER = "__localRunnerTimeoutSeconds";
+/** Node's longest timer, in seconds: the library's own timer for a task the runner times out itself. */
+const LONGEST_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/** Rewrites each TimeoutSecondsPath as a Parameters entry the runner reads (see the header). */
+function withLocalTimeoutPaths(definition: DefinitionLike): DefinitionLike {
+  for (const [, state] of walkStates(definition)) {
+    const task = state as AnyState & { Parameters?: Record<string, unknown> };
+    if (task.Type !== "Task" || task.TimeoutSecondsPath === undefined) continue;
+    task.Parameters = { ...(task.Parameters ?? {}), [`${TIMEOUT_PARAMETER}.$`]: task.TimeoutSecondsPath };
+    delete task.TimeoutSecondsPath;
+    task.TimeoutSeconds = LONGEST_TIMER_SECONDS;
+  }
+  return definition;
+}
+
+/** The timeout a TimeoutSecondsPath resolved to, and the parameters without it. */
+function takeLocalTimeout(task: TaskInfo, input: unknown): { input: unknown; timeoutSeconds: number } {
+  if (!task.timeoutFromPath) return { input, timeoutSeconds: task.timeoutSeconds };
+  const { [TIMEOUT_PARAMETER]: seconds, ...rest } = (input ?? {}) as Record<string, unknown>;
+  if (typeof seconds !== "number" || !Number.isInteger(seconds) || seconds < 1) {
+    throw namedError(
+      "States.Runtime",
+      `Task state "${task.name}": TimeoutSecondsPath did not select a positive integer`,
+    );
+  }
+  return { input: rest, timeoutSeconds: seconds };
+}
+
 interface TaskInfo {
   name: string;
   resource: string;
   timeoutSeconds: number;
+  /** The timeout comes from TimeoutSecondsPath, resolved per run (the runner times the task out itself). */
+  timeoutFromPath: boolean;
   /** Names of the Parallel (or Map) states this task is nested in. */
   enclosing: string[];
 }
@@ -413,13 +449,14 @@ function taskHandler(task: TaskInfo, ctx: HandlerContext): (input: unknown) => P
     };
   }
   if (task.resource === LAMBDA_INVOKE_WAIT) {
-    return (input) => {
+    return (parameters) => {
+      const { input, timeoutSeconds } = takeLocalTimeout(task, parameters);
       const { functionName, payload } = lambdaParameters(task, input);
       // Issued synchronously, before the library arms its own timer for this state, so the
       // token stops being accepted no later than the state times out.
       const { taskToken, settled } = ctx.registry.issue(
         { executionArn: ctx.executionArn, stateName: task.name, functionName },
-        task.timeoutSeconds,
+        timeoutSeconds,
       );
       const invoked = replaceString(payload, ctx.tokenPlaceholder, taskToken);
       ctx.registry.describe(taskToken, invoked);
@@ -440,7 +477,19 @@ function taskHandler(task: TaskInfo, ctx: HandlerContext): (input: unknown) => P
           throw error;
         },
       );
-      return reporter.ending(Promise.race([settled, failed]), (output) => output);
+      if (!task.timeoutFromPath) return reporter.ending(Promise.race([settled, failed]), (output) => output);
+      // The runner's own timer, armed after the registry's, so the token is refused first.
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(namedError("States.Timeout", `the task timed out after ${timeoutSeconds} s`)),
+          timeoutSeconds * 1000,
+        );
+      });
+      return reporter.ending(
+        Promise.race([settled, failed, timedOut]).finally(() => clearTimeout(timer)),
+        (output) => output,
+      );
     };
   }
   if (LAMBDA_FUNCTION_ARN.test(task.resource)) {
@@ -514,15 +563,17 @@ function collectTasks(definition: DefinitionLike): TaskInfo[] {
   const tasks: TaskInfo[] = [];
   for (const [name, state, enclosing] of walkStates(definition)) {
     if (state.Type !== "Task") continue;
-    if (state.TimeoutSecondsPath !== undefined) {
+    const fromPath = state.TimeoutSecondsPath !== undefined;
+    if (fromPath && state.Resource !== LAMBDA_INVOKE_WAIT) {
       throw new Error(
-        `runLocally: Task state "${name}" uses TimeoutSecondsPath, which the local runner does not support`,
+        `runLocally: Task state "${name}" uses TimeoutSecondsPath, which the local runner supports on ${LAMBDA_INVOKE_WAIT} only`,
       );
     }
     tasks.push({
       name,
       resource: String(state.Resource),
       timeoutSeconds: state.TimeoutSeconds ?? LIBRARY_DEFAULT_TASK_TIMEOUT_SECONDS,
+      timeoutFromPath: fromPath,
       enclosing,
     });
   }

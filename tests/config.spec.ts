@@ -423,7 +423,7 @@ describe("stack config validation", () => {
 
     it("a misspelt stage field names the stage and the nearest field", () => {
       assert.deepEqual(problemsOf({ stages: [{ name: "pre", approvers: [finance], quroum: 1 }] }), [
-        'parallel-approval:stages[0] (pre): unknown stage field "quroum" (did you mean "quorum"?); the stage fields are name, approvers, quorum, approvalTimeout',
+        'parallel-approval:stages[0] (pre): unknown stage field "quroum" (did you mean "quorum"?); the stage fields are name, approvers, quorum, approvalTimeout, remindEvery',
       ]);
     });
 

@@ -4,6 +4,7 @@
  * (open, one Parallel per stage, close; no Choice state), with the retries and catches every task
  * needs. Executing it is in workflow-*.spec.ts.
  */
+import { NOT_ASKED_ERROR } from "../core/self-approval";
 import { strict as assert } from "node:assert";
 import { getLanguageService, TextDocument } from "amazon-states-language-service";
 import { iamChannel } from "../channels/iam/spec";
@@ -210,6 +211,9 @@ describe("state machine definition", () => {
         "executionArn.$": "$$.Execution.Id",
         "startedAt.$": "$$.Execution.StartTime",
         stages: [{ name: "owners", quorum: 1, timeoutSeconds: 600, approvers: ["finance"], advisors: ["model"] }],
+        // To recognise the requester among the approvers (no self-approval by default).
+        selfApproval: "deny",
+        people: { finance: "finance@example.com", model: "model@example.com" },
       });
       assert.deepEqual(open.ResultSelector, { "requestId.$": "$.Payload.requestId", "request.$": "$.Payload.request" });
     });
@@ -269,7 +273,13 @@ describe("state machine definition", () => {
       assert.ok(ask.Type === "Task");
       assert.deepEqual(ask.Catch, [
         {
-          ErrorEquals: [TASK_TIMEOUT_ERROR, UNREACHABLE_ERROR, CHANNEL_FAILED_ERROR, CHANNEL_THROTTLED_ERROR],
+          ErrorEquals: [
+            TASK_TIMEOUT_ERROR,
+            NOT_ASKED_ERROR,
+            UNREACHABLE_ERROR,
+            CHANNEL_FAILED_ERROR,
+            CHANNEL_THROTTLED_ERROR,
+          ],
           ResultPath: "$.noDecision",
           Next: names.noDecision,
         },

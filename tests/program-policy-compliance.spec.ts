@@ -97,6 +97,22 @@ const CONFIGURATIONS: Array<{ label: string; config: StackConfig }> = [
       ],
     },
   },
+  {
+    label: "sign-in, reminders and a backup",
+    config: {
+      approvers: [
+        {
+          name: "finance",
+          email: "finance@example.com",
+          backup: { name: "deputy", email: "deputy@example.com" },
+          escalateAfter: "2d",
+        },
+        { name: "security", email: "security@example.com" },
+      ],
+      remindEvery: "1d",
+      signIn: { issuer: "https://accounts.google.com", clientId: "client", clientSecretParameter: "/approvals/oidc" },
+    },
+  },
 ];
 
 describe("the program passes the policy pack", () => {

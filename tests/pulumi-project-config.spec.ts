@@ -14,6 +14,7 @@ import { strict as assert } from "node:assert";
 import { parseStackConfig } from "../channels/registry";
 import { CONFIG_NAMESPACE, UNSET_BY_DEFAULT, WORKFLOW_CONFIG_KEYS, withoutUnsetDefaults } from "../core/config";
 import { DEFAULT_APPROVAL_TIMEOUT } from "../core/limits";
+import { DEFAULT_SELF_APPROVAL } from "../core/sign-in-config";
 import { readStackConfig } from "../components/stack-config";
 import { evaluateProgram } from "../devkit/program-under-mocks";
 import {
@@ -87,7 +88,10 @@ function declarationProblems(file: ProjectFile): string[] {
 
 /** Defaults the program would take as a real setting; empty when each is "not set" or the documented default. */
 function defaultProblems(file: ProjectFile): string[] {
-  const documented: Record<string, unknown> = { approvalTimeout: DEFAULT_APPROVAL_TIMEOUT };
+  const documented: Record<string, unknown> = {
+    approvalTimeout: DEFAULT_APPROVAL_TIMEOUT,
+    selfApproval: DEFAULT_SELF_APPROVAL,
+  };
   return Object.entries(file.config)
     .filter(([name, declaration]) => {
       const short = name.slice(CONFIG_NAMESPACE.length + 1);

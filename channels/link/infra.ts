@@ -8,6 +8,8 @@ import { ENV } from "../../core/environment";
 import { ApprovalEndpoint } from "../../components/approval-endpoint";
 import type { ChannelInfra } from "../infra";
 import { LINK_GRANT, linkChannel } from "./spec";
+import { prepareSignIn } from "./sign-in-infra";
+import { callbackUrlOf } from "../../core/routes";
 
 const [notifySpec, pageSpec] = linkChannel.functions;
 
@@ -24,6 +26,7 @@ export const linkInfra: ChannelInfra = {
       actions: ["sns:ListSubscriptionsByTopic", "sns:Publish"],
       resources: ctx.approvers.map((approver) => ctx.topics.get(approver.name)!.arn),
     });
+    prepareSignIn(ctx, ctx.settings.signIn);
   },
 
   create(ctx) {
@@ -35,11 +38,18 @@ export const linkInfra: ChannelInfra = {
         functionName: page.name,
         throttle: ctx.options.pageThrottle ?? DEFAULT_PAGE_THROTTLE,
         logRetentionDays: ctx.logRetentionDays,
+        signIn: ctx.settings.signIn !== undefined,
       },
       { parent: ctx.parent },
     );
     ctx.functions.provide(ENV.approvalPageUrl, endpoint.url);
     ctx.functions.create(notifySpec, ctx.parent);
-    return { outputs: { approvalPageUrl: endpoint.url } };
+    const signInCallbackUrl = endpoint.url.apply(callbackUrlOf);
+    return {
+      outputs: {
+        approvalPageUrl: endpoint.url,
+        ...(ctx.settings.signIn === undefined ? {} : { signInCallbackUrl }),
+      },
+    };
   },
 };

@@ -17,6 +17,8 @@ export const LINK = "link";
 export const LINK_GRANT = {
   /** Publish to, and check the subscriptions of, exactly the link approvers' topics. */
   approverTopics: "link.approverTopics",
+  /** Sign-in (optional): read the client secret and the session key, by exact ARN. */
+  signInSecrets: "link.signInSecrets",
 } as const;
 
 export const linkEntrySchema = z.strictObject({
@@ -42,6 +44,8 @@ export const linkChannel: ChannelSpec<LinkEntry> = {
     noVerdictErrors: USUAL_NO_VERDICT_ERRORS,
     // notify-approver turns SNS throttling into Approval.ChannelThrottled: back off before counting them as failed.
     retry: [CHANNEL_THROTTLED_RETRY],
+    // The link stays the same, so the ask can be sent again (a reminder) and shared with a backup.
+    followUp: true,
   },
   functions: [
     {
@@ -59,8 +63,14 @@ export const linkChannel: ChannelSpec<LinkEntry> = {
       entry: "approval-page",
       description: "Shows the approval page and records decisions",
       env: [ENV.tableName, ENV.recordRetentionDays],
+      optionalEnv: [
+        ENV.signInIssuer,
+        ENV.signInClientId,
+        ENV.signInClientSecretParameter,
+        ENV.signInSessionKeyParameter,
+      ],
       table: ["GetItem", "UpdateItem"],
-      grants: [GRANT.taskCallbacks],
+      grants: [GRANT.taskCallbacks, LINK_GRANT.signInSecrets],
       invokedBy: ["api"],
       channel: LINK,
     },

@@ -159,7 +159,7 @@ function writeAskItem(table: Table, askId: string, placement: AskPlacement, expi
     UpdateExpression:
       "SET askId = :askId, requestId = :request, stage = :stage, approver = :approver, address = :address, " +
       "channel = :channel, taskToken = :token, deadline = :deadline, createdAt = if_not_exists(createdAt, :now), " +
-      "expiresAt = :ttl REMOVE automationExecutionId",
+      `expiresAt = :ttl${placement.asBackup === undefined ? "" : ", asBackup = :backup"} REMOVE automationExecutionId`,
     ConditionExpression: "attribute_not_exists(pk) OR requestId = :request",
     ExpressionAttributeValues: {
       ":askId": askId,
@@ -172,6 +172,7 @@ function writeAskItem(table: Table, askId: string, placement: AskPlacement, expi
       ":deadline": placement.deadline,
       ":now": placement.createdAt,
       ":ttl": expiresAt,
+      ...(placement.asBackup === undefined ? {} : { ":backup": placement.asBackup }),
     },
   });
 }
@@ -185,13 +186,15 @@ async function putAsk(table: Table, placement: AskPlacement): Promise<PutAskResu
     const stageRecord = request.stages[stage];
     if (stageRecord?.approvers.includes(approver) && stageOutcomeOf(stageRecord) !== undefined)
       return { kind: "stageEnded" };
-    const previous: AskRef | undefined = request.stages[stage]?.asks[approver];
+    // A backup's ask has its own id, kept beside the approver's (stages with backups have the map).
+    const map = placement.asBackup === undefined ? "asks" : "backupAsks";
+    const previous: AskRef | undefined = stageRecord?.[map]?.[approver];
     const askId = previous?.askId ?? freshId();
     // The token first: a close that happens after the reference below scrubs it; one that
     // happens before makes the reference fail, and then this function scrubs it itself.
     await writeAskItem(table, askId, placement, expiresAt);
     const ref: AskRef = { askId, channel: placement.channel, deadline: placement.deadline };
-    const asks = `${stagePath(stage)}.asks.#approver`;
+    const asks = `${stagePath(stage)}.${map}.#approver`;
     const referenced = await conditionally(() =>
       table.update(requestKey(requestId), {
         UpdateExpression: `SET ${asks} = :ref`,
@@ -326,7 +329,9 @@ export function createRequestStore(options: StoreOptions): RequestStore {
     markDecisionPublished: (requestId, destination, at) => markDecisionPublished(table, requestId, destination, at),
     async scrubTaskTokens(request) {
       const expiresAt = request.expiresAt ?? expiryAfter(new Date(), table.retentionDays);
-      const askIds = request.stages.flatMap((stage) => Object.values(stage.asks).map((ref) => ref.askId));
+      const askIds = request.stages.flatMap((stage) =>
+        [...Object.values(stage.asks), ...Object.values(stage.backupAsks ?? {})].map((ref) => ref.askId),
+      );
       await Promise.all(askIds.map((askId) => table.scrubAsk(askId, expiresAt)));
     },
   };

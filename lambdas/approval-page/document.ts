@@ -44,6 +44,7 @@ button{flex:1 1 10rem;min-height:3rem;font:inherit;font-weight:600;color:#fff;bo
 button.approve{background:var(--ok)}
 button.reject{background:var(--no)}
 button.secondary{flex:0 1 auto;color:var(--fg);background:var(--bg);border:1px solid var(--line)}
+a.button{display:inline-block;min-height:3rem;padding:.75rem 1rem;border-radius:.375rem;font-weight:600;color:#fff;background:var(--link);text-decoration:none}
 form.resend{margin:.75rem 0 0;padding:0;border:0}
 .others{list-style:none;padding:0;margin:.5rem 0}
 .others li{border-top:1px solid var(--line);padding:.5rem 0}

@@ -4,6 +4,10 @@
  * GET and HEAD only read, so mail scanners that prefetch the link decide nothing. POST records the
  * decision through the shared recorder, as the email address the link was sent to. One JSON log
  * line per request; the capability id from the path is never logged.
+ *
+ * With sign-in (sign-in/*), the link alone no longer decides: POST needs a valid session and its
+ * CSRF token, the verified email must be the one the link was sent to (core/eligibility.ts), and
+ * the decision records that email and the identity { issuer, subject }.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { log as defaultLog, type Logger } from "../../core/log";
@@ -15,6 +19,9 @@ import { LegacyRecordError, requestStoreFromEnv } from "../adapters/store";
 import { renderPage, type PageView } from "./render";
 import { parseRequest, type ParsedRequest } from "./request-parsing";
 import { decisionView, showView } from "./views";
+import { signInFromEnv } from "./sign-in/config";
+import { signInPathOf, signInRoute, sessionOf, type SignIn } from "./sign-in/flow";
+import { cookieValue, csrfMatches, SESSION_COOKIE } from "./sign-in/session";
 
 /** The page decides for the link channel's asks only. */
 const LINK_CHANNEL = "link";
@@ -24,6 +31,8 @@ export interface ApprovalPageDeps {
   callbacks: TaskCallbacks;
   now?: () => Date;
   log?: Logger;
+  /** Set when the stack has sign-in: the provider's client and the session key, loaded on first use. */
+  signIn?: () => Promise<SignIn>;
 }
 
 /** What one request did, for its log line. */
@@ -35,22 +44,44 @@ interface Handled {
   requestId?: string;
 }
 
-async function handle(deps: ApprovalPageDeps, parsed: ParsedRequest): Promise<Handled> {
+async function handle(deps: ApprovalPageDeps, parsed: ParsedRequest, event: APIGatewayProxyEventV2): Promise<Handled> {
   if (parsed.kind === "error") return { view: parsed.page, outcome: parsed.page.kind };
+  const now = deps.now?.() ?? new Date();
+  const signIn = deps.signIn === undefined ? undefined : await deps.signIn();
+  const session = signIn === undefined ? undefined : await sessionOf(signIn, event, now);
+  const signInPath = signInPathOf(parsed.askId);
   if (parsed.kind === "show") {
     const loaded = await loadAskForView(deps.store, parsed.askId, LINK_CHANNEL);
     if (loaded === undefined) return { view: { kind: "notFound" }, outcome: "notFound" };
-    const view = showView(loaded.ask, loaded.request, deps.now?.() ?? new Date());
+    const state = signIn === undefined ? undefined : { signInPath, ...(session === undefined ? {} : { session }) };
+    const view = showView(loaded.ask, loaded.request, now, state);
     return { view, outcome: view.kind, approver: loaded.ask.approver, requestId: loaded.ask.requestId };
   }
-  // decidedBy defaults to the address the link was sent to: the only identity a link proves.
+  if (signIn !== undefined) {
+    // No decision without a valid session and the form of that session.
+    if (session === undefined) {
+      const problem = cookieValue(event.cookies, SESSION_COOKIE) === undefined ? "missing" : "expired";
+      return { view: { kind: "signInRequired", problem, signInPath }, outcome: "signInRequired" };
+    }
+    if (!csrfMatches(session, parsed.csrf))
+      return { view: { kind: "signInRequired", problem: "csrf", signInPath }, outcome: "csrfMismatch" };
+  }
+  // Without sign-in, decidedBy defaults to the address the link was sent to: all a link proves.
+  const identity =
+    session === undefined
+      ? {}
+      : {
+          decidedBy: session.email,
+          identity: { issuer: session.issuer, subject: session.subject },
+          verifiedEmail: session.email,
+        };
   const outcome = await recordDecision(
     { store: deps.store, callbacks: deps.callbacks, now: deps.now },
-    { askId: parsed.askId, decision: parsed.decision, comment: parsed.comment, channel: LINK_CHANNEL },
+    { askId: parsed.askId, decision: parsed.decision, comment: parsed.comment, channel: LINK_CHANNEL, ...identity },
   );
   const ask = outcome.kind === "notFound" ? undefined : outcome.ask;
   return {
-    view: decisionView(outcome, parsed.decision),
+    view: decisionView(outcome, parsed.decision, signIn === undefined ? undefined : signInPath),
     outcome: outcome.kind,
     approver: ask?.approver,
     requestId: ask?.requestId,
@@ -74,7 +105,17 @@ export function createHandler(deps: ApprovalPageDeps | (() => ApprovalPageDeps))
     try {
       const resolved = typeof deps === "function" ? deps() : deps;
       logger = resolved.log ?? defaultLog;
-      handled = await handle(resolved, parsed);
+      if (resolved.signIn !== undefined) {
+        const routed = await signInRoute(await resolved.signIn(), event, resolved.now?.() ?? new Date());
+        if (routed !== undefined) {
+          logger.info("approval page sign-in", {
+            path: routed.statusCode === 303 ? "redirect" : "page",
+            status: routed.statusCode,
+          });
+          return routed;
+        }
+      }
+      handled = await handle(resolved, parsed, event);
     } catch (error) {
       if (error instanceof LegacyRecordError) {
         handled = { view: { kind: "legacy" }, outcome: "legacy" };
@@ -107,7 +148,15 @@ let defaults: ApprovalPageDeps | undefined;
 
 /** The container's store and Step Functions callbacks, built on first use (TABLE_NAME is read then). */
 function defaultDeps(): ApprovalPageDeps {
-  return (defaults ??= { store: requestStoreFromEnv(), callbacks: sfnTaskCallbacks(sfnClient()) });
+  if (defaults === undefined) {
+    const signIn = signInFromEnv();
+    defaults = {
+      store: requestStoreFromEnv(),
+      callbacks: sfnTaskCallbacks(sfnClient()),
+      ...(signIn ? { signIn } : {}),
+    };
+  }
+  return defaults;
 }
 
 export const handler = createHandler(defaultDeps);

@@ -10,6 +10,16 @@ import { htmlDocument, securityHeaders } from "./document";
 import type { AdviceEntry } from "../../core/advice";
 import { adviceHtml } from "./advice-html";
 import { escapeHtml, safeReviewUrl, showText, timeHtml, timeLeft } from "./html";
+import {
+  csrfField,
+  notTheApproverHtml,
+  requesterHtml,
+  signedInHtml,
+  signedOutHtml,
+  signInRequiredHtml,
+  type FormSignIn,
+  type SignInProblem,
+} from "./sign-in/render";
 
 export { escapeHtml, humanUtc, safeReviewUrl, timeLeft } from "./html";
 export { STYLE_HASH } from "./document";
@@ -67,6 +77,8 @@ export interface ApproverView {
   deadline: string;
   /** An advisor's decision does not count toward the quorum. */
   advice?: boolean;
+  /** The link went to the approver's backup (this name, at `address`), asked because the approver had not decided. */
+  asBackup?: string;
 }
 
 export interface VoteView {
@@ -74,6 +86,8 @@ export interface VoteView {
   comment?: string;
   reason?: string;
   decidedAt: string;
+  /** Who decided: the approver's email, their backup's, or who signed in. */
+  decidedBy?: string;
   /** The workflow has not acknowledged this vote yet (its callback failed; sending again retries it). */
   pending?: boolean;
 }
@@ -84,7 +98,7 @@ export type Attempted = "approve" | "reject";
 export type Delivery = "delivered" | "closed" | "pending";
 
 export type PageView =
-  | { kind: "form"; request: RequestView; approver: ApproverView; now: Date }
+  | { kind: "form"; request: RequestView; approver: ApproverView; now: Date; signIn?: FormSignIn }
   | {
       kind: "recorded";
       request: RequestView;
@@ -99,6 +113,21 @@ export type PageView =
   | { kind: "stageEnded"; request: RequestView; approver: ApproverView; attempted?: Attempted }
   | { kind: "closed"; request: RequestView; approver: ApproverView; vote?: VoteView; attempted?: Attempted }
   | { kind: "deadlinePassed"; request: RequestView; approver: ApproverView; attempted?: Attempted }
+  /** Sign-in: signed in as another person than the one this link asks (403). */
+  | {
+      kind: "notTheApprover";
+      request: RequestView;
+      approver: ApproverView;
+      signedIn: string;
+      signInPath?: string;
+      attempted?: Attempted;
+    }
+  /** Sign-in: signed in as the requester, and self-approval is denied (403). */
+  | { kind: "requesterRefused"; request: RequestView; approver: ApproverView; signedIn: string; attempted?: Attempted }
+  /** Sign-in: a decision without a valid session or CSRF token (nothing recorded). */
+  | { kind: "signInRequired"; problem: SignInProblem; signInPath: string }
+  /** Sign-in: the provider's answer could not be verified. */
+  | { kind: "signInFailed"; problem: string }
   | { kind: "notFound" }
   | { kind: "legacy" }
   | { kind: "badRequest"; problem: string }
@@ -185,9 +214,11 @@ function requestSection(request: RequestView, approver: ApproverView): string {
     );
   if (request.change) rows.push(`<dt>Change</dt><dd><code>${showText(request.change)}</code></dd>`);
   const advice = approver.advice ? ` <span class="tag">advice: does not count</span>` : "";
-  rows.push(
-    `<dt>Approver</dt><dd>${escapeHtml(approver.name)} <span class="hint">(${escapeHtml(approver.address)})</span>${advice}</dd>`,
-  );
+  const who =
+    approver.asBackup === undefined
+      ? `<span class="hint">(${escapeHtml(approver.address)})</span>`
+      : `<span class="hint">(you are asked as their backup: ${escapeHtml(approver.asBackup)}, ${escapeHtml(approver.address)}; whoever of you decides first decides for ${escapeHtml(approver.name)})</span>`;
+  rows.push(`<dt>Approver</dt><dd>${escapeHtml(approver.name)} ${who}${advice}</dd>`);
   rows.push(`<dt>Your deadline</dt><dd>${timeHtml(approver.deadline)}</dd>`);
   rows.push(`<dt>State</dt><dd>${escapeHtml(stateText(request))}</dd>`);
   rows.push(`<dt>Quorum</dt><dd>${escapeHtml(progressText(request.stage))}</dd>`);
@@ -200,10 +231,17 @@ ${adviceHtml(request.advice, request.stage.index)}
 ${othersHtml(request.stage)}`;
 }
 
-function voteHtml(vote: VoteView): string {
-  const comment = vote.comment ? `<p>Your comment:</p><div class="quote">${showText(vote.comment)}</div>` : "";
+function voteHtml(vote: VoteView, approver: ApproverView): string {
+  // Someone else decided through the other link of this approver (their backup, or the approver themselves).
+  const other =
+    vote.decidedBy !== undefined &&
+    (vote.decision === "approve" || vote.decision === "reject") &&
+    vote.decidedBy.toLowerCase() !== approver.address.toLowerCase();
+  const whose = other ? "The" : "Your";
+  const comment = vote.comment ? `<p>${whose} comment:</p><div class="quote">${showText(vote.comment)}</div>` : "";
   const reason = vote.reason ? `<p>${showText(vote.reason)}.</p>` : "";
-  return `<p>Your decision: <strong>${escapeHtml(DECISION_WORDS[vote.decision])}</strong>, on ${timeHtml(vote.decidedAt)}.</p>${reason}${comment}`;
+  const head = other ? `Decided by ${showText(vote.decidedBy!)} for ${escapeHtml(approver.name)}` : "Your decision";
+  return `<p>${head}: <strong>${escapeHtml(DECISION_WORDS[vote.decision])}</strong>, on ${timeHtml(vote.decidedAt)}.</p>${reason}${comment}`;
 }
 
 function notice(tone: "ok" | "no" | "warn" | "info", headline: string, bodyHtml = ""): string {
@@ -219,9 +257,12 @@ function notRecorded(attempted: Attempted | undefined): string {
   return `<p>Your ${attempted === "approve" ? "approval" : "rejection"} was <strong>not recorded</strong>.</p>`;
 }
 
-function formHtml(): string {
+function formHtml(signIn?: FormSignIn): string {
+  if (signIn !== undefined && signIn.signedIn === undefined) return signedOutHtml(signIn);
+  const signedIn = signIn === undefined ? "" : `\n${signedInHtml(signIn)}`;
+  const csrf = signIn?.csrf === undefined ? "" : `\n${csrfField(signIn.csrf)}`;
   return `<form method="post">
-<h2>Your decision</h2>
+<h2>Your decision</h2>${signedIn}${csrf}
 <label for="comment">Comment <span class="hint">(optional, up to ${MAX_COMMENT_LENGTH} characters)</span></label>
 <textarea id="comment" name="comment" maxlength="${MAX_COMMENT_LENGTH}" rows="4"></textarea>
 <div class="actions">
@@ -313,6 +354,10 @@ const STATUS: Record<PageView["kind"], number> = {
   stageEnded: 200,
   closed: 200,
   deadlinePassed: 200,
+  notTheApprover: 403,
+  requesterRefused: 403,
+  signInRequired: 401,
+  signInFailed: 400,
   notFound: 404,
   legacy: 410,
   badRequest: 400,
@@ -324,6 +369,8 @@ const STATUS: Record<PageView["kind"], number> = {
 
 function statusOf(view: PageView): number {
   // A decision that could not be recorded conflicts with the request's state.
+  if (view.kind === "signInRequired" && view.problem === "csrf") return 403;
+  if (STATUS[view.kind] === 403) return 403;
   return "attempted" in view && view.attempted ? 409 : STATUS[view.kind];
 }
 
@@ -337,22 +384,25 @@ function requestPage(view: RequestPageView): string {
       const left = timeLeft(view.approver.deadline, view.now);
       return pageDocument(
         `Approval: ${subject}`,
-        `${section}\n${notice("info", "Your decision is needed", left ? `<p>Your deadline is ${escapeHtml(left)}.</p>` : "")}\n${formHtml()}`,
+        `${section}\n${notice("info", "Your decision is needed", left ? `<p>Your deadline is ${escapeHtml(left)}.</p>` : "")}\n${formHtml(view.signIn)}`,
       );
     }
     case "recorded":
-      return pageDocument(`Recorded: ${subject}`, `${recordedNotice(view)}\n${voteHtml(view.vote)}\n${section}`);
+      return pageDocument(
+        `Recorded: ${subject}`,
+        `${recordedNotice(view)}\n${voteHtml(view.vote, view.approver)}\n${section}`,
+      );
     case "alreadyDecided": {
       const pending = view.vote.pending && view.request.status === "open" ? pendingHtml(view.vote.decision) : "";
       return pageDocument(
         `Already decided: ${subject}`,
-        `${notice("info", "You already decided on this request.", `${notRecorded(view.attempted)}${voteHtml(view.vote)}${pending}`)}\n${section}`,
+        `${notice("info", "You already decided on this request.", `${notRecorded(view.attempted)}${voteHtml(view.vote, view.approver)}${pending}`)}\n${section}`,
       );
     }
     case "noLongerAsked":
       return pageDocument(
         `No longer asked: ${subject}`,
-        `${notice("warn", "Your part in this stage has ended.", `${notRecorded(view.attempted)}${voteHtml(view.vote)}`)}\n${section}`,
+        `${notice("warn", "Your part in this stage has ended.", `${notRecorded(view.attempted)}${voteHtml(view.vote, view.approver)}`)}\n${section}`,
       );
     case "stageEnded": {
       const outcome = view.request.stage.outcome;
@@ -365,12 +415,22 @@ function requestPage(view: RequestPageView): string {
     case "closed": {
       const outcome = view.request.outcome ? `: ${OUTCOME_WORDS[view.request.outcome]}` : "";
       const closedAt = view.request.closedAt ? `<p>Closed on ${timeHtml(view.request.closedAt)}.</p>` : "";
-      const yours = view.vote ? voteHtml(view.vote) : "<p>You did not decide on it.</p>";
+      const yours = view.vote ? voteHtml(view.vote, view.approver) : "<p>You did not decide on it.</p>";
       return pageDocument(
         `Closed: ${subject}`,
         `${notice(toneOf(view.request.outcome), `This request is closed${outcome}.`, `${notRecorded(view.attempted)}${closedAt}${yours}`)}\n${section}`,
       );
     }
+    case "notTheApprover":
+      return pageDocument(
+        `Not yours to decide: ${subject}`,
+        `${notice("no", "You may not decide through this link.", notTheApproverHtml(view.signedIn, view.approver.name, view.approver.address, view.signInPath))}\n${section}`,
+      );
+    case "requesterRefused":
+      return pageDocument(
+        `Your own request: ${subject}`,
+        `${notice("no", "You cannot approve your own request.", requesterHtml(view.signedIn))}\n${section}`,
+      );
     case "deadlinePassed":
       return pageDocument(
         `Deadline passed: ${subject}`,
@@ -403,6 +463,13 @@ function errorPage(view: PageView): string {
       );
     case "methodNotAllowed":
       return errorDocument("Method not allowed", `<p>This page only answers GET, HEAD and POST.</p>`);
+    case "signInRequired":
+      return errorDocument("Sign in to decide", signInRequiredHtml(view.problem, view.signInPath));
+    case "signInFailed":
+      return errorDocument(
+        "Sign-in failed",
+        `<p>${escapeHtml(view.problem)}</p><p>Nothing was recorded. Open the approval link from your email again to retry.</p>`,
+      );
     case "payloadTooLarge":
       return errorDocument(
         "Your decision was too large",

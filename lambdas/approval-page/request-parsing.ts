@@ -35,7 +35,15 @@ export type ParsedRequest =
   /** GET or HEAD: show the ask, change nothing. */
   | { kind: "show"; method: "GET" | "HEAD"; askId: string }
   /** POST with a valid form: record this decision. */
-  | { kind: "decide"; method: "POST"; askId: string; decision: "approve" | "reject"; comment?: string }
+  | {
+      kind: "decide";
+      method: "POST";
+      askId: string;
+      decision: "approve" | "reject";
+      comment?: string;
+      /** The form's CSRF token (sign-in only). */
+      csrf?: string;
+    }
   /** Answer with an error page; `method` is the request's, so HEAD still gets an empty body. */
   | { kind: "error"; method: string; page: ErrorPage };
 
@@ -148,7 +156,13 @@ export function parseRequest(event: APIGatewayProxyEventV2): ParsedRequest {
   }
   const form = parseDecisionForm(text);
   if (!form.ok) return { kind: "error", method, page: { kind: "badRequest", problem: form.problem } };
-  return form.comment === undefined
-    ? { kind: "decide", method, askId, decision: form.decision }
-    : { kind: "decide", method, askId, decision: form.decision, comment: form.comment };
+  const csrf = new URLSearchParams(text).get("csrf") ?? undefined;
+  return {
+    kind: "decide",
+    method,
+    askId,
+    decision: form.decision,
+    ...(form.comment === undefined ? {} : { comment: form.comment }),
+    ...(csrf === undefined ? {} : { csrf }),
+  };
 }

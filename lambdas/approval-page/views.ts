@@ -58,11 +58,12 @@ export function requestViewOf(record: RequestRecord, ask: AskRecord): RequestVie
 export function approverViewOf(ask: AskRecord, record: RequestRecord): ApproverView {
   const view: ApproverView = { name: ask.approver, address: ask.address, deadline: ask.deadline };
   if (!record.stages[ask.stage].approvers.includes(ask.approver)) view.advice = true;
+  if (ask.asBackup !== undefined) view.asBackup = ask.asBackup;
   return view;
 }
 
 export function voteViewOf(vote: Vote): VoteView {
-  const view: VoteView = { decision: vote.decision, decidedAt: vote.decidedAt };
+  const view: VoteView = { decision: vote.decision, decidedAt: vote.decidedAt, decidedBy: vote.decidedBy };
   if (vote.comment !== undefined) view.comment = vote.comment;
   if (vote.reason !== undefined) view.reason = vote.reason;
   if (vote.pendingSignal !== undefined) view.pending = true;
@@ -75,6 +76,7 @@ function refusedView(
   request: RequestView,
   approver: ApproverView,
   attempted?: Attempted,
+  signInPath?: string,
 ): PageView {
   const base = attempted === undefined ? { request, approver } : { request, approver, attempted };
   switch (why.kind) {
@@ -93,23 +95,47 @@ function refusedView(
       return { kind: "stageEnded", ...base };
     case "deadlinePassed":
       return { kind: "deadlinePassed", ...base };
+    case "notTheApprover":
+      return signInPath === undefined
+        ? { kind: "notTheApprover", ...base, signedIn: why.signedIn }
+        : { kind: "notTheApprover", ...base, signedIn: why.signedIn, signInPath };
+    case "requester":
+      return { kind: "requesterRefused", ...base, signedIn: why.signedIn };
   }
 }
 
-/** The page a GET shows: the form while the approver may decide, otherwise why not. */
-export function showView(ask: AskRecord, record: RequestRecord, now: Date): PageView {
+/** What the page knows of sign-in for one request: off (undefined), signed out, or who is signed in. */
+export interface SignInState {
+  signInPath: string;
+  session?: { email: string; csrf: string };
+}
+
+/**
+ * The page a GET shows: the form while the approver may decide, otherwise why not. With sign-in,
+ * the signed-in person is part of the rule (core/eligibility.ts), and a person not signed in gets
+ * the request with a sign-in button instead of the form.
+ */
+export function showView(ask: AskRecord, record: RequestRecord, now: Date, signIn?: SignInState): PageView {
   const request = requestViewOf(record, ask);
   const approver = approverViewOf(ask, record);
-  const why = eligibilityOf(record, ask.stage, ask.approver, ask.deadline, now);
-  return why.kind === "eligible" ? { kind: "form", request, approver, now } : refusedView(why, request, approver);
+  const session = signIn?.session;
+  const decider = session === undefined ? undefined : { email: session.email, address: ask.address };
+  const why = eligibilityOf(record, ask.stage, ask.approver, ask.deadline, now, decider);
+  if (why.kind !== "eligible") return refusedView(why, request, approver, undefined, signIn?.signInPath);
+  if (signIn === undefined) return { kind: "form", request, approver, now };
+  const form =
+    session === undefined
+      ? { signInPath: signIn.signInPath }
+      : { signInPath: signIn.signInPath, signedIn: session.email, csrf: session.csrf };
+  return { kind: "form", request, approver, now, signIn: form };
 }
 
 /** The page answering a POST, from what the recorder did with the decision. */
-export function decisionView(outcome: RecordOutcome, attempted: Attempted): PageView {
+export function decisionView(outcome: RecordOutcome, attempted: Attempted, signInPath?: string): PageView {
   if (outcome.kind === "notFound") return { kind: "notFound" };
   const request = requestViewOf(outcome.request, outcome.ask);
   const approver = approverViewOf(outcome.ask, outcome.request);
-  if (outcome.kind === "refused") return refusedView(outcome.why, request, approver, attempted);
+  if (outcome.kind === "refused") return refusedView(outcome.why, request, approver, attempted, signInPath);
   return {
     kind: "recorded",
     request,

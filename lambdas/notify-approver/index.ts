@@ -17,11 +17,13 @@ import { ENV, requireEnv } from "../../core/environment";
 import { log } from "../../core/log";
 import type { RequestStore } from "../../core/ports";
 import type { AskEvent } from "../../core/payloads";
+import { refuseIfNotAsked } from "../../core/self-approval";
 import { describeError, isThrottling } from "../adapters/aws-errors";
 import { snsClient } from "../adapters/sns-client";
 import { requestStoreFromEnv } from "../adapters/store";
 import { composeApprovalEmail, type ApprovalEmail } from "./message";
 import { hasConfirmedEmailSubscription } from "./subscriptions";
+import { followUpApprover } from "./follow-up";
 
 export type Publish = (topicArn: string, email: ApprovalEmail) => Promise<void>;
 export type IsReachable = (topicArn: string, email: string) => Promise<boolean>;
@@ -69,6 +71,9 @@ export async function notifyApprover(deps: NotifyDeps, event: AskEvent): Promise
   if (topicArn === undefined || taskToken === undefined)
     throw new Error(`notify-approver: ${approver.name} has no topic or task token`);
   const fields = { requestId, stage: stage.name, approver: approver.name };
+  refuseIfNotAsked(request, stage.index, approver.name);
+  // Asked again by a follow-up (a reminder, the backup): the same links, the first ask's deadline.
+  if (event.followUp !== undefined) return followUpApprover(deps, event, event.followUp);
   await checkReachable(deps, event, topicArn);
 
   const now = deps.now?.() ?? new Date();

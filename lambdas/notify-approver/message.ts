@@ -24,6 +24,10 @@ export interface ApprovalEmailInput {
   approvalPageUrl: string;
   /** Automated advice given so far in this stage and the stages before it. */
   advice?: AdviceEntry[];
+  /** A reminder (the same link again): which one, and now, to say how long is left. */
+  reminder?: { number: number; now: Date };
+  /** The recipient is the backup of `approver` (their name), asked because the approver has not decided. */
+  asBackup?: string;
 }
 
 export interface ApprovalEmail {
@@ -51,14 +55,14 @@ function quorumLine(request: RequestSummary, stage: StageRef): string {
 }
 
 /** An SNS-safe one-line subject: accents dropped, other non-ASCII as "?", whitespace collapsed, cut with "...". */
-export function emailSubject(requestSubject: string): string {
+export function emailSubject(requestSubject: string, prefix = SUBJECT_PREFIX): string {
   const ascii = requestSubject
     .normalize("NFKD")
     .replace(/[\u0300-\u036f]/g, "")
     .replace(/[^\x20-\x7e]/gu, (ch) => (/\s/.test(ch) ? " " : "?"))
     .replace(/\s+/g, " ")
     .trim();
-  const subject = SUBJECT_PREFIX + ascii;
+  const subject = prefix + ascii;
   return subject.length <= MAX_EMAIL_SUBJECT_LENGTH
     ? subject
     : `${subject.slice(0, MAX_EMAIL_SUBJECT_LENGTH - 3).trimEnd()}...`;
@@ -70,13 +74,43 @@ export function readableDeadline(deadline: string): string {
   return `${date.toUTCString().replace("GMT", "UTC")} (${date.toISOString()})`;
 }
 
+/** "2 days", "5 hours", "12 minutes", "less than a minute": how long is left until `deadline`. */
+export function timeLeftText(deadline: string, now: Date): string {
+  const minutes = Math.floor((Date.parse(deadline) - now.getTime()) / 60_000);
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
+  if (minutes < 1) return "less than a minute";
+  if (minutes < 60) return plural(minutes, "minute");
+  const hours = Math.floor(minutes / 60);
+  return hours < 48 ? plural(hours, "hour") : plural(Math.floor(hours / 24), "day");
+}
+
+/** The opening lines: who is asked, and for a reminder or a backup, why this email comes now. */
+function opening(input: ApprovalEmailInput): string[] {
+  const { approver, asBackup, reminder, deadline } = input;
+  const left = reminder === undefined ? [] : [`You have ${timeLeftText(deadline, reminder.now)} left to decide.`];
+  if (asBackup !== undefined) {
+    return [
+      `${reminder === undefined ? "Your" : "Reminder: your"} approval is requested as the backup of approver "${approver}", who has not decided yet.`,
+      `Whoever of you decides first decides for ${approver}.`,
+      ...left,
+    ];
+  }
+  if (reminder !== undefined)
+    return [
+      `Reminder: your approval is still needed, as approver "${approver}". This is the same link as before.`,
+      ...left,
+    ];
+  return [`Your approval is requested, as approver "${approver}".`];
+}
+
+function subjectPrefix(input: ApprovalEmailInput): string {
+  if (input.reminder !== undefined) return `Reminder: ${SUBJECT_PREFIX}`;
+  return input.asBackup === undefined ? SUBJECT_PREFIX : "Approval requested (as backup): ";
+}
+
 export function composeApprovalEmail(input: ApprovalEmailInput): ApprovalEmail {
-  const { request, stage, approver, askId, deadline, approvalPageUrl } = input;
-  const lines: string[] = [
-    `Your approval is requested, as approver "${approver}".`,
-    "",
-    `Subject:      ${request.subject}`,
-  ];
+  const { request, stage, askId, deadline, approvalPageUrl } = input;
+  const lines: string[] = [...opening(input), "", `Subject:      ${request.subject}`];
   const inStage = stageLine(stage);
   if (inStage !== undefined) lines.push(`Stage:        ${inStage.replace(/^Stage /, "")}`);
   if (request.requestedBy !== undefined) lines.push(`Requested by: ${request.requestedBy}`);
@@ -94,5 +128,5 @@ export function composeApprovalEmail(input: ApprovalEmailInput): ApprovalEmail {
     "",
     `Request ${request.id}. ${quorumLine(request, stage)}`,
   );
-  return { subject: emailSubject(request.subject), body: lines.join("\n") };
+  return { subject: emailSubject(request.subject, subjectPrefix(input)), body: lines.join("\n") };
 }

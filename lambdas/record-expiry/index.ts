@@ -7,8 +7,11 @@
 import { noVerdictOf } from "../../core/channel-spec";
 import { SIGNAL_ERRORS, WorkflowError } from "../../core/errors";
 import type { Signal } from "../../core/model";
-import type { RecordExpiryEvent, RecordExpiryResult } from "../../core/payloads";
+import type { FollowUpEvent, RecordExpiryEvent, RecordExpiryResult } from "../../core/payloads";
+import type { FollowUpPlan } from "../../core/reminders";
+import { followUp } from "./follow-up";
 import { recordNoVerdict, type StoreDeps } from "../../core/recorder";
+import { NOT_ASKED_ERROR } from "../../core/self-approval";
 import { requestStoreFromEnv } from "../adapters/store";
 
 const CAUSES: Record<Exclude<Signal, "none">, string> = {
@@ -18,6 +21,8 @@ const CAUSES: Record<Exclude<Signal, "none">, string> = {
 };
 
 export async function recordExpiry(deps: StoreDeps, event: RecordExpiryEvent): Promise<RecordExpiryResult> {
+  // The requester, not asked (self-approval denied): they are no approver of the stage; nothing to record.
+  if (event.error?.Error === NOT_ASKED_ERROR) return { signal: "none", approver: event.approver, decision: "none" };
   const { decision, reason } = noVerdictOf(event.error?.Error ?? "", event.error?.Cause, event.as);
   const result = await recordNoVerdict(deps, {
     requestId: event.requestId,
@@ -37,5 +42,12 @@ export async function recordExpiry(deps: StoreDeps, event: RecordExpiryEvent): P
   return { signal: "none", approver: event.approver, decision: result.vote?.decision ?? "none" };
 }
 
-export const handler = (event: RecordExpiryEvent): Promise<RecordExpiryResult> =>
-  recordExpiry({ store: requestStoreFromEnv() }, event);
+/** The state machine's two uses: a part that ended without a verdict, or planning a follow-up (follow-up.ts). */
+export function handler(event: RecordExpiryEvent): Promise<RecordExpiryResult>;
+export function handler(event: FollowUpEvent): Promise<FollowUpPlan>;
+export function handler(event: RecordExpiryEvent | FollowUpEvent): Promise<RecordExpiryResult | FollowUpPlan> {
+  const deps = { store: requestStoreFromEnv() };
+  return "kind" in event && event.kind === "followUp"
+    ? followUp(deps, event)
+    : recordExpiry(deps, event as RecordExpiryEvent);
+}

@@ -18,6 +18,7 @@ import { CHANNEL_FAILED_ERROR, CHANNEL_THROTTLED_ERROR, WorkflowError } from "..
 import { ENV, requireEnv } from "../../core/environment";
 import { log } from "../../core/log";
 import type { RequestStore } from "../../core/ports";
+import { refuseIfNotAsked } from "../../core/self-approval";
 import type { AskEvent } from "../../core/payloads";
 import { STACK_TAG_KEY } from "../../channels/iam/automation-contract";
 import { describeError, isThrottling } from "../adapters/aws-errors";
@@ -69,6 +70,7 @@ async function startAutomation(deps: SsmStartDeps, event: AskEvent, askId: strin
 }
 
 export async function startIamApproval(deps: SsmStartDeps, event: AskEvent): Promise<SsmStartResult> {
+  refuseIfNotAsked(event.request, event.stage.index, event.approver.name);
   const { requestId, approver, stage, timeoutSeconds, taskToken } = event;
   if (taskToken === undefined) throw new Error(`ssm-start: no task token for ${approver.name}`);
   const fields = { requestId, stage: stage.name, approver: approver.name };

@@ -17,13 +17,14 @@ import type { AslDefinition } from "../../core/asl";
 import type { RequestStore } from "../../core/ports";
 import type { AskEvent } from "../../core/payloads";
 import { askIdOfPath } from "../../core/routes";
-import { createHandler } from "../../lambdas/approval-page/index";
+import { createHandler, type ApprovalPageDeps } from "../../lambdas/approval-page/index";
 import { sfnTaskCallbacks, type TaskCallbackClient } from "../../lambdas/adapters/callbacks";
 import { handleClose } from "../../lambdas/close-request/index";
 import type { ApprovalEmail } from "../../lambdas/notify-approver/message";
 import { notifyApprover } from "../../lambdas/notify-approver/index";
 import { openRequest } from "../../lambdas/open-request/index";
 import { recordExpiry } from "../../lambdas/record-expiry/index";
+import { followUp } from "../../lambdas/record-expiry/follow-up";
 import {
   createTaskRegistry,
   runLocally,
@@ -51,6 +52,7 @@ export function linkApprover(name: string): DefinitionApprover {
     channel: "link",
     mode: "vote",
     address: `${name}@example.com`,
+    email: `${name}@example.com`,
     topicArn: topicArnOf(name),
     options: {},
   };
@@ -78,6 +80,8 @@ export interface SentEmail extends ApprovalEmail {
   /** 0-based stage index the link is for. */
   stage: number;
   askId: string;
+  /** Who the email went to: the approver, or their backup (core/reminders.ts). */
+  recipient: string;
 }
 
 /**
@@ -113,10 +117,14 @@ export class LocalApprovalWorkflow {
   readonly callbackOutage = { calls: 0 };
   readonly page: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
-  constructor(readonly store: RequestStore) {
+  constructor(
+    readonly store: RequestStore,
+    options: { signIn?: ApprovalPageDeps["signIn"] } = {},
+  ) {
     this.page = createHandler({
       store,
       callbacks: sfnTaskCallbacks(registryClient(this.registry, this.callbackOutage)),
+      ...(options.signIn === undefined ? {} : { signIn: options.signIn }),
     });
   }
 
@@ -145,8 +153,10 @@ export class LocalApprovalWorkflow {
   }
 
   /** The link (ask id) emailed to an approver for a stage. */
-  linkOf(approver: string, stage: number): string {
-    const email = this.emails.filter((e) => e.approver === approver && e.stage === stage).pop();
+  linkOf(approver: string, stage: number, recipient = approver): string {
+    const email = this.emails
+      .filter((e) => e.approver === approver && e.stage === stage && e.recipient === recipient)
+      .pop();
     if (email === undefined) throw new Error(`${approver} was never emailed for stage ${stage + 1}`);
     return email.askId;
   }
@@ -198,7 +208,9 @@ export class LocalApprovalWorkflow {
           payload,
         );
       case "record-expiry":
-        return recordExpiry({ store: this.store }, payload);
+        return payload.kind === "followUp"
+          ? followUp({ store: this.store }, payload)
+          : recordExpiry({ store: this.store }, payload);
       case "close-request":
         return handleClose({ store: this.store, releases: {} }, payload);
     }
@@ -208,7 +220,8 @@ export class LocalApprovalWorkflow {
     const link = email.body.split("\n").find((line) => line.startsWith(`${PAGE_URL}r/`));
     const askId = link === undefined ? undefined : askIdOfPath(link.slice(PAGE_URL.length - 1));
     if (askId === undefined) throw new Error(`the email to ${event.approver.name} holds no approval link`);
-    this.emails.push({ ...email, topicArn, approver: event.approver.name, stage: event.stage.index, askId });
+    const recipient = topicArn === event.approver.backup?.topicArn ? event.approver.backup.name : event.approver.name;
+    this.emails.push({ ...email, topicArn, approver: event.approver.name, stage: event.stage.index, askId, recipient });
     for (const waiter of this.waiters.filter((w) => this.emails.length >= w.count)) waiter.resolve();
   }
 }

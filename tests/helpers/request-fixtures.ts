@@ -26,6 +26,8 @@ export interface StageSpec {
   advisors?: string[];
   quorum?: number;
   timeoutSeconds?: number;
+  /** Approvers who have a backup (their stage keeps the backups' asks). */
+  backups?: string[];
 }
 
 export type RecordShape =
@@ -44,6 +46,7 @@ export function stageLayouts(shape: RecordShape): StageLayout[] {
     timeoutSeconds: spec.timeoutSeconds ?? 3600,
     approvers: spec.approvers,
     advisors: spec.advisors ?? [],
+    ...(spec.backups === undefined ? {} : { backups: spec.backups }),
   }));
 }
 

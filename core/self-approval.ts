@@ -1,0 +1,83 @@
+/**
+ * No self-approval: with `selfApproval: deny` (the default) the person who asks for a change is
+ * not one of its approvers. `requestedBy` is compared with each approver's name and email after
+ * normalisation (Unicode NFKC, trimmed, case-folded), so "Finance-Lead@Example.com " is the
+ * approver finance-lead@example.com. Such an approver is not asked in any stage; if that leaves a
+ * stage unable to reach its quorum, the request fails at once (Approval.QuorumUnreachable), before
+ * anyone is notified. With sign-in, a signed-in identity equal to the requester cannot decide
+ * either (the page checks it with `isRequester`). Pure.
+ */
+import { WorkflowError } from "./errors";
+import type { SelfApproval } from "./settings";
+
+export const QUORUM_UNREACHABLE_ERROR = "Approval.QuorumUnreachable";
+/** An ask function's error for an approver who is not asked (the requester): their part ends, uncounted. */
+export const NOT_ASKED_ERROR = "Approval.NotAsked";
+
+export const NOT_ASKED_REASON = "they requested this change, and self-approval is denied";
+
+/** An identity as compared: NFKC, trimmed, lower case. */
+export function normalizedIdentity(text: string): string {
+  return text.normalize("NFKC").trim().toLowerCase();
+}
+
+export interface Person {
+  name: string;
+  email?: string;
+}
+
+/** True when `requestedBy` names this person (by name or email). */
+export function isRequester(requestedBy: string | undefined, person: Person): boolean {
+  if (requestedBy === undefined) return false;
+  const requester = normalizedIdentity(requestedBy);
+  if (requester === "") return false;
+  return (
+    normalizedIdentity(person.name) === requester ||
+    (person.email !== undefined && normalizedIdentity(person.email) === requester)
+  );
+}
+
+export interface StageVoters {
+  name: string;
+  quorum: number;
+  /** Voting approvers, in config order. */
+  approvers: string[];
+  advisors: string[];
+}
+
+/**
+ * Per stage, the approvers who are not asked because they are the requester. Throws
+ * Approval.QuorumUnreachable when a stage could then never reach its quorum.
+ */
+export function notAskedPerStage(
+  stages: readonly StageVoters[],
+  people: Readonly<Record<string, string | undefined>>,
+  requestedBy: string | undefined,
+  mode: SelfApproval,
+): string[][] {
+  if (mode === "allow") return stages.map(() => []);
+  const notAsked = stages.map((stage) =>
+    [...stage.approvers, ...stage.advisors].filter((name) => isRequester(requestedBy, { name, email: people[name] })),
+  );
+  stages.forEach((stage, index) => {
+    const voters = stage.approvers.filter((name) => !notAsked[index].includes(name)).length;
+    if (notAsked[index].length > 0 && voters < stage.quorum) {
+      throw new WorkflowError(
+        QUORUM_UNREACHABLE_ERROR,
+        `stage "${stage.name}" needs ${stage.quorum} approval(s), but without the requester (${notAsked[index].join(", ")}: ${NOT_ASKED_REASON}) only ${voters} approver(s) can decide; nobody was asked`,
+      );
+    }
+  });
+  return notAsked;
+}
+
+/** What an ask function checks first: an approver the request does not ask (the requester) is not asked. */
+export function refuseIfNotAsked(
+  request: { stages: readonly { notAsked?: readonly string[] }[] },
+  stage: number,
+  approver: string,
+): void {
+  if (request.stages[stage]?.notAsked?.includes(approver)) {
+    throw new WorkflowError(NOT_ASKED_ERROR, `${approver} is not asked: ${NOT_ASKED_REASON}`);
+  }
+}
