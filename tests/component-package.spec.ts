@@ -70,6 +70,9 @@ const INPUTS: Record<string, { shape: Property; optional: boolean }> = {
   pageThrottle: { shape: { $ref: ref("PageThrottle") }, optional: true },
   eventBus: { shape: { type: "string" }, optional: true },
   requesterTopic: { shape: { type: "string" }, optional: true },
+  remindEvery: { shape: { type: "string" }, optional: true },
+  selfApproval: { shape: { type: "string" }, optional: true },
+  signIn: { shape: { $ref: ref("SignIn") }, optional: true },
 };
 
 const TYPES: Record<string, Record<string, { shape: Property; optional: boolean }>> = {
@@ -78,13 +81,25 @@ const TYPES: Record<string, Record<string, { shape: Property; optional: boolean 
     approvers: { shape: { type: "array", items: { $ref: ref("Approver") } }, optional: false },
     quorum: { shape: { type: "number" }, optional: true },
     approvalTimeout: { shape: { type: "string" }, optional: true },
+    remindEvery: { shape: { type: "string" }, optional: true },
   },
   Approver: {
     name: { shape: { type: "string" }, optional: false },
     email: { shape: { type: "string" }, optional: true },
     iamPrincipal: { shape: { type: "string" }, optional: true },
+    backup: { shape: { $ref: ref("Backup") }, optional: true },
+    escalateAfter: { shape: { type: "string" }, optional: true },
     reviewer: { shape: { $ref: ref("Reviewer") }, optional: true },
     mode: { shape: { type: "string" }, optional: true },
+  },
+  Backup: {
+    name: { shape: { type: "string" }, optional: false },
+    email: { shape: { type: "string" }, optional: false },
+  },
+  SignIn: {
+    issuer: { shape: { type: "string" }, optional: false },
+    clientId: { shape: { type: "string" }, optional: false },
+    clientSecretParameter: { shape: { type: "string" }, optional: false },
   },
   Reviewer: {
     function: { shape: { type: "string" }, optional: true },
@@ -100,6 +115,7 @@ const TYPES: Record<string, Record<string, { shape: Property; optional: boolean 
 const OUTPUTS: Record<string, { shape: Property; optional: boolean }> = {
   stateMachineArn: { shape: { type: "string" }, optional: false },
   approvalPageUrl: { shape: { type: "string" }, optional: true },
+  signInCallbackUrl: { shape: { type: "string" }, optional: true },
   requestTableName: { shape: { type: "string" }, optional: false },
   approverTopicArns: { shape: { type: "object", additionalProperties: { type: "string" } }, optional: false },
 };
