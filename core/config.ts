@@ -342,7 +342,8 @@ function checkTotals(stages: StageSettings[], problems: Problems): void {
       ]),
     ),
   );
-  if (people.size > MAX_APPROVERS) {
+  // Said once: only when backups add people beyond the entries already refused above.
+  if (people.size > MAX_APPROVERS && (entries <= MAX_APPROVERS || people.size > entries)) {
     problems.add(
       CONFIG_NAMESPACE,
       `${people.size} people with an email topic (approvers and backups); at most ${MAX_APPROVERS}, as many topics as the notify function's role can list (see README: limits)`,

@@ -95,6 +95,8 @@ function consumerProject(): string {
 }
 
 const keysOf = (resources: RegisteredResource[]) => resources.map((r) => `${r.type} ${r.name}`).sort();
+const definedOnly = (outputs: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(outputs).filter(([, value]) => value !== undefined));
 
 /** The topology entry of a workflow's function, from its resource name (`<workflow>-<key>`). */
 function entryOf(workflow: string, functionName: string): string {
@@ -168,6 +170,9 @@ describe("this repository's stack program, loaded as pulumi up loads it (Pulumi.
     assert.equal(underTsx.error, undefined);
     assert.deepEqual(keysOf(run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack")), keysOf(underTsx.resources));
     assert.ok(run.resources.some((r) => r.type === "parallel-approval:workflow:ApprovalWorkflow"));
-    assert.deepEqual(run.outputs, underTsx.outputs);
+    // The engine records no stack output whose value is undefined (signInCallbackUrl without
+    // sign-in); the in-process evaluation keeps the key, so compare the defined ones.
+    assert.deepEqual(run.outputs, definedOnly(underTsx.outputs));
+    assert.equal(underTsx.outputs.signInCallbackUrl, undefined, "the dev stack has no sign-in");
   });
 });

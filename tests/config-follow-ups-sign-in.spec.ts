@@ -224,4 +224,18 @@ describe("backups count toward the approver limit", () => {
     );
     assert.doesNotThrow(() => parseStackConfig({ approvers: approvers.slice(0, 25), approvalTimeout: "3d" }));
   });
+
+  it("names both limits when the entries are too many and their backups add more people still", () => {
+    const approvers = Array.from({ length: 51 }, (_, i) => ({
+      name: `approver-${i}`,
+      email: `approver-${i}@example.com`,
+      backup: { name: `backup-${i}`, email: `backup-${i}@example.com` },
+      escalateAfter: "1d",
+    }));
+    assert.throws(
+      () => parseStackConfig({ approvers, approvalTimeout: "3d" }),
+      (error: Error) =>
+        /51 approver entries in all stages/.test(error.message) && /102 people with an email topic/.test(error.message),
+    );
+  });
 });

@@ -141,21 +141,25 @@ describe("follow-ups: reminders and backups", () => {
       const { request } = await seeded();
       const callbacks = fakeCallbacks();
       const original = callbacks.deliver;
-      let replaced = false;
+      // The race: the recorder has read the ask (old token); before it records the vote, the old
+      // task times out and the reminder stores a new token behind the same link. (After the vote
+      // the stage has ended and a reminder stores nothing.)
+      const applyVote = store.applyVote.bind(store);
+      store.applyVote = async (...args) => {
+        await store.putAsk({
+          requestId: request.requestId,
+          stage: 0,
+          approver: "finance",
+          address: "finance@example.com",
+          channel: "link",
+          taskToken: "token-after-reminder",
+          deadline,
+          createdAt: T0.toISOString(),
+        });
+        return applyVote(...args);
+      };
       callbacks.deliver = async (token, signal, result) => {
-        if (!replaced) {
-          replaced = true;
-          // The old task timed out and the reminder stored its new token behind the same link.
-          await store.putAsk({
-            requestId: request.requestId,
-            stage: 0,
-            approver: "finance",
-            address: "finance@example.com",
-            channel: "link",
-            taskToken: "token-after-reminder",
-            deadline,
-            createdAt: T0.toISOString(),
-          });
+        if (token === request.tokens.finance) {
           callbacks.calls.push({ taskToken: token, signal, result });
           return "closed";
         }
