@@ -3,6 +3,7 @@
  * decisions, and the one JSON document of --json. Everything that came from a request or a
  * person goes through terminalSafe. Pure.
  */
+import { DECISION_WORDS } from "../core/decision-words";
 import type { DecisionEntry, ExecutionOutput } from "../core/model";
 import { terminalSafe } from "../core/text";
 import type { ProgressDecision, ProgressItem } from "./progress";
@@ -11,15 +12,8 @@ import type { Described } from "./wait";
 /** Exit codes (README: "The parallel-approval CLI"). */
 export const EXIT = { approved: 0, error: 1, rejected: 2, expired: 3, pending: 4, interrupted: 130 } as const;
 
-const WORD: Record<string, string> = {
-  approve: "approved",
-  reject: "rejected",
-  expired: "missed the deadline",
-  unreachable: "could not be reached",
-  failed: "could not be asked (channel failed)",
-  abstained: "abstained",
-  none: "did not decide",
-};
+// A stage's row for an approver who never decided says so (the output has no decision for them).
+const WORD: Record<string, string> = { ...DECISION_WORDS, none: "did not decide" };
 
 const stageLabel = (stage: number, name?: string) => `stage ${stage + 1}${name === undefined ? "" : ` ${name}`}`;
 

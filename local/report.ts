@@ -5,22 +5,14 @@
  * test. Everything that came from a request or a person goes through terminalSafe: a comment
  * cannot move the cursor, erase a line or fake another approver's decision.
  */
+import { DECISION_WORDS } from "../core/decision-words";
 import { formatDuration } from "../core/durations";
-import type { Decision, ExecutionInput, ExecutionOutput, StageOutput } from "../core/model";
+import type { ExecutionInput, ExecutionOutput, StageOutput } from "../core/model";
 import type { WorkflowSettings } from "../core/settings";
 import { terminalSafe } from "../core/text";
 import type { FunctionLogLine } from "./local-functions";
 import type { ApproverAsked, DecisionArrived, SandboxEvent, SandboxResult } from "./round-events";
 import type { StackSettings } from "./stack-config";
-
-const DECISION_WORD: Record<Decision, string> = {
-  approve: "approved",
-  reject: "rejected",
-  expired: "missed the deadline",
-  unreachable: "could not be reached",
-  failed: "could not be asked (channel failed)",
-  abstained: "abstained",
-};
 
 function indent(text: string, prefix: string): string {
   return text
@@ -107,7 +99,7 @@ export function stageEndedLine(event: Extract<SandboxEvent, { type: "stageEnded"
 /** One decision as it arrived: time, approver, what they decided and through what. */
 export function decisionLine({ approver, vote }: DecisionArrived): string {
   const time = vote.decidedAt.slice(11, 19);
-  const what = `${terminalSafe(approver)} ${DECISION_WORD[vote.decision]}`;
+  const what = `${terminalSafe(approver)} ${DECISION_WORDS[vote.decision]}`;
   if (vote.channel === "deadline") return `  ${time}  ${what}`;
   const quoted = (text: string) => `"${terminalSafe(text).replace(/\s+/g, " ")}"`;
   if (vote.decision !== "approve" && vote.decision !== "reject") {

@@ -5,6 +5,7 @@
  * came from a request is HTML-escaped.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { DECISION_WORDS } from "../../core/decision-words";
 import { htmlDocument, securityHeaders } from "../../lambdas/approval-page/document";
 import { escapeHtml } from "../../lambdas/approval-page/html";
 import type { ServedRequest } from "./sandbox-server";
@@ -15,21 +16,11 @@ export interface OpenRequestsView {
   open(): readonly ServedRequest[];
 }
 
-const DECIDED: Record<string, string> = {
-  approve: "approved",
-  reject: "rejected",
-  expired: "missed the deadline",
-  unreachable: "could not be reached",
-  failed: "could not be asked",
-  abstained: "abstained",
-};
-
 function requestHtml(request: ServedRequest): string {
   const asked = request.asked
     .map((entry) => {
       const vote = request.decisions.find((d) => d.stage === entry.stage && d.approver === entry.approver)?.vote;
-      const state =
-        vote === undefined ? "" : ` <span class="tag">${escapeHtml(DECIDED[vote.decision] ?? vote.decision)}</span>`;
+      const state = vote === undefined ? "" : ` <span class="tag">${escapeHtml(DECISION_WORDS[vote.decision])}</span>`;
       return `<li><span class="who">${escapeHtml(entry.approver)}</span> (stage ${entry.stage + 1}): <a href="${escapeHtml(entry.link)}">${escapeHtml(entry.link)}</a>${state}</li>`;
     })
     .join("\n");
