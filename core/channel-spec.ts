@@ -106,7 +106,11 @@ export const USUAL_NO_VERDICT_ERRORS = [
   CHANNEL_THROTTLED_ERROR,
 ];
 
-/** A throttled or limited channel backs off for up to ~10 minutes before its approver counts as failed. */
+/**
+ * A throttled or limited channel backs off before its approver counts as failed: 7 retries (8
+ * attempts), waits of at most 5, 10, 20, 40, 80, 160 and 300 s, so at most about 10 minutes in
+ * all; full jitter draws each wait between 0 and that, so usually about half.
+ */
 export const CHANNEL_THROTTLED_RETRY: AslRetrier = {
   ErrorEquals: [CHANNEL_THROTTLED_ERROR],
   IntervalSeconds: 5,

@@ -432,6 +432,32 @@ export function withoutUnsetDefaults(raw: Record<string, unknown>): Record<strin
   );
 }
 
+/** A config value as the language host passes it: JSON for lists, maps and numbers, else plain text. */
+function programConfigValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text; // a plain string value, e.g. approvalTimeout: 72h
+  }
+}
+
+/**
+ * The `parallel-approval:` keys (namespace stripped) of config as `pulumi up` hands it to the
+ * program: every value a string, lists and maps as JSON, so `quorum: 2` and `quorum: "2"` (what
+ * `pulumi config set` writes) both arrive as "2" and read as 2; without the unset defaults. The
+ * program (components/stack-config.ts) and the sandbox (local/stack-config.ts) both read config
+ * through this, so they see a stack alike.
+ */
+export function projectConfigOf(all: Record<string, string>): Record<string, unknown> {
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  const raw = Object.fromEntries(
+    Object.entries(all)
+      .filter(([key]) => key.startsWith(prefix))
+      .map(([key, value]) => [key.slice(prefix.length), programConfigValue(value)]),
+  );
+  return withoutUnsetDefaults(raw);
+}
+
 function stageLocation(flat: boolean, index: number, raw: RawStage): string {
   return flat ? CONFIG_NAMESPACE : labelled(`${CONFIG_NAMESPACE}:stages[${index}]`, raw);
 }

@@ -38,6 +38,7 @@ import type { ChannelBranch } from "./channel-spec";
 import { SIGNAL_ERRORS, TASK_TIMEOUT_ERROR, WORKFLOW_FAILED_ERROR } from "./errors";
 import { firstWaitSeconds, followsUp, WAIT_OVER_ERROR, type FollowUpPlan, type FollowUpRules } from "./reminders";
 import { NAME_PATTERN } from "./limits";
+import { THROTTLING_ERROR_NAMES } from "./throttling";
 import type { ApproverMode } from "./model";
 import type {
   AskEvent,
@@ -97,9 +98,26 @@ export const LAMBDA_SERVICE_ERRORS = [
 export const LAMBDA_THROTTLED_ERROR = "Lambda.TooManyRequestsException";
 
 /**
+ * An AWS service throttling a handler (most often the request store: DynamoDB's
+ * ThrottlingException or ProvisionedThroughputExceededException) after the SDK's own 6 attempts:
+ * the function fails with the SDK error's name, which this retrier matches (core/throttling.ts).
+ * Without it one throttled store write would fail the whole execution. Backoff with full jitter
+ * so that the branches of a stage throttled together spread out; at most about two minutes.
+ */
+export const SDK_THROTTLED_RETRY: AslRetrier = {
+  ErrorEquals: [...THROTTLING_ERROR_NAMES],
+  IntervalSeconds: 2,
+  MaxAttempts: 6,
+  BackoffRate: 2,
+  MaxDelaySeconds: 60,
+  JitterStrategy: "FULL",
+};
+
+/**
  * https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html: service
  * errors a few times quickly; throttling (the account's concurrency is shared) longer, with full
- * jitter so that 50 branches throttled at once do not retry in lockstep.
+ * jitter so that 50 branches throttled at once do not retry in lockstep; and the SDK throttling a
+ * handler's own calls (SDK_THROTTLED_RETRY).
  */
 export const LAMBDA_RETRY: AslRetrier[] = [
   { ErrorEquals: LAMBDA_SERVICE_ERRORS, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: "FULL" },
@@ -111,6 +129,7 @@ export const LAMBDA_RETRY: AslRetrier[] = [
     MaxDelaySeconds: 30,
     JitterStrategy: "FULL",
   },
+  SDK_THROTTLED_RETRY,
 ];
 
 export const STATE = {

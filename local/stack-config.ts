@@ -1,16 +1,24 @@
 /**
  * Reads a stack's settings from `Pulumi.<stack>.yaml` for the sandbox as `pulumi up` would: the
- * CLI's config rules first (declared types, defaults from Pulumi.yaml), then the program's own
- * validation, so the sandbox refuses exactly the config `pulumi up` would refuse, with the same
- * messages (typos in keys included).
+ * stack's values as the CLI holds them (a top-level scalar as its text, so `quorum: "2"` as
+ * `pulumi config set` writes it is `quorum: 2`), the CLI's config rules (declared types, defaults
+ * from Pulumi.yaml), then the values as the program receives them (strings) read by the program's
+ * own reader and validation, so the sandbox accepts and refuses exactly what `pulumi up` would,
+ * with the same messages (typos in keys included).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
-import { ConfigError, CONFIG_NAMESPACE, withoutUnsetDefaults } from "../core/config";
+import { parseDocument } from "yaml";
+import { ConfigError, CONFIG_NAMESPACE, projectConfigOf } from "../core/config";
 import type { WorkflowSettings } from "../core/settings";
 import { parseStackConfig } from "../channels/registry";
-import { cliConfigProblems, readProjectFile, withProjectDefaults } from "../devkit/pulumi-cli-config";
+import {
+  asProgramConfig,
+  cliConfigOf,
+  cliConfigProblems,
+  readProjectFile,
+  withProjectDefaults,
+} from "../devkit/pulumi-cli-config";
 
 export const PROJECT = CONFIG_NAMESPACE;
 export const DEFAULT_STACK = "dev";
@@ -39,32 +47,26 @@ export function stackSettingsFromYaml(
   file = `Pulumi.${stack}.yaml`,
   projectDir?: string,
 ): StackSettings {
-  let document: unknown;
-  try {
-    document = parse(text);
-  } catch (error) {
-    throw new StackConfigError(`${file} is not valid YAML: ${(error as Error).message}`);
+  const document = parseDocument(text);
+  if (document.errors.length > 0) {
+    throw new StackConfigError(`${file} is not valid YAML: ${document.errors[0].message}`);
   }
-  const config = (document as { config?: unknown } | null)?.config ?? {};
-  if (typeof config !== "object" || config === null || Array.isArray(config)) {
-    throw new StackConfigError(`${file}: "config" must be a map of settings`);
+  let config: Record<string, unknown>;
+  try {
+    config = cliConfigOf(document) ?? {};
+  } catch (error) {
+    throw new StackConfigError(`${file}: ${(error as Error).message}`);
   }
   const project = readProjectFile(projectDir);
-  const cliProblems = cliConfigProblems(project, stack, config as Record<string, unknown>);
+  const cliProblems = cliConfigProblems(project, stack, config);
   if (cliProblems.length > 0) throw new StackConfigError(`${file}: ${cliProblems.join("; ")}`);
-  const values = withProjectDefaults(project, config as Record<string, unknown>);
-  const prefix = `${PROJECT}:`;
-  const raw = Object.fromEntries(
-    Object.entries(values)
-      .filter(([key]) => key.startsWith(prefix))
-      .map(([key, value]) => [key.slice(prefix.length), value]),
-  );
+  const values = withProjectDefaults(project, config);
   const region = values["aws:region"];
   return {
     stack,
     file,
     region: typeof region === "string" && region !== "" ? region : DEFAULT_REGION,
-    settings: parseStackConfig(withoutUnsetDefaults(raw)),
+    settings: parseStackConfig(projectConfigOf(asProgramConfig(values))),
   };
 }
 

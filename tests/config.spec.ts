@@ -454,6 +454,25 @@ describe("stack config validation", () => {
       assert.equal(parseStackConfig(args as Record<string, unknown>).stages[0].quorum, 2);
     });
 
+    it("reads quorum 2 from the string the CLI passes (set by pulumi config set), and refuses a quorum that is no number", () => {
+      const args = readStackConfig(
+        cliConfig({
+          "parallel-approval:approvers": JSON.stringify([finance, security]),
+          "parallel-approval:quorum": "2",
+        }),
+      );
+      assert.deepEqual(args, { approvers: [finance, security], quorum: 2, approvalTimeout: "7d" });
+      assert.throws(
+        () =>
+          readStackConfig(
+            cliConfig({ "parallel-approval:approvers": JSON.stringify([finance]), "parallel-approval:quorum": "two" }),
+          ),
+        (error: unknown) =>
+          error instanceof ConfigError &&
+          error.problems.some((p) => p === "parallel-approval:quorum: quorum must be a whole number"),
+      );
+    });
+
     it("reads a staged stack", () => {
       const stages = [{ name: "owners", approvers: [finance], quorum: 1 }];
       assert.deepEqual(readStackConfig(cliConfig({ "parallel-approval:stages": JSON.stringify(stages) })), {

@@ -30,6 +30,8 @@ import {
   WORKFLOW_FAILED_ERROR,
 } from "../core/errors";
 import { MAX_APPROVERS, MAX_STAGES } from "../core/limits";
+import { THROTTLING_ERROR_NAMES } from "../core/throttling";
+import { THROTTLING_ERROR_NAMES as HANDLER_THROTTLING_NAMES } from "../lambdas/adapters/aws-errors";
 import {
   FUNCTION_ARNS,
   functionArn,
@@ -334,6 +336,31 @@ describe("state machine definition", () => {
           `${name} retries Lambda service errors`,
         );
       }
+    });
+
+    it("every Lambda task retries the SDK's throttling errors (the request store's DynamoDB throttling) with backoff and full jitter", () => {
+      const lambdaTasks = tasks(definition);
+      assert.equal(lambdaTasks.length, 3 + 3 * 2);
+      for (const [name, task] of lambdaTasks) {
+        for (const error of ["ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"]) {
+          const retrier = task.Retry?.find((r) => r.ErrorEquals.includes(error));
+          assert.ok(retrier, `${name} retries ${error}`);
+          assert.deepEqual(
+            retrier.ErrorEquals,
+            [...THROTTLING_ERROR_NAMES],
+            `${name}: the one list of throttling names`,
+          );
+          assert.ok((retrier.BackoffRate ?? 2) > 1, `${name}: backoff`);
+          assert.equal(retrier.JitterStrategy, "FULL", `${name}: full jitter`);
+          assert.ok((retrier.MaxAttempts ?? 3) >= 3, `${name}: several attempts`);
+          assert.ok(retrier.MaxDelaySeconds !== undefined, `${name}: capped delay`);
+        }
+      }
+    });
+
+    it("the handlers count as throttling exactly the names the state machine retries", () => {
+      assert.deepEqual([...HANDLER_THROTTLING_NAMES].sort(), [...THROTTLING_ERROR_NAMES].sort());
+      assert.ok(THROTTLING_ERROR_NAMES.includes("ProvisionedThroughputExceededException"));
     });
 
     it("every channel's ask task retries its channel's throttling with backoff and jitter before counting the approver as failed", () => {

@@ -3,11 +3,9 @@ import { strict as assert } from "node:assert";
 import { freshId, isWellFormedId, requestIdFor } from "../core/ids";
 import { createLogger, REDACTED } from "../core/log";
 import { setEnv } from "../devkit/loopback";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SFNClient } from "@aws-sdk/client-sfn";
-import { SNSClient } from "@aws-sdk/client-sns";
-import { SSMClient } from "@aws-sdk/client-ssm";
-import { clientConfig, SDK_MAX_ATTEMPTS } from "../lambdas/adapters/aws-client-config";
+import { readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { SDK_MAX_ATTEMPTS } from "../lambdas/adapters/aws-client-config";
 
 describe("fresh ids", () => {
   it("are 43 base64url characters carrying 256 random bits, all distinct", () => {
@@ -46,14 +44,52 @@ describe("request ids", () => {
 });
 
 describe("the handlers' AWS SDK clients", () => {
-  it("retry throttling and transient errors more often than the SDK's default 3 attempts (50 branches may call at once)", async () => {
-    // Fresh clients with the adapters' shared config: the adapters' own clients are process-wide
-    // singletons that must first be created with the local endpoints other tests set.
-    const restore = setEnv({ AWS_REGION: "eu-west-1" });
-    const clients = [DynamoDBClient, SNSClient, SFNClient, SSMClient].map((Client) => new Client(clientConfig));
+  const ADAPTERS = resolve(__dirname, "..", "lambdas", "adapters");
+
+  /**
+   * A fresh copy of an adapter module: its client factory (once per container) not yet called.
+   * The copies the handlers loaded stay untouched, and stay what the module cache serves, so
+   * their clients are still created later with the local endpoints other tests set.
+   */
+  function freshAdapter(file: string): Record<string, unknown> {
+    const path = require.resolve(join(ADAPTERS, file));
+    const cached = require.cache[path];
+    delete require.cache[path];
     try {
-      assert.ok(SDK_MAX_ATTEMPTS > 3);
-      for (const client of clients) assert.equal(await client.config.maxAttempts(), SDK_MAX_ATTEMPTS);
+      return require(path) as Record<string, unknown>;
+    } finally {
+      if (cached === undefined) delete require.cache[path];
+      else require.cache[path] = cached;
+    }
+  }
+
+  it("every adapter's client retries throttling and transient errors more often than the SDK's default 3 attempts (50 branches may call at once)", async () => {
+    const files = readdirSync(ADAPTERS).filter((file) => file.endsWith("-client.ts"));
+    assert.deepEqual(
+      files.sort(),
+      [
+        "bedrock-client.ts",
+        "dynamodb-client.ts",
+        "eventbridge-client.ts",
+        "lambda-client.ts",
+        "sfn-client.ts",
+        "sns-client.ts",
+        "ssm-client.ts",
+      ],
+      "a new adapter is checked here too",
+    );
+    assert.ok(SDK_MAX_ATTEMPTS > 3);
+    const restore = setEnv({ AWS_REGION: "eu-west-1" });
+    const clients: { config: { maxAttempts: () => Promise<number> }; destroy: () => void }[] = [];
+    try {
+      for (const file of files) {
+        const factories = Object.entries(freshAdapter(file)).filter(([, value]) => typeof value === "function");
+        assert.equal(factories.length, 1, `${file} exports its client factory`);
+        const [name, factory] = factories[0] as [string, () => (typeof clients)[number]];
+        const client = factory();
+        clients.push(client);
+        assert.equal(await client.config.maxAttempts(), SDK_MAX_ATTEMPTS, `${file}: ${name}()`);
+      }
     } finally {
       for (const client of clients) client.destroy();
       restore();

@@ -2,8 +2,9 @@
  * Pulumi.yaml against the Pulumi CLI's own config rules, which run before the program does
  * (devkit/pulumi-cli-config.ts, from pulumi/pulumi sdk/go/common/workspace/config.go):
  *  - a project key declared without `default` (or `value`) is required, whatever its `type`:
- *    "Stack 'dev' is missing configuration value 'quorum'";
- *  - a stack value must have the declared type ("... must be of type 'integer'"); an array needs `items`;
+ *    "Stack 'dev' is missing configuration value 'parallel-approval:quorum'";
+ *  - a stack value must have the declared type ("... must be of type 'integer'"), where a top-level
+ *    value is held as a string ("2" is an integer, as `pulumi config set` writes it); an array needs `items`;
  *  - a declared default reaches the program as if the stack had set it.
  * https://www.pulumi.com/docs/iac/concepts/projects/project-file/
  * So every optional key needs a default, and the program must read each such default as "not
@@ -11,6 +12,9 @@
  * the program runs, or hands the program a value the user never wrote.
  */
 import { strict as assert } from "node:assert";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseStackConfig } from "../channels/registry";
 import { CONFIG_NAMESPACE, UNSET_BY_DEFAULT, WORKFLOW_CONFIG_KEYS, withoutUnsetDefaults } from "../core/config";
 import { DEFAULT_APPROVAL_TIMEOUT } from "../core/limits";
@@ -20,11 +24,15 @@ import { evaluateProgram } from "../devkit/program-under-mocks";
 import {
   asProgramConfig,
   cliConfigProblems,
+  readCliStackFile,
   readProjectFile,
   readStackFile,
+  validateConfigValue,
   withProjectDefaults,
+  PROJECT_DIR,
   type ProjectFile,
 } from "../devkit/pulumi-cli-config";
+import { stackSettingsFromYaml } from "../local/stack-config";
 
 const project = readProjectFile();
 const key = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
@@ -158,21 +166,28 @@ describe("Pulumi.yaml under the Pulumi CLI's config rules", () => {
         "parallel-approval:quorum has no default, so the CLI requires it",
       ]);
       assert.deepEqual(cliConfigProblems(regressed, "dev", APPROVERS_ONLY), [
-        "Stack 'dev' is missing configuration value 'quorum'",
+        "Stack 'dev' is missing configuration value 'parallel-approval:quorum'",
       ]);
       const twoRegressed = withDeclaration("approvers", (declaration) => delete declaration.default);
       delete twoRegressed.config[key("quorum")].default;
       assert.deepEqual(cliConfigProblems(twoRegressed, "dev", STAGES_ONLY), [
-        "Stack 'dev' is missing configuration values 'approvers' and 'quorum'",
+        "Stack 'dev' is missing configuration values 'parallel-approval:approvers' and 'parallel-approval:quorum'",
       ]);
     });
 
-    it("a value of another type than declared is refused", () => {
-      assert.deepEqual(cliConfigProblems(project, "dev", { ...APPROVERS_ONLY, [key("quorum")]: "2" }), [
-        "Stack 'dev' with configuration key 'parallel-approval:quorum' must be of type 'integer'",
-      ]);
+    it("a value of another type than declared is refused, an array named by its items as the CLI prints it", () => {
+      for (const quorum of ["two", "2.5", 2.5, "0x10", ""]) {
+        assert.deepEqual(
+          cliConfigProblems(project, "dev", { ...APPROVERS_ONLY, [key("quorum")]: quorum }),
+          ["Stack 'dev' with configuration key 'parallel-approval:quorum' must be of type 'integer'"],
+          JSON.stringify(quorum),
+        );
+      }
       assert.deepEqual(cliConfigProblems(project, "dev", { ...APPROVERS_ONLY, [key("approvers")]: ["finance"] }), [
-        "Stack 'dev' with configuration key 'parallel-approval:approvers' must be of type 'array'",
+        "Stack 'dev' with configuration key 'parallel-approval:approvers' must be of type 'array<object>'",
+      ]);
+      assert.deepEqual(cliConfigProblems(project, "dev", { ...APPROVERS_ONLY, [key("signIn")]: "yes" }), [
+        "Stack 'dev' with configuration key 'parallel-approval:signIn' must be of type 'object'",
       ]);
     });
 
@@ -207,5 +222,87 @@ describe("Pulumi.yaml under the Pulumi CLI's config rules", () => {
         "with the real Pulumi.yaml: every approver",
       );
     });
+  });
+});
+
+describe("a top-level value as `pulumi config set` writes it (a string)", () => {
+  const QUOTED = [
+    "config:",
+    "  aws:region: eu-west-1",
+    "  parallel-approval:approvers:",
+    "    - name: finance",
+    "      email: finance-lead@example.com",
+    "    - name: security",
+    "      email: security@example.com",
+    "    - name: platform",
+    "      email: platform-oncall@example.com",
+  ].join("\n");
+  const withQuorum = (quorum: string) => `${QUOTED}\n  parallel-approval:quorum: ${quorum}\n`;
+
+  it("the CLI's type rules take what ValidateConfigValue takes: integers as text, whole numbers, true/false as text", () => {
+    for (const value of ["2", "+2", "-1", 2, 2.0])
+      assert.ok(validateConfigValue("integer", undefined, value), String(value));
+    for (const value of ["two", "2.5", "2.0", "0x10", "", 2.5, true]) {
+      assert.ok(!validateConfigValue("integer", undefined, value), JSON.stringify(value));
+    }
+    for (const value of ["true", "false", true, false]) assert.ok(validateConfigValue("boolean", undefined, value));
+    for (const value of ["yes", "True", 1]) assert.ok(!validateConfigValue("boolean", undefined, value), String(value));
+    assert.ok(validateConfigValue("array", { type: "object" }, [{}]));
+    assert.ok(!validateConfigValue("array", { type: "object" }, ["finance"]));
+    assert.ok(!validateConfigValue("array", undefined, []), "an array without items is never valid");
+  });
+
+  it('parallel-approval:quorum: "2" is accepted by the CLI rules, the program under mocks and the sandbox, exactly like 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), "quoted-quorum-"));
+    try {
+      copyFileSync(join(PROJECT_DIR, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+      writeFileSync(join(dir, "Pulumi.quoted.yaml"), withQuorum('"2"'));
+      writeFileSync(join(dir, "Pulumi.plain.yaml"), withQuorum("2"));
+      const quoted = readCliStackFile("quoted", dir);
+      const plain = readCliStackFile("plain", dir);
+      assert.equal(quoted[key("quorum")], "2", "the CLI holds both as the string 2");
+      assert.deepEqual(quoted, plain);
+      assert.deepEqual(cliConfigProblems(project, "quoted", quoted), []);
+
+      // The program, given the config as the language host passes it.
+      const throughCli = settingsThroughTheCli(quoted);
+      assert.equal(throughCli.stages[0].quorum, 2);
+      assert.deepEqual(throughCli, settingsThroughTheCli(plain));
+      const run = await evaluateProgram(
+        { approvers: quoted[key("approvers")], quorum: "2" },
+        { projectDefaults: true },
+      );
+      assert.equal(run.error, undefined, String(run.error));
+      const stateMachineDefinitions = (r: typeof run) =>
+        r.resources
+          .filter((res) => res.type === "aws:sfn/stateMachine:StateMachine")
+          .map((res) => res.inputs.definition);
+      const runPlain = await evaluateProgram(
+        { approvers: quoted[key("approvers")], quorum: 2 },
+        { projectDefaults: true },
+      );
+      assert.equal(stateMachineDefinitions(run).length, 1);
+      assert.deepEqual(
+        stateMachineDefinitions(run),
+        stateMachineDefinitions(runPlain),
+        "the same state machine as with quorum: 2",
+      );
+
+      // The sandbox's reader.
+      const sandboxQuoted = stackSettingsFromYaml(withQuorum('"2"'), "quoted", "Pulumi.quoted.yaml", dir);
+      const sandboxPlain = stackSettingsFromYaml(withQuorum("2"), "plain", "Pulumi.plain.yaml", dir);
+      assert.equal(sandboxQuoted.settings.stages[0].quorum, 2);
+      assert.deepEqual(sandboxQuoted.settings, sandboxPlain.settings);
+      assert.deepEqual(sandboxQuoted.settings, throughCli);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a value the CLI refuses is refused by the sandbox in the CLI's words: quorum: 2.0 is the text 2.0, not an integer", () => {
+    assert.throws(
+      () => stackSettingsFromYaml(withQuorum("2.0"), "x"),
+      /Stack 'x' with configuration key 'parallel-approval:quorum' must be of type 'integer'/,
+    );
   });
 });

@@ -159,6 +159,13 @@ describe("sandbox stack config (Pulumi.<stack>.yaml)", () => {
     );
   });
 
+  it('reads parallel-approval:quorum: "1", as pulumi config set writes it, exactly like quorum: 1 (not the default, every approver)', () => {
+    const quoted = stackSettingsFromYaml(stackYaml(...TWO_APPROVERS, 'parallel-approval:quorum: "1"'), "x");
+    const plain = stackSettingsFromYaml(stackYaml(...TWO_APPROVERS, "parallel-approval:quorum: 1"), "x");
+    assert.equal(quoted.settings.stages[0].quorum, 1);
+    assert.deepEqual(quoted, plain);
+  });
+
   it("applies the Pulumi CLI's rules first: a value of the wrong declared type is refused in the CLI's words", () => {
     assert.throws(
       () => stackSettingsFromYaml(stackYaml(...TWO_APPROVERS, "parallel-approval:quorum: two"), "x"),

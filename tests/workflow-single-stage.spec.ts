@@ -5,6 +5,7 @@
  * errors, throttling, technical failure, and an execution stopped from outside.
  */
 import { strict as assert } from "node:assert";
+import { ProvisionedThroughputExceededException, ThrottlingException } from "@aws-sdk/client-dynamodb";
 import { INVALID_INPUT_ERROR, WORKFLOW_FAILED_ERROR } from "../core/errors";
 import { requestIdFor } from "../core/ids";
 import type { ExecutionOutput } from "../core/model";
@@ -235,6 +236,45 @@ describe("one-stage workflow, executed locally with the real handlers", () => {
     await workflow.decide("finance", 0, "approve");
     assert.equal((await succeeded(execution)).outcome, "approved");
     assert.equal((await execution.result).transitions, 1 + 3 + 2);
+  });
+
+  it("retries the ask when the request store is throttled (DynamoDB errors as the SDK throws them, twice), then completes approved", async () => {
+    // The store's errors escape notify-approver with the SDK's names; the definition's
+    // SDK_THROTTLED_RETRY matches them (without it the execution failed with the first).
+    const throttles: Error[] = [
+      new ThrottlingException({ message: "Throughput exceeds the current capacity of your table", $metadata: {} }),
+      new ProvisionedThroughputExceededException({
+        message: "The level of configured throughput was exceeded",
+        $metadata: {},
+      }),
+    ];
+    const throttled = new Proxy(store, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target);
+        if (property !== "putAsk") return typeof value === "function" ? value.bind(target) : value;
+        return async (...args: Parameters<RequestStore["putAsk"]>) => {
+          const error = throttles.shift();
+          if (error !== undefined) throw error;
+          return target.putAsk(...args);
+        };
+      },
+    });
+    const workflow = new LocalApprovalWorkflow(throttled);
+    const execution = workflow.start([linkStage("approval", ["finance"])]);
+    started.push(execution);
+    await Promise.race([
+      workflow.untilEmailed(1),
+      execution.result.then((r) => assert.fail(`the execution ended ${r.status} (${r.error}) before any email`)),
+    ]);
+    assert.deepEqual(
+      workflow.invocationsOf("notify-approver").map((i) => i.error),
+      ["ThrottlingException", "ProvisionedThroughputExceededException", undefined],
+    );
+    assert.equal(workflow.emails.length, 1, "emailed once, after the store took the ask");
+    await workflow.decide("finance", 0, "approve");
+    const output = await succeeded(execution);
+    assert.equal(output.outcome, "approved");
+    assert.deepEqual(decisionsOf(output), [["finance", "approve"]]);
   });
 
   it("an approver with no confirmed email subscription is not asked, is recorded unreachable, and ends the stage at once when it must", async () => {

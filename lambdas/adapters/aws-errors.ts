@@ -1,27 +1,12 @@
 /**
  * Classifying AWS SDK errors the way the SDK's own retry strategy does, for handlers that must
  * tell a throttled or limited service (back off and try again) from one that refused for good.
- * The names are the SDK's throttling codes (@smithy/service-error-classification), plus the
- * service limits that clear by themselves once running work ends.
+ * The names (core/throttling.ts) are the SDK's throttling codes plus the service limits that clear
+ * by themselves once running work ends; the state machine retries the same names.
  */
-export const THROTTLING_ERROR_NAMES = new Set([
-  "BandwidthLimitExceeded",
-  "EC2ThrottledException",
-  "LimitExceededException",
-  "PriorRequestNotComplete",
-  "ProvisionedThroughputExceededException",
-  "RequestLimitExceeded",
-  "RequestThrottled",
-  "RequestThrottledException",
-  "SlowDown",
-  "ThrottledException",
-  "Throttling",
-  "ThrottlingException",
-  "TooManyRequestsException",
-  "TransactionInProgressException",
-  // SSM: too many automations running and queued in the account; clears as they end.
-  "AutomationExecutionLimitExceededException",
-]);
+import { THROTTLING_ERROR_NAMES as NAMES } from "../../core/throttling";
+
+export const THROTTLING_ERROR_NAMES: ReadonlySet<string> = new Set(NAMES);
 
 interface MaybeAwsError {
   name?: unknown;

@@ -10,11 +10,15 @@
  *    returns each map as a JSON string) https://docs.aws.amazon.com/systems-manager/latest/userguide/automation-action-approve.html
  *  - a step that times out "returns a status of Timed Out"; StepExecution.FailureMessage "explains
  *    why" a step failed https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_StepExecution.html
- * Not documented anywhere we could find: the exact keys inside an ApproverDecisions map (public
- * tooling uses `Approver`, `ApprovalStatus` or `Decision`, `ApprovalDecisionTime`, `Comment`),
- * whether a rejection ends the step as Failed or with which message, and which outputs remain
- * after a timeout or cancellation. So the decision is read from every source together, and the
- * rules never invent a decision:
+ * Not documented anywhere we could find: the exact keys inside an ApproverDecisions map. The one
+ * public model of the step we found, cdklabs/cdk-ssm-documents src/parent-steps/automation/
+ * approve-step.ts (a local simulation of aws:approve, not the service), writes each entry as
+ * `Approver`, `ApprovalStatus` ("Approve" | "Reject") and `ApprovalDecisionTime`. `Decision` and
+ * `Comment` are read as well in case the service uses them (the console takes "an optional
+ * comment" with Approve or Deny, per the aws:approve page above), but no source shows those keys.
+ * Also undocumented: whether a rejection ends the step as Failed or with which message, and which
+ * outputs remain after a timeout or cancellation. So the decision is read from every source
+ * together, and the rules never invent a decision:
  *  - approve: the step succeeded, or the outputs say Approved / an approver approved;
  *  - reject: the outputs say Rejected / an approver rejected, or the step failed with a message
  *    that says it was rejected or denied;
