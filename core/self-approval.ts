@@ -9,9 +9,12 @@
  *
  * The CLI and the GitHub Action default `requestedBy` to the caller's STS identity. For an
  * assumed-role session (`arn:aws:sts::<account>:assumed-role/<role>/<session>`) whose session name
- * is an email address, as an IAM Identity Center user's session commonly is (its username) and a
- * SAML-federated one often is (the RoleSessionName attribute), that email is compared with the
- * approvers' emails too. Other ARNs (an IAM user, a session named otherwise) match no approver.
+ * is an email address, as an IAM Identity Center user's session is when usernames are emails (the
+ * session is named after the username: observed, not documented) and a SAML-federated one is when
+ * the identity provider sets RoleSessionName to it
+ * (https://docs.aws.amazon.com/en_us/IAM/latest/UserGuide/id_roles_providers_create_saml_assertions.html),
+ * that email is compared with the approvers' emails too. Other ARNs (an IAM user, a federated
+ * user, a session named otherwise) match no approver.
  */
 import { WorkflowError } from "./errors";
 import type { SelfApproval } from "./settings";
