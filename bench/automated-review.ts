@@ -21,14 +21,19 @@ import { DEFAULT_REQUEST } from "../local/cli-options";
 import { startFakeBedrockRuntime } from "../local/fake-bedrock-runtime";
 import { billedDurationMs, costPer1000, NO_WORK, type CostPer1000, type WorkPerRequest } from "./cost";
 
-/** The model priced: on-demand list price, us-east-1. */
+/**
+ * The model priced: on-demand list price, us-east-1, as the AWS Bedrock pricing page (`source`)
+ * listed it on `asOf`. That date is the latest on which the figures are known to be the list
+ * price: this machine cannot open the AWS page, so they were read from a copy of it dated then
+ * (deploybase.ai's "Amazon Bedrock Pricing", which cites the AWS page of 2026-03-21). Check the
+ * AWS page before relying on them.
+ */
 export const BEDROCK_MODEL_PRICE = {
   model: "Anthropic Claude 3.5 Haiku (anthropic.claude-3-5-haiku-20241022-v1:0), on-demand",
   inputUsdPer1M: 0.8,
   outputUsdPer1M: 4.0,
-  source:
-    "https://aws.amazon.com/bedrock/pricing/ (Anthropic models; the same figures as reproduced at https://deploybase.ai/articles/amazon-bedrock-pricing, 2026-03-21)",
-  recordedOn: "2026-12-02",
+  source: "https://aws.amazon.com/bedrock/pricing/",
+  asOf: "2026-03-21",
 } as const;
 
 /** Assumptions only real Bedrock can replace (bench/README.md). */
@@ -166,6 +171,6 @@ export function renderAutomatedReview(review: AutomatedReviewCost): string {
     `  Function reviewer (the team's function's own cost not counted):`,
     `    Lambda: ${invocations(fn.work).toLocaleString("en-US")} invocations of automated-review, ${gbs(fn.work).toFixed(1)} GB-s; with Step Functions + DynamoDB: ${usd(fn.cost.total)}`,
     `  Assumed: model latency ${a.modelLatencyMs} ms per call, ${a.typicalOutputTokens} output tokens, a function reviewer runs ${a.functionReviewerMs} ms; measured: local overhead ${review.localOverheadMs.toFixed(1)} ms per review.`,
-    `  Model price: $${review.model.inputUsdPer1M} / $${review.model.outputUsdPer1M} per 1M input / output tokens, recorded ${review.model.recordedOn}: ${review.model.source}`,
+    `  Model price: $${review.model.inputUsdPer1M} / $${review.model.outputUsdPer1M} per 1M input / output tokens, list price as of ${review.model.asOf}: ${review.model.source}`,
   ].join("\n");
 }

@@ -6,6 +6,15 @@
  * stage unable to reach its quorum, the request fails at once (Approval.QuorumUnreachable), before
  * anyone is notified. With sign-in, a signed-in identity equal to the requester cannot decide
  * either (the page checks it with `isRequester`). Pure.
+ *
+ * The CLI and the GitHub Action default `requestedBy` to the caller's STS identity. For an
+ * assumed-role session (`arn:aws:sts::<account>:assumed-role/<role>/<session>`) whose session name
+ * is an email address, as an IAM Identity Center user's session is when usernames are emails (the
+ * session is named after the username: observed, not documented) and a SAML-federated one is when
+ * the identity provider sets RoleSessionName to it
+ * (https://docs.aws.amazon.com/en_us/IAM/latest/UserGuide/id_roles_providers_create_saml_assertions.html),
+ * that email is compared with the approvers' emails too. Other ARNs (an IAM user, a federated
+ * user, a session named otherwise) match no approver.
  */
 import { WorkflowError } from "./errors";
 import type { SelfApproval } from "./settings";
@@ -26,14 +35,26 @@ export interface Person {
   email?: string;
 }
 
-/** True when `requestedBy` names this person (by name or email). */
+/** An assumed-role session's ARN; the session name is the last part (IAM's RoleSessionName characters). */
+const ASSUMED_ROLE_ARN = /^arn:aws[a-z-]*:sts::\d{12}:assumed-role\/[\w+=,.@-]+\/([\w+=,.@-]{2,64})$/;
+/** Shaped like an email address: one @, something on either side, a dot in the domain. */
+const EMAIL_SHAPED = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+/** The email an assumed-role ARN's session is named after (normalised), or undefined. */
+export function sessionEmailOf(requestedBy: string): string | undefined {
+  const session = ASSUMED_ROLE_ARN.exec(requestedBy.trim())?.[1];
+  return session !== undefined && EMAIL_SHAPED.test(session) ? normalizedIdentity(session) : undefined;
+}
+
+/** True when `requestedBy` names this person (by name or email, or their email as an assumed-role session's name). */
 export function isRequester(requestedBy: string | undefined, person: Person): boolean {
   if (requestedBy === undefined) return false;
   const requester = normalizedIdentity(requestedBy);
   if (requester === "") return false;
+  const email = person.email === undefined ? undefined : normalizedIdentity(person.email);
   return (
     normalizedIdentity(person.name) === requester ||
-    (person.email !== undefined && normalizedIdentity(person.email) === requester)
+    (email !== undefined && (email === requester || email === sessionEmailOf(requestedBy)))
   );
 }
 

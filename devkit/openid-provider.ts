@@ -16,10 +16,12 @@ import type Provider from "oidc-provider";
 import { closeServer, listenOnLoopback, loopbackUrl } from "../local/loopback";
 
 export interface ProviderPerson {
-  /** The verified email the ID token carries. */
+  /** The email the ID token carries. */
   email: string;
   /** Shown on the login page. */
   name: string;
+  /** The ID token's `email_verified` (default true); false plays a provider that has not verified the email. */
+  emailVerified?: boolean;
 }
 
 export interface LocalOpenIdProvider {
@@ -95,7 +97,8 @@ export async function startOpenIdProvider(options: OpenIdProviderOptions): Promi
     async findAccount(_ctx: unknown, id: string) {
       const person = byAccount.get(id);
       if (person === undefined) return undefined;
-      return { accountId: id, claims: async () => ({ sub: id, email: person.email, email_verified: true }) };
+      const verified = person.emailVerified ?? true;
+      return { accountId: id, claims: async () => ({ sub: id, email: person.email, email_verified: verified }) };
     },
   });
   const callback = provider.callback();

@@ -13,11 +13,18 @@ import type { RequestStore } from "../core/ports";
 import { useLocalRequestStore } from "../devkit/dynalite";
 import { startOpenIdProvider, type LocalOpenIdProvider } from "../devkit/openid-provider";
 import type { SignIn } from "../lambdas/approval-page/sign-in/flow";
-import { newSessionKey, seal, SESSION_COOKIE, sessionKeyOf } from "../lambdas/approval-page/sign-in/session";
+import {
+  newSessionKey,
+  seal,
+  SESSION_COOKIE,
+  sessionKeyOf,
+  unseal,
+  type Session,
+} from "../lambdas/approval-page/sign-in/session";
 import type { LocalExecution } from "../local/state-machine-runner";
 import { httpEvent, FORM } from "./helpers/page-events";
 import { pageText } from "./helpers/page-text";
-import { LocalApprovalWorkflow, linkStage } from "./helpers/local-approval-workflow";
+import { LocalApprovalWorkflow, linkApprover, linkStage } from "./helpers/local-approval-workflow";
 
 const CALLBACK = "https://pages.example.com/auth/callback";
 
@@ -74,6 +81,8 @@ describe("approval page sign-in, against a real OpenID Provider", function () {
         { email: "finance@example.com", name: "Finance" },
         { email: "security@example.com", name: "Security" },
         { email: "ci@example.com", name: "The requester" },
+        // A provider that has not verified this person's email (email_verified: false in the ID token).
+        { email: "unverified@example.com", name: "Unverified", emailVerified: false },
       ],
       redirectUris: [CALLBACK],
     });
@@ -88,9 +97,16 @@ describe("approval page sign-in, against a real OpenID Provider", function () {
     for (const execution of started.splice(0)) execution.abort();
   });
 
-  async function start(approvers = ["finance", "security"]) {
+  async function start(approvers = ["finance", "security"], addresses: Record<string, string> = {}) {
     const workflow = new LocalApprovalWorkflow(store, { signIn: async () => signIn });
-    const execution = workflow.start([linkStage("owners", approvers, 1)], {
+    const stage = {
+      ...linkStage("owners", approvers, 1),
+      approvers: approvers.map((name) => {
+        const address = addresses[name];
+        return address === undefined ? linkApprover(name) : { ...linkApprover(name), address, email: address };
+      }),
+    };
+    const execution = workflow.start([stage], {
       subject: "Deploy v2",
       requestedBy: "ci@example.com",
     });
@@ -223,5 +239,70 @@ describe("approval page sign-in, against a real OpenID Provider", function () {
       ),
       { kind: "eligible" },
     );
+  });
+  it("an approver configured as Finance@Example.COM may decide signed in as finance@example.com: emails compare case-insensitively", async () => {
+    const { workflow, execution } = await start(["finance", "security"], { finance: "Finance@Example.COM" });
+    const link = workflow.linkOf("finance", 0);
+    assert.equal((await store.getAsk(link))!.address, "Finance@Example.COM");
+    const session = await signInAs(workflow, link, "finance@example.com");
+    const page = await workflow.page(get(`/r/${link}`, session));
+    assert.equal(page.statusCode, 200, pageText(String(page.body)));
+    const decided = await workflow.page(post(link, { decision: "approve", csrf: csrfOf(String(page.body)) }, session));
+    assert.equal(decided.statusCode, 200, pageText(String(decided.body)));
+    const output = (await execution.result).output as ExecutionOutput;
+    assert.equal(output.decisions.find((d) => d.approver === "finance")!.decidedBy, "finance@example.com");
+  });
+
+  it("an ID token with email_verified false is refused: the sign-in failed page, no session, nothing recorded", async () => {
+    const { workflow } = await start(["unverified", "security"]);
+    const link = workflow.linkOf("unverified", 0);
+    const started = await workflow.page(get(`/r/${link}/sign-in`));
+    const callback = new URL(await throughProvider(String(started.headers?.Location), "unverified@example.com"));
+    const back = await workflow.page(get("/auth/callback", cookiesOf(started), callback.search.slice(1)));
+    // The page answers every unverifiable sign-in with its "Sign-in failed" page (status 400).
+    assert.equal(back.statusCode, 400);
+    const text = pageText(String(back.body));
+    assert.match(text, /Sign-in failed/);
+    assert.match(text, /has not verified the email unverified@example\.com/);
+    assert.match(text, /Nothing was recorded/);
+    assert.deepEqual(cookiesOf(back), [], "no session cookie");
+    const refused = await workflow.page(post(link, { decision: "approve" }, cookiesOf(back)));
+    assert.equal(refused.statusCode, 401);
+    const request = await store.getRequest((await store.getAsk(link))!.requestId);
+    assert.deepEqual(request!.stages[0].votes, {});
+  });
+
+  it("signed in as the requester on a link sent to their own address: the 403 page says it is their own request, nothing recorded", async () => {
+    const { workflow } = await start(["finance", "security"]);
+    const link = workflow.linkOf("finance", 0);
+    const ask = (await store.getAsk(link))!;
+    // A link that went to the requester's address (e.g. a request opened before the rule): the same ask, readdressed.
+    const readdressed = await store.putAsk({
+      requestId: ask.requestId,
+      stage: ask.stage,
+      approver: ask.approver,
+      address: "ci@example.com",
+      channel: "link",
+      taskToken: "token-readdressed",
+      deadline: ask.deadline,
+      createdAt: new Date().toISOString(),
+    });
+    assert.ok(readdressed.kind === "stored" && readdressed.askId === link);
+    const session = await signInAs(workflow, link, "ci@example.com");
+    const page = await workflow.page(get(`/r/${link}`, session));
+    assert.equal(page.statusCode, 403);
+    assert.match(pageText(String(page.body)), /You cannot approve your own request\./);
+    assert.doesNotMatch(String(page.body), /name="decision"/);
+    const { csrf } = (await unseal<Session>(
+      "session",
+      session[0].slice(SESSION_COOKIE.length + 1),
+      sessionKey,
+      new Date(),
+    ))!;
+    const refused = await workflow.page(post(link, { decision: "approve", csrf }, session));
+    assert.equal(refused.statusCode, 403);
+    assert.match(pageText(String(refused.body)), /You cannot approve your own request\./);
+    const request = await store.getRequest(ask.requestId);
+    assert.deepEqual(request!.stages[0].votes, {});
   });
 });

@@ -120,4 +120,19 @@ describe("config: automated reviewers", () => {
     });
     assert.match(problems[0], /"r" is also an approver of stage "pre" with other settings/);
   });
+
+  it("refuses a global inference profile, naming the entry and the geographic profiles to use instead", () => {
+    // https://docs.aws.amazon.com/bedrock/latest/userguide/global-cross-region-inference.html: a global
+    // profile needs the Region-less foundation-model ARN in the grant, which this stack does not grant.
+    assert.deepEqual(
+      problemsOf(pre({ name: "risk", reviewer: { bedrockModel: `global.${HAIKU}`, instructions: "x" } })),
+      [
+        `parallel-approval:stages[0] (pre).approvers[0] (risk).reviewer.bedrockModel: global cross-Region inference profiles are not supported: this stack cannot grant the Region-less model ARN they need. Use a geographic profile (us., us-gov., eu., apac., jp., au., ca.) or a foundation model id, e.g. us.${HAIKU}`,
+      ],
+    );
+    for (const accepted of [HAIKU, `us.${HAIKU}`, `eu.${HAIKU}`, `apac.${HAIKU}`])
+      assert.doesNotThrow(() =>
+        parseStackConfig(pre({ name: "risk", reviewer: { bedrockModel: accepted, instructions: "x" } })),
+      );
+  });
 });

@@ -4,6 +4,7 @@ import {
   BEDROCK_MODEL_PRICE,
   inputTokensOf,
   measureAutomatedReview,
+  renderAutomatedReview,
   sampleReviewerInput,
   tokensUsdPer1000,
 } from "../bench/automated-review";
@@ -15,10 +16,17 @@ describe("bench: automated review cost", () => {
     assert.equal(tokensUsdPer1000(0, 0), 0);
   });
 
-  it("states the model, its price's source and the date it was recorded", () => {
+  it("states the model, the AWS pricing page as its price's only source, and the date the price is as of", () => {
     assert.match(BEDROCK_MODEL_PRICE.model, /Claude 3\.5 Haiku/);
-    assert.match(BEDROCK_MODEL_PRICE.source, /^https:\/\/aws\.amazon\.com\/bedrock\/pricing\//);
-    assert.match(BEDROCK_MODEL_PRICE.recordedOn, /^\d{4}-\d{2}-\d{2}$/);
+    assert.equal(BEDROCK_MODEL_PRICE.source, "https://aws.amazon.com/bedrock/pricing/");
+    assert.match(BEDROCK_MODEL_PRICE.asOf, /^\d{4}-\d{2}-\d{2}$/);
+    assert.deepEqual(Object.keys(BEDROCK_MODEL_PRICE).sort(), [
+      "asOf",
+      "inputUsdPer1M",
+      "model",
+      "outputUsdPer1M",
+      "source",
+    ]);
   });
 
   it("estimates input tokens from the request the shipped reviewer really sends: longer details, more tokens", () => {
@@ -41,5 +49,11 @@ describe("bench: automated review cost", () => {
     );
     assert.equal(review.bedrock.work.stateTransitions, 1);
     assert.ok(review.bedrock.tokensUsd.worstCase > review.bedrock.tokensUsd.typical);
+    assert.ok(
+      renderAutomatedReview(review).includes(
+        `list price as of ${BEDROCK_MODEL_PRICE.asOf}: https://aws.amazon.com/bedrock/pricing/`,
+      ),
+      "the printed price says what date it is as of, and where it comes from",
+    );
   });
 });

@@ -7,7 +7,9 @@
  */
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
-import { resolve } from "node:path";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { decide, fetchPage, SANDBOX_ENV, startServeHarness, type ServeHarness } from "./helpers/serve-sandbox";
 
@@ -180,6 +182,34 @@ describe("the parallel-approval CLI against the sandbox (--serve)", function () 
     assert.match(status.stdout, /Still pending/);
     // The page lists it while it is open.
     assert.match((await fetchPage(sandbox.server.pageUrl)).body, /Fire and forget/);
+  });
+
+  it("--details-file: a file with CRLF line endings and trailing newlines reaches the input as LF lines without them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "details-file-"));
+    try {
+      const file = join(dir, "release-notes.txt");
+      writeFileSync(file, "Rotates the signing key.\r\nRollback: redeploy v41.\r\n\r\n");
+      const run = await runCli(
+        requestArgs("--subject", "From a file", "--requested-by", "release-bot", "--details-file", file),
+      ).done;
+      assert.equal(run.code, 0, run.stderr);
+      const arn = /^Started: (\S+)$/m.exec(run.stdout)?.[1];
+      const execution = sandbox.server.executions().find((e) => e.executionArn === arn);
+      assert.ok(execution, run.stdout);
+      assert.equal(JSON.parse(execution.input).details, "Rotates the signing key.\nRollback: redeploy v41.");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("--details-file that cannot be read: exits 1 naming the flag and the path, and starts nothing", async () => {
+    const before = sandbox.server.executions().length;
+    const missing = join(tmpdir(), `no-such-details-${process.pid}.txt`);
+    const run = await runCli(requestArgs("--subject", "x", "--requested-by", "release-bot", "--details-file", missing))
+      .done;
+    assert.equal(run.code, 1);
+    assert.ok(run.stderr.includes(`parallel-approval: cannot read --details-file ${missing}: ENOENT`), run.stderr);
+    assert.equal(sandbox.server.executions().length, before, "nothing was started");
   });
 
   it("a state machine that does not exist: exits 1 saying so, and starts nothing", async () => {

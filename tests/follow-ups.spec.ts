@@ -10,7 +10,11 @@ import type { RequestStore } from "../core/ports";
 import { recordDecision, type RecordOutcome } from "../core/recorder";
 import { useLocalRequestStore } from "../devkit/dynalite";
 import { followUp } from "../lambdas/record-expiry/follow-up";
-import { composeApprovalEmail } from "../lambdas/notify-approver/message";
+import { composeApprovalEmail, type ApprovalEmail } from "../lambdas/notify-approver/message";
+import { notifyApprover } from "../lambdas/notify-approver/index";
+import { recordVerdict } from "../core/review-recorder";
+import { requestSummaryOf } from "../core/views";
+import type { AskEvent } from "../core/payloads";
 import { askStage, fakeCallbacks, seedStagedRequest, T0, HOUR_MS } from "./helpers/request-fixtures";
 
 const H = 3600;
@@ -175,6 +179,75 @@ describe("follow-ups: reminders and backups", () => {
         callbacks.calls.map((c) => c.taskToken),
         [request.tokens.finance, "token-after-reminder"],
       );
+    });
+
+    it("a reminder and the backup's first email carry the automated advice given so far, as the first email does", async () => {
+      const request = await seedStagedRequest(
+        store,
+        [{ name: "owners", approvers: ["finance"], advisors: ["risk"], quorum: 1, backups: ["finance"] }],
+        { subject: "Deploy", requestedBy: "ci@example.com" },
+      );
+      await recordVerdict(
+        { store, now: () => at(60) },
+        {
+          requestId: request.requestId,
+          stage: 0,
+          approver: "risk",
+          decision: "reject",
+          comment: "Drops a table without a rollback plan.",
+          decidedBy: "eu.anthropic.claude-3-5-haiku-20241022-v1:0",
+          channel: "automated",
+        },
+      );
+      const sent: { topicArn: string; email: ApprovalEmail }[] = [];
+      const deps = {
+        store,
+        publish: async (topicArn: string, email: ApprovalEmail) => void sent.push({ topicArn, email }),
+        isReachable: async () => true,
+        approvalPageUrl: "https://pages.example.com/",
+        now: () => at(30 * 60),
+      };
+      const event: AskEvent = {
+        taskToken: "token-after-wait",
+        requestId: request.requestId,
+        request: requestSummaryOf((await store.getRequest(request.requestId))!),
+        stage: { index: 0, name: "owners", count: 1 },
+        approver: {
+          name: "finance",
+          mode: "vote",
+          address: "finance@example.com",
+          topicArn: "arn:aws:sns:eu-west-1:123456789012:approval-finance",
+          options: {},
+          backup: {
+            name: "deputy",
+            address: "deputy@example.com",
+            topicArn: "arn:aws:sns:eu-west-1:123456789012:approval-deputy",
+          },
+        },
+        timeoutSeconds: H,
+        followUp: {
+          at: 40 * 60,
+          waitSeconds: 600,
+          deadline,
+          remind: true,
+          escalate: true,
+          escalated: false,
+          reminder: 1,
+        },
+      };
+      assert.deepEqual(await notifyApprover(deps, event), { notified: true });
+      assert.deepEqual(
+        sent.map(({ topicArn, email }) => [topicArn.split(":").pop(), email.subject]),
+        [
+          ["approval-finance", "Reminder: Approval requested: Deploy"],
+          ["approval-deputy", "Approval requested (as backup): Deploy"],
+        ],
+      );
+      const adviceLine = "- Automated review: reject — Drops a table without a rollback plan. (risk, this stage)";
+      for (const { email } of sent) {
+        assert.ok(email.body.includes("Automated advice (it does not count toward the quorum):"), email.body);
+        assert.ok(email.body.includes(adviceLine), email.body);
+      }
     });
 
     it("record-expiry's planning mode: the next wait from the stored ask; nothing to wait for once decided", async () => {

@@ -14,6 +14,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
 import { createServer, type Server } from "node:net";
 import { resolve } from "node:path";
+import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { readStackSettings } from "../local/stack-config";
 
 const ROOT = resolve(__dirname, "..");
@@ -109,6 +110,23 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((done) => server.close(() => done()));
   return port;
+}
+
+/** `npm start -- --serve ...` once it waits for requests: where to start them, and a request started there. */
+async function served(args: string[]) {
+  const cli = startCli(["--serve", "--port", "0", ...args]);
+  const header = (await cli.waitFor(/[\s\S]*Waiting for requests/))[0];
+  const stateMachineArn = /state machine: (\S+)/.exec(header)![1];
+  const endpoint = /endpoint: +(http:\/\/127\.0\.0\.1:\d+)/.exec(header)![1];
+  const region = /AWS_REGION=(\S+)/.exec(header)![1];
+  const sfn = new SFNClient({ endpoint, region, credentials: { accessKeyId: "sandbox", secretAccessKey: "sandbox" } });
+  const start = async (input: Record<string, string>) => {
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }),
+    );
+    return executionArn!.split(":").pop()!;
+  };
+  return { cli, header, start };
 }
 
 /** An "Approval links" block (the first, or the one for stage `stage`): approver name → link. */
@@ -469,6 +487,45 @@ describe("npm start (the sandbox CLI)", function () {
       "Stopped before the request closed.",
     ]);
     assert.equal(groupAlive(npm.child.pid!), false, "nothing is left running");
+  });
+
+  it("--serve --sign-in serves the pages behind a local OpenID Provider: the header names it, a link's page asks to sign in", async () => {
+    const { cli, header, start } = await served(["--sign-in"]);
+    assert.match(header, /sign-in: +a local OpenID Provider at http:\/\/127\.0\.0\.1:\d+;/);
+    const name = await start({ subject: "Served behind sign-in", requestedBy: "ci" });
+    const [, approver, link] = await cli.waitFor(
+      new RegExp(`\\[${name}\\]\\s+(${devStage.approvers[0].name})\\s+(http:\\/\\/127\\.0\\.0\\.1:\\d+\\/r\\/\\S+)`),
+    );
+    assert.equal(approver, devStage.approvers[0].name);
+    const page = await fetch(link);
+    const body = await page.text();
+    assert.equal(page.status, 200);
+    assert.match(body, /Sign in to decide/);
+    assert.doesNotMatch(body, /name="decision"/, "no form without a session");
+  });
+
+  it("--serve --reviewer plays the stack's function reviewer with the given module; a name that is no function reviewer exits 2", async () => {
+    const { cli, start } = await served([
+      "--stack",
+      "automated",
+      "--reviewer",
+      "change-lint=tests/fixtures/reviewers/change-lint.ts",
+      "--bedrock-answer",
+      "reject",
+    ]);
+    const name = await start({ subject: "Served with reviewers", requestedBy: "ci" });
+    // The module's own answer: without it the reviewer would abstain.
+    await cli.waitFor(
+      new RegExp(`\\[${name}\\] .*change-lint .*No destructive statement in \\\\?"Served with reviewers`),
+    );
+
+    const refused = startCli(["--serve", "--port", "0", "--stack", "automated", "--reviewer", "finance=./f.js"]);
+    const first = await Promise.race([refused.exited, refused.waitFor(/Waiting for requests/).then(() => "served")]);
+    assert.equal(first, 2, refused.stdout());
+    assert.match(
+      refused.stderr(),
+      /--reviewer finance: not a function reviewer of this stack \(those are: change-lint\)\n\(npm start -- --help lists the options\)/,
+    );
   });
 
   it("prints the usage with --help (documenting --unconfirmed) and refuses an unknown flag or approver with status 2", async () => {

@@ -8,7 +8,13 @@
 import { strict as assert } from "node:assert";
 import type { ExecutionOutput } from "../core/model";
 import type { RequestStore } from "../core/ports";
-import { isRequester, normalizedIdentity, notAskedPerStage, QUORUM_UNREACHABLE_ERROR } from "../core/self-approval";
+import {
+  isRequester,
+  normalizedIdentity,
+  notAskedPerStage,
+  QUORUM_UNREACHABLE_ERROR,
+  sessionEmailOf,
+} from "../core/self-approval";
 import { buildDefinition } from "../core/definition";
 import { linkChannel } from "../channels/link/spec";
 import { useLocalRequestStore } from "../devkit/dynalite";
@@ -27,6 +33,41 @@ describe("no self-approval", () => {
       assert.equal(isRequester("finance-bot", { name: "finance", email: "finance@example.com" }), false);
       assert.equal(isRequester(undefined, { name: "finance" }), false);
       assert.equal(isRequester("  ", { name: "finance" }), false);
+    });
+
+    // The CLI and the Action send the caller's STS ARN. An IAM Identity Center session is named
+    // after the user (e.g. arn:aws:sts::…:assumed-role/AWSReservedSSO_<set>_<hash>/<username>).
+    const SSO_ROLE = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Deployer_0123456789abcdef";
+    it("matches an approver's email as the session name of an assumed-role ARN (an approver's own pipeline run)", () => {
+      const finance = { name: "finance", email: "finance@example.com" };
+      assert.equal(isRequester(`${SSO_ROLE}/Finance@Example.com`, finance), true);
+      assert.equal(
+        isRequester(`arn:aws-us-gov:sts::123456789012:assumed-role/deploy/finance@example.com`, finance),
+        true,
+      );
+      assert.equal(sessionEmailOf(` ${SSO_ROLE}/Finance@Example.com `), "finance@example.com");
+      // The signed-in page check passes the verified email as both name and email.
+      assert.equal(
+        isRequester(`${SSO_ROLE}/finance@example.com`, { name: "finance@example.com", email: "finance@example.com" }),
+        true,
+      );
+    });
+
+    it("does not match other ARNs: another person's session, a session not named by email, an IAM user, a malformed ARN", () => {
+      const finance = { name: "finance", email: "finance@example.com" };
+      for (const requestedBy of [
+        `${SSO_ROLE}/security@example.com`,
+        "arn:aws:sts::123456789012:assumed-role/github-deploy/GitHubActions",
+        // A session named like the approver's name is no email: names are not matched inside ARNs.
+        "arn:aws:sts::123456789012:assumed-role/deploy/finance",
+        "arn:aws:iam::123456789012:user/finance@example.com",
+        "arn:aws:sts::123456789012:federated-user/finance@example.com",
+        "arn:aws:sts::123456789012:assumed-role/finance@example.com",
+        "arn:aws:sts::12345:assumed-role/deploy/finance@example.com",
+      ]) {
+        assert.equal(isRequester(requestedBy, finance), false, requestedBy);
+      }
+      assert.equal(isRequester(`${SSO_ROLE}/finance@example.com`, { name: "finance" }), false, "no email, no match");
     });
 
     it("lists the requester per stage with deny, nobody with allow", () => {
@@ -110,6 +151,19 @@ describe("no self-approval", () => {
       assert.match(result.cause ?? "", /stage \\"owners\\" needs 3 approval/);
       assert.equal(workflow.invocationsOf("notify-approver").length, 0);
       assert.equal(workflow.emails.length, 0);
+    });
+
+    it("does not ask an approver whose own Identity Center session started the request (the CLI's default requestedBy)", async () => {
+      const { workflow, execution } = start(
+        "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Deployer_0123456789abcdef/security@example.com",
+        2,
+      );
+      await workflow.untilEmailed(2);
+      assert.deepEqual(workflow.emails.map((e) => e.approver).sort(), ["finance", "legal"]);
+      await workflow.decide("finance", 0, "approve");
+      await workflow.decide("legal", 0, "approve");
+      const output = (await execution.result).output as ExecutionOutput;
+      assert.deepEqual(output.request.stages[0].notAsked, ["security"]);
     });
 
     it("with selfApproval allow, asks the requester like anyone else", async () => {

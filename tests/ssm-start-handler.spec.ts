@@ -13,7 +13,11 @@ import type { RequestSummary } from "../core/model";
 import type { RequestStore } from "../core/ports";
 import { localDocumentClient, useLocalRequestStore, type LocalTable } from "../devkit/dynalite";
 import { ssmAutomations } from "../lambdas/adapters/ssm-automations";
+import type { AdviceEntry } from "../core/advice";
+import { recordVerdict } from "../core/review-recorder";
+import { requestSummaryOf } from "../core/views";
 import { approvalMessage, automationParameters, fitText } from "../lambdas/ssm-start/automation-request";
+import { openRequestRecord } from "./helpers/request-fixtures";
 import { startIamApproval, type SsmStartDeps } from "../lambdas/ssm-start/index";
 import { FakeAutomationClient, namedError } from "./helpers/fake-automation-client";
 import {
@@ -131,6 +135,46 @@ describe("ssm-start (dynalite + fake SSM)", () => {
     assert.equal(new Set(correlationIdsStarted()).size, 4);
     const record = await store.getRequest(twoStages.requestId);
     assert.notEqual(record?.stages[0].asks.security.askId, record?.stages[1].asks.security.askId);
+  });
+
+  it("shows an IAM approver the automated advice of the stages before, in the message SSM sends them", async () => {
+    const requestId = `advised-${Date.now()}`;
+    await openRequestRecord(store, requestId, {
+      stages: [
+        { name: "pre-review", approvers: [], advisors: ["risk"] },
+        { name: "owners", approvers: ["security"] },
+      ],
+      subject: "Drop the legacy table",
+      openedAt: T0.toISOString(),
+    });
+    await recordVerdict(
+      { store, now: () => T0 },
+      {
+        requestId,
+        stage: 0,
+        approver: "risk",
+        decision: "reject",
+        comment: "Drops a table without a rollback plan.",
+        decidedBy: "eu.anthropic.claude-3-5-haiku-20241022-v1:0",
+        channel: "automated",
+      },
+    );
+    const record = (await store.getRequest(requestId))!;
+    const result = await startIamApproval(deps, {
+      taskToken: TOKEN,
+      requestId,
+      request: requestSummaryOf(record),
+      stage: { index: 1, name: "owners", count: 2 },
+      approver: SECURITY,
+      timeoutSeconds: HOUR_S,
+    });
+    assert.ok(result.started);
+    const [message] = (starts()[0].input.Parameters as Record<string, string[]>).Message;
+    assert.match(
+      message,
+      /\nAutomated review: reject \(risk, stage 1\) — Drops a table without a rollback plan\.\n/,
+      message,
+    );
   });
 
   describe("a retried ask (the state machine retries the task with a new token)", () => {
@@ -350,6 +394,69 @@ describe("ssm-start (dynalite + fake SSM)", () => {
       );
       assert.ok(message.includes("S".repeat(150)), "the subject stays");
       assert.match(message, /Requested by: R+…/, "the requester as far as it fits");
+    });
+
+    const adviceOf = (reviewer: string, stage: number, comment: string): AdviceEntry => ({
+      stage,
+      stageName: stage === 0 ? "pre-review" : "owners",
+      reviewer,
+      decision: "reject",
+      comment,
+      decidedAt: T0.toISOString(),
+    });
+
+    it("carries one line per advisor: verdict, reviewer (and its stage when earlier), the reasoning cut to fit", () => {
+      const message = approvalMessage({
+        request,
+        stage: { index: 1, name: "owners", count: 2 },
+        approver: "security",
+        deadline,
+        advice: [adviceOf("lint", 0, "No rollback plan."), adviceOf("risk", 1, "Too risky. ".repeat(300))],
+      });
+      assert.ok(bytes(message) <= 512, `${bytes(message)} bytes`);
+      const lines = message.split("\n");
+      assert.ok(lines.includes("Automated review: reject (lint, stage 1) — No rollback plan."), message);
+      const risk = lines.find((line) => line.startsWith("Automated review: reject (risk) — Too risky."));
+      assert.ok(risk?.endsWith("…"), message);
+      for (const part of [request.subject, "release-bot", request.reviewUrl!, deadline, "send-automation-signal."])
+        assert.ok(message.includes(part), part);
+    });
+
+    it("with more advisors than fit, shows those that fit and says how many more are in the execution output", () => {
+      const many = Array.from({ length: 12 }, (_, i) => adviceOf(`reviewer-${i + 1}`, 0, "x".repeat(2000)));
+      const message = approvalMessage({ request, stage: oneStage, approver: "security", deadline, advice: many });
+      assert.ok(bytes(message) <= 512, `${bytes(message)} bytes`);
+      const shown = message.split("\n").filter((line) => line.startsWith("Automated review: reject (reviewer-"));
+      assert.ok(shown.length >= 2 && shown.length < 12, message);
+      assert.ok(message.includes(`(${12 - shown.length} more automated reviews: see the execution output)`), message);
+      assert.ok(message.endsWith("or aws ssm send-automation-signal."), message);
+    });
+
+    it("keeps the whole footer with advice too, every field and name at its limit", () => {
+      const approver = "b".repeat(32);
+      const stage = { index: 9, name: "a".repeat(32), count: 10 };
+      for (const count of [1, 5]) {
+        const advice = Array.from({ length: count }, (_, i) => adviceOf("c".repeat(31) + i, 0, "x".repeat(2000)));
+        for (const input of [long, { ...long, requestedBy: "ci" }]) {
+          const message = approvalMessage({ request: input, stage, approver, deadline, advice });
+          assert.ok(bytes(message) <= 512, `${bytes(message)} bytes`);
+          assert.ok(
+            message.endsWith(
+              `Decide by ${deadline} (approver: ${approver}, stage 10 of 10: ${stage.name}): Systems Manager console > Automation > Approve/Deny, or aws ssm send-automation-signal.`,
+            ),
+            message,
+          );
+        }
+      }
+      // With a short requester there is room for the advice, as far as it goes.
+      const message = approvalMessage({
+        request: { ...long, requestedBy: "ci" },
+        stage,
+        approver,
+        deadline,
+        advice: [adviceOf("risk", 0, "x".repeat(2000))],
+      });
+      assert.match(message, /\nAutomated review: reject \(risk, stage 1\) — x+…\n/);
     });
 
     it("cuts on whole characters", () => {

@@ -49,7 +49,10 @@ export interface ReviewerInput {
   bedrock?: { modelId: string; instructions: string };
 }
 
-/** The longest reasoning a reviewer may give, in characters (stored cut to the comment byte cap). */
+/**
+ * The longest reasoning a reviewer may give, in characters (stored cut to the comment byte cap).
+ * Both the zod schema and the JSON Schema a model is shown take it from here, so they agree.
+ */
 export const MAX_REVIEW_COMMENT_CHARS = 2000;
 
 /** The answer, exactly: no other fields, a decision and a non-empty reasoning. */
@@ -72,7 +75,7 @@ export const REVIEWER_ANSWER_JSON_SCHEMA = {
     comment: {
       type: "string",
       minLength: 1,
-      maxLength: 1000,
+      maxLength: MAX_REVIEW_COMMENT_CHARS,
       description: "the reasoning, in a few sentences a person can check",
     },
   },

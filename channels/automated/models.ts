@@ -3,9 +3,14 @@
  * IAM needs for them. Pure.
  *
  * A reviewer names either a foundation model (`anthropic.claude-3-5-haiku-20241022-v1:0`) or a
- * cross-Region inference profile, whose id is the model id with a geographic prefix
- * (`eu.anthropic.claude-3-5-haiku-20241022-v1:0`, `global.…`).
+ * geographic cross-Region inference profile, whose id is the model id with a geographic prefix
+ * (`eu.anthropic.claude-3-5-haiku-20241022-v1:0`).
  * https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html
+ *
+ * Global profiles (`global.…`) are refused in config: invoking one needs `bedrock:InvokeModel` on
+ * the Region-less foundation-model ARN `arn:aws:bedrock:::foundation-model/<id>`
+ * (https://docs.aws.amazon.com/bedrock/latest/userguide/global-cross-region-inference.html), which
+ * the policy pack's exact-ARN rule (policy/policies/iam-invoke-exact-targets.ts) does not accept.
  *
  * Converse needs `bedrock:InvokeModel` on the model it runs
  * (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html). For an
@@ -16,7 +21,13 @@
  */
 
 /** The geographic prefixes of cross-Region inference profile ids. */
-export const INFERENCE_PROFILE_PREFIXES = ["us", "us-gov", "eu", "apac", "jp", "au", "ca", "global"] as const;
+export const INFERENCE_PROFILE_PREFIXES = ["us", "us-gov", "eu", "apac", "jp", "au", "ca"] as const;
+
+/** The prefix of global cross-Region inference profile ids, which this stack does not grant (see above). */
+export const GLOBAL_PROFILE_PREFIX = "global";
+
+/** Whether an id names a global cross-Region inference profile (`global.<model id>`). */
+export const isGlobalProfileId = (id: string): boolean => id.startsWith(`${GLOBAL_PROFILE_PREFIX}.`);
 
 /** `provider.model[:version[:variant]]`, optionally behind an inference profile's prefix. */
 export const BEDROCK_MODEL_ID = /^[a-z0-9-]+\.[a-z0-9][a-z0-9.-]*(?::\d+(?::[a-z0-9]+)?)?$/;

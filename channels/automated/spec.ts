@@ -18,7 +18,7 @@ import { approverNameSchema, unknownKeyMessage } from "../../core/config";
 import { ENV } from "../../core/environment";
 import { CHANNEL_FAILED_ERROR, CHANNEL_THROTTLED_ERROR, TASK_TIMEOUT_ERROR } from "../../core/errors";
 import { MAX_EXECUTION_WAIT_SECONDS } from "../../core/limits";
-import { BEDROCK_MODEL_ID } from "./models";
+import { BEDROCK_MODEL_ID, INFERENCE_PROFILE_PREFIXES, isGlobalProfileId } from "./models";
 
 export const AUTOMATED = "automated";
 
@@ -43,6 +43,18 @@ export const REVIEW_FUNCTION_TIMEOUT_SECONDS = 60;
 export const BEDROCK_REVIEWER_TIMEOUT_SECONDS = 50;
 
 const REVIEWER_KEYS = ["function", "bedrockModel", "instructions"];
+
+/** Why a bedrockModel value cannot be used, or undefined when it can. */
+function bedrockModelProblem(value: unknown): string | undefined {
+  if (typeof value !== "string" || !BEDROCK_MODEL_ID.test(value))
+    return "bedrockModel must be a Bedrock model id or inference profile id, e.g. anthropic.claude-3-5-haiku-20241022-v1:0 or eu.anthropic.claude-3-5-haiku-20241022-v1:0";
+  // A global profile needs a Region-less model ARN in the grant, which the policy pack refuses (models.ts).
+  if (isGlobalProfileId(value)) {
+    const geographic = INFERENCE_PROFILE_PREFIXES.map((prefix) => `${prefix}.`).join(", ");
+    return `global cross-Region inference profiles are not supported: this stack cannot grant the Region-less model ARN they need. Use a geographic profile (${geographic}) or a foundation model id, e.g. ${value.replace(/^global\./, "us.")}`;
+  }
+  return undefined;
+}
 
 const reviewerSchema = z.looseObject({}).superRefine((raw: Record<string, unknown>, ctx) => {
   for (const key of Object.keys(raw).filter((k) => !REVIEWER_KEYS.includes(k)))
@@ -74,13 +86,8 @@ const reviewerSchema = z.looseObject({}).superRefine((raw: Record<string, unknow
       });
     return;
   }
-  if (typeof raw.bedrockModel !== "string" || !BEDROCK_MODEL_ID.test(raw.bedrockModel))
-    ctx.addIssue({
-      code: "custom",
-      path: ["bedrockModel"],
-      message:
-        "bedrockModel must be a Bedrock model id or inference profile id, e.g. anthropic.claude-3-5-haiku-20241022-v1:0 or eu.anthropic.claude-3-5-haiku-20241022-v1:0",
-    });
+  const modelProblem = bedrockModelProblem(raw.bedrockModel);
+  if (modelProblem !== undefined) ctx.addIssue({ code: "custom", path: ["bedrockModel"], message: modelProblem });
   if (typeof raw.instructions !== "string" || raw.instructions.trim() === "")
     ctx.addIssue({
       code: "custom",

@@ -7,6 +7,7 @@
  * follow-up or the deadline comes anyway.
  */
 import { describeError } from "../adapters/aws-errors";
+import { adviceFor, hasAdvisorsUpTo, type AdviceEntry } from "../../core/advice";
 import { log } from "../../core/log";
 import type { AskEvent } from "../../core/payloads";
 import type { FollowUpPlan } from "../../core/reminders";
@@ -42,6 +43,9 @@ export async function followUpApprover(deps: NotifyDeps, event: AskEvent, plan: 
     );
     return { notified: false, reason: stored.kind };
   }
+  // The automated advice given so far, as the first email carries it (read only when there are advisors).
+  const record = hasAdvisorsUpTo(request, stage.index) ? await deps.store.getRequest(requestId) : undefined;
+  const advice = record === undefined ? undefined : adviceFor(record, stage.index);
   const compose = (askId: string, asBackup?: string) =>
     composeApprovalEmail({
       request,
@@ -50,6 +54,7 @@ export async function followUpApprover(deps: NotifyDeps, event: AskEvent, plan: 
       askId,
       deadline: plan.deadline,
       approvalPageUrl: deps.approvalPageUrl,
+      ...(advice === undefined ? {} : { advice }),
       ...(plan.remind ? { reminder: { number: plan.reminder, now } } : {}),
       ...(asBackup === undefined ? {} : { asBackup }),
     });
@@ -66,7 +71,9 @@ export async function followUpApprover(deps: NotifyDeps, event: AskEvent, plan: 
       });
     } else if (plan.escalate || plan.remind) {
       // The backup's first email is no reminder, whatever else this wake-up does.
-      const email = plan.escalate ? composeFirst(deps, event, plan, asked.askId) : compose(asked.askId, backup.name);
+      const email = plan.escalate
+        ? composeFirst(deps, event, plan, asked.askId, advice)
+        : compose(asked.askId, backup.name);
       outgoing.push({ topicArn: backup.topicArn, email, to: backup.name });
     }
   }
@@ -85,7 +92,13 @@ export async function followUpApprover(deps: NotifyDeps, event: AskEvent, plan: 
   return { notified: true };
 }
 
-function composeFirst(deps: NotifyDeps, event: AskEvent, plan: FollowUpPlan, askId: string): ApprovalEmail {
+function composeFirst(
+  deps: NotifyDeps,
+  event: AskEvent,
+  plan: FollowUpPlan,
+  askId: string,
+  advice: AdviceEntry[] | undefined,
+): ApprovalEmail {
   return composeApprovalEmail({
     request: event.request,
     stage: event.stage,
@@ -95,5 +108,6 @@ function composeFirst(deps: NotifyDeps, event: AskEvent, plan: FollowUpPlan, ask
     approvalPageUrl: deps.approvalPageUrl,
     asBackup: event.approver.backup!.name,
     reminder: undefined,
+    ...(advice === undefined ? {} : { advice }),
   });
 }

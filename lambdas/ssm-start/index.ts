@@ -14,6 +14,7 @@
  * refusal fails with `Approval.ChannelFailed`. Either way, once retries are spent, only this
  * approver's part ends (as `failed`); the rest of the stage goes on.
  */
+import { adviceFor, hasAdvisorsUpTo } from "../../core/advice";
 import { CHANNEL_FAILED_ERROR, CHANNEL_THROTTLED_ERROR, WorkflowError } from "../../core/errors";
 import { ENV, requireEnv } from "../../core/environment";
 import { log } from "../../core/log";
@@ -52,10 +53,14 @@ async function stopQuietly(
 }
 
 async function startAutomation(deps: SsmStartDeps, event: AskEvent, askId: string, deadline: string): Promise<string> {
+  const { request, stage, approver } = event;
+  // The automated advice given so far, as the link channel's email carries it (read only when there are advisors).
+  const record = hasAdvisorsUpTo(request, stage.index) ? await deps.store.getRequest(event.requestId) : undefined;
+  const advice = record === undefined ? [] : adviceFor(record, stage.index);
   const parameters = automationParameters({
     correlationId: askId,
-    approver: event.approver,
-    message: approvalMessage({ request: event.request, stage: event.stage, approver: event.approver.name, deadline }),
+    approver,
+    message: approvalMessage({ request, stage, approver: approver.name, deadline, advice }),
     automationRoleArn: deps.automationRoleArn,
   });
   try {

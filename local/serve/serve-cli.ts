@@ -34,10 +34,15 @@ export async function serve({ options, stack, interrupted, fail }: ServeRun): Pr
       timeoutSeconds: options.timeoutSeconds,
       stack: stack.stack,
       unconfirmed: options.unconfirmed,
+      // As for a single request (local/main.ts): reviewers played locally, pages behind sign-in.
+      reviewers: options.reviewers,
+      signIn: options.signIn,
       onEvent: (event) => (ready ? print(event) : held.push(event)),
     });
   } catch (error) {
     if (error instanceof PortInUseError) return fail(error.message, 1);
+    // A flag the stack cannot use (e.g. --reviewer for a name that is no function reviewer): a usage error.
+    if (error instanceof RangeError) return fail(`${error.message}\n(npm start -- --help lists the options)`, 2);
     return fail(`the sandbox could not start: ${error instanceof Error ? error.message : String(error)}`, 1);
   }
   process.stdout.write(`${serveHeader(stack, server)}\n`);

@@ -24,6 +24,11 @@ export function serveHeader(stack: StackSettings, server: SandboxServer): string
     `  state machine: ${server.stateMachineArn}`,
     `  endpoint:      ${server.endpoint}   (pass it as --endpoint-url; 127.0.0.1 only)`,
     `  open requests: ${server.pageUrl}`,
+    ...(server.services.signIn === undefined
+      ? []
+      : [
+          `  sign-in:       a local OpenID Provider at ${server.services.signIn.provider.issuer}; on a link's page choose "Sign in to decide", then the person to be (no password)`,
+        ]),
     "",
     "Start a request from another terminal, and wait for its outcome:",
     `  ${env} npx parallel-approval request --endpoint-url ${server.endpoint} \\`,
