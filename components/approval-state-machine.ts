@@ -94,6 +94,8 @@ export class ApprovalStateMachine extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // Compact JSON: white space counts toward the definition's 1 MB quota (core/limits.ts), and
+    // the console formats the definition for reading anyway.
     const definition = pulumi
       .all([pulumi.output(args.stages), pulumi.output(args.functions)])
       .apply(([stages, functions]) =>
@@ -104,8 +106,6 @@ export class ApprovalStateMachine extends pulumi.ComponentResource {
             branches: args.branches,
             selfApproval: args.selfApproval,
           }),
-          null,
-          2,
         ),
       );
 

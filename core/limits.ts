@@ -37,6 +37,14 @@ export const MAX_EXECUTION_WAIT_SECONDS = 364 * 24 * 3600;
  */
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
 
+/**
+ * A state machine's definition may be at most 1 MB (a hard quota): the largest stack config
+ * allows must stay under it, or `pulumi up` would fail at the state machine after creating the
+ * rest. Counted here as 1,000,000 bytes of UTF-8, the stricter reading of "1 MB".
+ * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
+ */
+export const MAX_DEFINITION_BYTES = 1_000_000;
+
 /** A comment as a person types it: the page's textarea counts characters (UTF-16 code units). */
 export const MAX_COMMENT_CHARS = 1000;
 /**
