@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 import prettier from "eslint-config-prettier";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "bin/**", "test-output/**", "bench/results/**", "scratch/**"] },
+  { ignores: ["**/node_modules/**", "bin/**", "dist/**", "test-output/**", "bench/results/**", "scratch/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

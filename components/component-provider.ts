@@ -10,9 +10,18 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { ComponentProviderOptions } from "@pulumi/pulumi/provider/experimental";
 import { ApprovalWorkflow } from "./approval-workflow";
+import { PACKAGE_DIR } from "./lambda-bundle";
 
-/** The package's folder: package.json, tsconfig.json (read by the analyzer), lib.ts, lambdas/. */
-export const PACKAGE_ROOT = path.join(__dirname, "..");
+/**
+ * The package's folder: package.json, tsconfig.json, lib.ts, lambdas/. Pulumi's analyzer reads
+ * the TypeScript source from here: it takes the entry from package.json `exports`, else `main`,
+ * with `.js` replaced by `.ts` (@pulumi/pulumi provider/experimental/analyzer.js,
+ * findProgramEntryPoint). `exports` names the build, dist/lib.js, and there is no dist/lib.ts, so
+ * `main` names lib.ts for it; Node.js and TypeScript go by `exports` and `types`, which take
+ * precedence over `main` (tests/component-package-consumer.spec.ts runs the analyzer on an
+ * installed copy).
+ */
+export const PACKAGE_ROOT = PACKAGE_DIR;
 
 /**
  * The package name Pulumi knows this package by: package.json's `name`, as the nodejs plugin

@@ -22,8 +22,8 @@
  * Bundles are built once per process and cached, so evaluating the program several times (tests,
  * benchmarks) does not rebuild them.
  *
- * Paths come from this file, never from process.cwd(): a program that uses the package runs in
- * its own folder (tests/component-package-consumer.spec.ts). The handlers are this package's
+ * Paths come from the package's folder (found from this file, see packageRootOf), never from
+ * process.cwd(): a program that uses the package runs in its own folder (tests/component-package-consumer.spec.ts). The handlers are this package's
  * lambdas/*, built with this package's folder as esbuild's working directory (and tsconfig), and
  * esbuild resolves each import from the folder of the file that imports it, walking up through
  * node_modules after following symlinks to the real path (preserveSymlinks off): the SDK clients
@@ -33,12 +33,40 @@
  * https://esbuild.github.io/api/#working-directory https://esbuild.github.io/api/#preserve-symlinks
  * https://esbuild.github.io/api/#node-paths
  */
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as esbuild from "esbuild";
 import * as pulumi from "@pulumi/pulumi";
 
+/** package.json `name` of this package: what tells its folder from a consumer's or a parent project's. */
+export const PACKAGE_NAME = "parallel-approval";
+
+/**
+ * The nearest folder at or above `start` whose package.json is this package's. This file runs
+ * from components/ (the source: this repository, a linked install, `pulumi package add`) and from
+ * dist/components/ (the build an npm install from git or a tarball loads), so a fixed `..` would
+ * be wrong for one of them; the package's own package.json marks its root in both.
+ */
+export function packageRootOf(start: string, name = PACKAGE_NAME): string {
+  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+    const manifestPath = path.join(dir, "package.json");
+    if (existsSync(manifestPath) && manifestName(manifestPath) === name) return dir;
+    if (path.dirname(dir) === dir) {
+      throw new Error(`No package.json with "name": "${name}" in ${start} or any folder above it`);
+    }
+  }
+}
+
+function manifestName(manifestPath: string): unknown {
+  try {
+    return (JSON.parse(readFileSync(manifestPath, "utf8")) as { name?: unknown }).name;
+  } catch (error) {
+    throw new Error(`${manifestPath} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 /** The package's folder (package.json, tsconfig.json, lambdas/), wherever the program that uses it runs. */
-const PACKAGE_DIR = path.join(__dirname, "..");
+export const PACKAGE_DIR = packageRootOf(__dirname);
 
 export const LAMBDAS_DIR = path.join(PACKAGE_DIR, "lambdas");
 
@@ -91,6 +119,12 @@ export function buildHandlerBundle(handlerName: string, sdk: SdkPlacement = "bun
     ...OPTIONS[sdk],
     entryPoints: [path.join(LAMBDAS_DIR, handlerName, "index.ts")],
     absWorkingDir: PACKAGE_DIR,
+    // Named, not discovered: esbuild ignores every tsconfig.json inside node_modules, so a copied
+    // install (node_modules/parallel-approval) would bundle its handlers without the package's
+    // settings (no "use strict" from `strict`). Named, it applies to every file of the bundle,
+    // the SDK's ES modules included, which are strict anyway: the same code wherever the package
+    // lies. https://esbuild.github.io/api/#tsconfig https://github.com/evanw/esbuild/issues/2513
+    tsconfig: path.join(PACKAGE_DIR, "tsconfig.json"),
     preserveSymlinks: false,
   });
   const bundle = { code: result.outputFiles![0].text, inputs: Object.keys(result.metafile!.inputs) };

@@ -147,14 +147,39 @@ describe("policy/README.md", () => {
   const className = (type: string) =>
     `aws.${type.slice(4, type.indexOf("/"))}.${type.slice(type.lastIndexOf(":") + 1)}`;
 
-  it("lists every policy with the resources it applies to", () => {
+  /** The rows of the README's policy table: name, and the classes in its "applies to" column. */
+  const tableRows = () => {
+    const lines = readme.split("\n");
+    const header = lines.findIndex((line) => line.startsWith("| policy | applies to |"));
+    assert.ok(header >= 0, "policy/README.md has the table headed | policy | applies to |");
+    const rows: Array<{ name: string; appliesTo: string[] }> = [];
+    for (const line of lines.slice(header + 2)) {
+      if (!line.startsWith("|")) break;
+      const cells = line.split("|").map((cell) => cell.trim());
+      const name = /^`([^`]+)`$/.exec(cells[1]);
+      assert.ok(name, `a table row names its policy in backquotes: ${line}`);
+      rows.push({
+        name: name[1],
+        appliesTo: [...cells[2].matchAll(/`(aws\.[a-z0-9]+\.[A-Za-z0-9]+)`/g)].map((m) => m[1]),
+      });
+    }
+    return rows;
+  };
+
+  it("lists every policy with the resources it applies to, and nothing else", () => {
+    const rows = tableRows();
+    assert.deepEqual(
+      rows.map((row) => row.name).sort(),
+      allPolicies.map((policy) => policy.name).sort(),
+      "one row per policy of all-policies.ts, no row for a policy the pack does not have",
+    );
     for (const policy of allPolicies) {
-      const row = readme.split("\n").find((line) => line.startsWith(`| \`${policy.name}\` |`));
-      assert.ok(row, `a table row for ${policy.name}`);
-      const appliesTo = row.split("|")[2];
-      for (const type of policy.resourceTypes) {
-        assert.ok(appliesTo.includes(`\`${className(type)}\``), `${policy.name} applies to ${className(type)}`);
-      }
+      const row = rows.find((r) => r.name === policy.name);
+      assert.deepEqual(
+        row?.appliesTo.slice().sort(),
+        policy.resourceTypes.map(className).sort(),
+        `the "applies to" column of ${policy.name} names exactly its resourceTypes`,
+      );
     }
   });
 });

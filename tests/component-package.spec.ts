@@ -14,14 +14,16 @@
  */
 import { strict as assert } from "node:assert";
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 import { serializeProperties } from "@pulumi/pulumi/runtime/rpc";
 import { CHANNELS } from "../channels/registry";
 import { APPROVAL_WORKFLOW_TYPE } from "../components/approval-workflow";
-import { componentProviderOptions, packageName } from "../components/component-provider";
+import { componentProviderOptions, PACKAGE_ROOT, packageName } from "../components/component-provider";
+import { packageRootOf } from "../components/lambda-bundle";
 import { ConfigError, STAGE_KEYS, WORKFLOW_CONFIG_KEYS } from "../core/config";
 import { evaluateProgram, evaluateUnderMocks, REGION, type ProgramRun } from "../devkit/program-under-mocks";
 import { readStackFile } from "../devkit/pulumi-cli-config";
@@ -398,5 +400,31 @@ describe("provider.ts, run as PulumiPlugin.yaml tells Pulumi to run it", functio
     const expected = JSON.parse(await new ComponentProvider(componentProviderOptions()).getSchema());
     assert.deepEqual(JSON.parse(served), expected);
     assert.ok(APPROVAL_WORKFLOW_TYPE in JSON.parse(served).resources);
+  });
+});
+
+describe("the package's folder, found from where its code runs (lambda bundling, the analyzer's dirname)", () => {
+  it("is the folder of the package.json named parallel-approval, from the source (components/) and from the build (dist/components/)", () => {
+    assert.equal(packageRootOf(path.join(REPO, "components")), REPO);
+    assert.equal(packageRootOf(path.join(REPO, "dist", "components")), REPO);
+    assert.equal(PACKAGE_ROOT, REPO);
+  });
+
+  it("passes over another project's package.json, and names the folder it started from when there is none", () => {
+    const consumer = mkdtempSync(path.join(tmpdir(), "package-root-"));
+    try {
+      const installed = path.join(consumer, "node_modules", "parallel-approval");
+      mkdirSync(path.join(installed, "dist", "components"), { recursive: true });
+      writeFileSync(path.join(consumer, "package.json"), JSON.stringify({ name: "platform" }));
+      writeFileSync(path.join(installed, "package.json"), JSON.stringify({ name: "parallel-approval" }));
+      assert.equal(packageRootOf(path.join(installed, "dist", "components")), installed);
+      const outside = path.join(consumer, "src");
+      assert.throws(
+        () => packageRootOf(outside),
+        new Error(`No package.json with "name": "parallel-approval" in ${outside} or any folder above it`),
+      );
+    } finally {
+      rmSync(consumer, { recursive: true, force: true });
+    }
   });
 });

@@ -75,5 +75,33 @@ describe("policy lambda-permission-scoped", () => {
         notChecked: "principal: could not be checked during preview; checked at `pulumi up`.",
       },
     );
+    // One source known does not check the other, unknown one: it is still reported.
+    assert.deepEqual(
+      await analyze(policy, lambdaPermission({ sourceArn: engineUnknown.string, sourceAccount: ACCOUNT })),
+      { violations: [], notChecked: "sourceArn: could not be checked during preview; checked at `pulumi up`." },
+      "a known sourceAccount does not check the sourceArn the update will set",
+    );
+    assert.deepEqual(await analyze(policy, lambdaPermission({ sourceArn: engineUnknown.string, sourceAccount: "*" })), {
+      violations: ['sourceAccount "*" is not a 12-digit AWS account ID.'],
+      notChecked: "sourceArn: could not be checked during preview; checked at `pulumi up`.",
+    });
+    assert.deepEqual(await analyze(policy, lambdaPermission({ sourceAccount: engineUnknown.string })), {
+      violations: [],
+      notChecked: "sourceAccount: could not be checked during preview; checked at `pulumi up`.",
+    });
+    assert.deepEqual(
+      await analyze(
+        policy,
+        lambdaPermission({
+          principal: engineUnknown.string,
+          sourceArn: engineUnknown.string,
+          sourceAccount: engineUnknown.string,
+        }),
+      ),
+      {
+        violations: [],
+        notChecked: "principal; sourceArn; sourceAccount: could not be checked during preview; checked at `pulumi up`.",
+      },
+    );
   });
 });

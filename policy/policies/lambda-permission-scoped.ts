@@ -31,19 +31,21 @@ export const lambdaPermissionScoped = packPolicy({
 
     const sourceArn = valueAt(props, "sourceArn");
     const sourceAccount = valueAt(props, "sourceAccount");
-    if (typeof sourceArn === "string" && !namesASource(sourceArn)) {
+    // Each source is checked on its own: one known source does not make the other's check
+    // unnecessary (a bad sourceAccount beside a good sourceArn is still a bad statement).
+    if (sourceArn === UNKNOWN) notChecked("sourceArn");
+    else if (typeof sourceArn === "string" && !namesASource(sourceArn)) {
       report(
         `sourceArn "${sourceArn}" does not name a source (an ARN with its service and account, not only wildcards); set it to the ARN of the resource that invokes the function.`,
       );
     }
-    if (typeof sourceAccount === "string" && !isAccountId(sourceAccount)) {
+    if (sourceAccount === UNKNOWN) notChecked("sourceAccount");
+    else if (typeof sourceAccount === "string" && !isAccountId(sourceAccount)) {
       report(`sourceAccount "${sourceAccount}" is not a 12-digit AWS account ID.`);
     }
-    if (typeof sourceArn === "string" || typeof sourceAccount === "string") return;
-    if (sourceArn === UNKNOWN || sourceAccount === UNKNOWN) {
-      notChecked(sourceArn === UNKNOWN ? "sourceArn" : "sourceAccount");
-      return;
-    }
+    // An unknown source is a source the update will set: only its value is left to check.
+    const hasSource = (value: unknown) => typeof value === "string" || value === UNKNOWN;
+    if (hasSource(sourceArn) || hasSource(sourceAccount)) return;
     report(
       "The permission has no sourceArn or sourceAccount, so any resource of that service, in any account, can invoke the function; set sourceArn to the invoking resource's ARN.",
     );
