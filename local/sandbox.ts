@@ -25,7 +25,8 @@ import { definitionStagesOf, peopleOf } from "../core/definition-stages";
 import { channelsInUse, type WorkflowSettings } from "../core/settings";
 import { functionTopology } from "../core/topology";
 import { channelSpec } from "../channels/registry";
-import { CHANNEL_LOCAL, type LocalChannel, type LocalChannelContext } from "../channels/local";
+import { channelLocal } from "../channels/local";
+import type { LocalChannel, LocalChannelContext } from "../channels/local-types";
 import type { SandboxReviewers } from "../channels/automated/local-options";
 import { createRequestStore } from "../lambdas/adapters/store";
 import { ENV } from "../core/environment";
@@ -391,7 +392,7 @@ function channelContext(round: Round, kind: string, invoke: InvokeByKey): LocalC
 /** Starts the stand-ins of every channel in use (channels/local.ts). */
 async function startChannels(round: Round, invoke: InvokeByKey): Promise<void> {
   for (const kind of channelsInUse(round.settings)) {
-    const channel = await CHANNEL_LOCAL[kind].start(channelContext(round, kind, invoke));
+    const channel = await channelLocal(kind).start(channelContext(round, kind, invoke));
     round.channels.set(kind, channel);
     round.teardown.add(() => channel.stop());
   }

@@ -11,7 +11,9 @@ import { approverNameSchema } from "../../core/config";
 import { ENV } from "../../core/environment";
 import { GRANT } from "../../core/topology";
 
-export const IAM = "iam";
+import { IAM } from "./kind";
+
+export { IAM };
 
 /**
  * `aws:approve` waits at most 30 days (its timeoutSeconds limit).
@@ -41,7 +43,7 @@ export const iamEntrySchema = z.strictObject({
 
 export type IamEntry = z.infer<typeof iamEntrySchema>;
 
-export const iamChannel: ChannelSpec<IamEntry> = {
+export const iamChannel: ChannelSpec<IamEntry> & { kind: typeof IAM } = {
   kind: IAM,
   markerKeys: ["iamPrincipal"],
   fields: "an iam approver has name, email and iamPrincipal",
