@@ -30,6 +30,7 @@ import type { LocalChannel, LocalChannelContext } from "../channels/local-types"
 import type { SandboxReviewers } from "../channels/automated/local-options";
 import { createRequestStore } from "../lambdas/adapters/store";
 import { ENV } from "../core/environment";
+import { DEFAULT_RECORD_RETENTION_DAYS } from "../core/limits";
 import { DEFAULT_DECIDED_DELIVERY } from "../core/decided-event";
 import { startFakeSns, type FakeSns, type PublishedMessage } from "./fake-sns";
 import { startFakeEventBridge, type FakeEventBridge, type LocalEvent } from "./fake-eventbridge";
@@ -57,7 +58,6 @@ export type { ApproverAsked, DecisionArrived, SandboxEvent, SandboxResult } from
 
 export const LOCAL_ACCOUNT = "000000000000";
 const LOCAL_CREDENTIALS = { accessKeyId: "sandbox", secretAccessKey: "sandbox" };
-const RECORD_RETENTION_DAYS = "30";
 
 export interface SandboxOptions {
   settings: WorkflowSettings;
@@ -405,7 +405,7 @@ async function startFunctions(round: Round, shared: Record<string, string>): Pro
   const values: Record<string, string> = Object.assign(
     {
       [ENV.tableName]: round.table.tableName,
-      [ENV.recordRetentionDays]: RECORD_RETENTION_DAYS,
+      [ENV.recordRetentionDays]: String(DEFAULT_RECORD_RETENTION_DAYS),
       [ENV.approvalPageUrl]: round.page.pageUrl,
       [ENV.decidedDelivery]: JSON.stringify(decidedDeliveryOf(round.settings)),
     },

@@ -5,30 +5,24 @@
  * hold everything outside channels/ to naming no kind.
  */
 import { strict as assert } from "node:assert";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { CHANNEL_INFRA, channelInfra, type ChannelInfra } from "../channels/infra";
 import { CHANNEL_LOCAL, channelLocal } from "../channels/local";
 import { CHANNELS, type RegisteredChannelKind } from "../channels/registry";
 import { RELEASES } from "../channels/release";
 import { linkInfra } from "../channels/link/infra";
+import { codeLines, PROGRAM_FOLDERS, REPO_ROOT, sourceFiles } from "./helpers/source-lines";
 
-const ROOT = path.join(__dirname, "..");
 const kinds = () => CHANNELS.map((channel) => channel.kind).sort();
 
 // Checked by tsc (npm run typecheck), not by mocha: the side registries' key type is the registry's
 // kinds, not `string`, so a map missing a kind, or with one the registry lacks, does not compile.
+// Exported, so that an unused-variable error cannot satisfy a directive.
 // @ts-expect-error a map without the iam and automated channels is refused
-const _missing: Record<RegisteredChannelKind, ChannelInfra> = { link: linkInfra };
+export const _missing: Record<RegisteredChannelKind, ChannelInfra> = { link: linkInfra };
 // @ts-expect-error a channel the registry does not have is refused
-const _unknown: Partial<Record<RegisteredChannelKind, ChannelInfra>> = { chat: linkInfra };
-
-/** The TypeScript sources of a folder, tests excluded. */
-function sources(dir: string): string[] {
-  return readdirSync(path.join(ROOT, dir), { recursive: true, encoding: "utf8" })
-    .filter((file) => file.endsWith(".ts") && !file.endsWith(".spec.ts") && !file.includes("node_modules"))
-    .map((file) => path.join(dir, file));
-}
+export const _unknown: Partial<Record<RegisteredChannelKind, ChannelInfra>> = { chat: linkInfra };
 
 describe("the channel registry", () => {
   it("has a Pulumi side for exactly the registered channels", () => {
@@ -56,21 +50,16 @@ describe("the channel registry", () => {
   });
 
   it("no source outside channels/ writes a channel kind as a string literal (they import the channel's constant)", () => {
-    const folders = ["core", "components", "lambdas", "local", "bench", "devkit", "cli"];
     const literal = new RegExp(`["'](${kinds().join("|")})["']`);
-    const hits = folders.flatMap(sources).flatMap((file) =>
-      readFileSync(path.join(ROOT, file), "utf8")
-        .split("\n")
-        .map((line, i) => ({ at: `${file}:${i + 1}`, line: line.trim() }))
-        .filter(({ line }) => literal.test(line)),
-    );
+    const outside = PROGRAM_FOLDERS.filter((folder) => folder !== "channels");
+    const hits = codeLines(outside).filter(({ line }) => literal.test(line));
     assert.deepEqual(hits, []);
   });
 
   it("channels/ has no import cycle: the registries and the channels share interfaces through *-types.ts files", () => {
-    const files = new Set(sources("channels"));
+    const files = new Set(sourceFiles("channels"));
     const importsOf = (file: string) =>
-      [...readFileSync(path.join(ROOT, file), "utf8").matchAll(/\bfrom\s+"(\.[^"]+)"/g)]
+      [...readFileSync(path.join(REPO_ROOT, file), "utf8").matchAll(/\bfrom\s+"(\.[^"]+)"/g)]
         .map((match) => path.join(path.dirname(file), `${match[1]}.ts`))
         .filter((target) => files.has(target));
     const cycles: string[] = [];
