@@ -10,9 +10,9 @@ import { CHANNEL_THROTTLED_RETRY, USUAL_NO_VERDICT_ERRORS, type ChannelSpec } fr
 import { approverNameSchema } from "../../core/config";
 import { ENV } from "../../core/environment";
 import { GRANT } from "../../core/topology";
-
 import { IAM } from "./kind";
 
+// The kind lives in kind.ts so that handlers can import it without this module (zod, config rules).
 export { IAM };
 
 /**

@@ -10,9 +10,9 @@ import { approverNameSchema } from "../../core/config";
 import { ENV } from "../../core/environment";
 import { MAX_EXECUTION_WAIT_SECONDS } from "../../core/limits";
 import { GRANT } from "../../core/topology";
-
 import { LINK } from "./kind";
 
+// The kind lives in kind.ts so that handlers can import it without this module (zod, config rules).
 export { LINK };
 
 /** Grants the link channel exposes (channels/link/infra.ts). */
