@@ -96,10 +96,32 @@ export async function concurrentDecisions(
   const request = workflow.start([approvers], [quorum]);
   const callbacksBefore = workflow.calls.callbacks.length;
   const closeEntered = request.nextEvent(isState("StateEntered", STATE.closeRequest));
+  const { firstWave, started, answers } = await decideAtOnce(workflow, request, approvers);
+  const toClose = (await closeEntered) - started;
+  const output = await expectApproved(request);
+  return {
+    approvers,
+    quorum,
+    simultaneous: firstWave,
+    toClose,
+    pageResponse: summarize(answers.map((answer) => answer.ms)),
+    verification: verifyConcurrent(workflow.calls.callbacks.slice(callbacksBefore), answers, output, {
+      approvers,
+      quorum,
+    }),
+  };
+}
 
-  // Everyone who has their email decides at once. The local engine runs at most 40 Parallel
-  // branches at a time (aws-local-stepfunctions' fixed limit; Step Functions has none), so beyond
-  // 40 approvers the rest are asked, and decide, as the first decisions free branches.
+/**
+ * Everyone who has their email decides at once. The local engine runs at most 40 Parallel
+ * branches at a time (aws-local-stepfunctions' fixed limit; Step Functions has none), so beyond
+ * 40 approvers the rest are asked, and decide, as the first decisions free branches.
+ */
+async function decideAtOnce(
+  workflow: LocalWorkflow,
+  request: RunningRequest,
+  approvers: number,
+): Promise<{ firstWave: number; started: number; answers: PageAnswer[] }> {
   const firstWave = await emailsSettled(request, approvers);
   const posted = new Set<string>();
   const pending: Promise<PageAnswer>[] = [];
@@ -112,11 +134,16 @@ export async function concurrentDecisions(
     }
     if (posted.size < approvers) await waitForNewEmail(request, posted.size);
   }
-  const answers = await Promise.all(pending);
-  const toClose = (await closeEntered) - started;
-  const output = await expectApproved(request);
+  return { firstWave, started, answers: await Promise.all(pending) };
+}
 
-  const callbacks = workflow.calls.callbacks.slice(callbacksBefore);
+/** What the handlers did for one request decided at once: one quorum signal, no vote lost. */
+function verifyConcurrent(
+  callbacks: LocalWorkflow["calls"]["callbacks"],
+  answers: PageAnswer[],
+  output: ExecutionOutput,
+  { approvers, quorum }: { approvers: number; quorum: number },
+): ConcurrentDecisions["verification"] {
   const delivered = callbacks.filter((callback) => callback.result === "delivered");
   const quorumSignals = delivered.filter(
     (callback) => callback.kind === "failure" && callback.error === SIGNAL_ERRORS.quorumReached,
@@ -160,23 +187,16 @@ export async function concurrentDecisions(
     checks.push([`all ${approvers} votes recorded`, votesRecorded === approvers]);
   }
   return {
-    approvers,
-    quorum,
-    simultaneous: firstWave,
-    toClose,
-    pageResponse: summarize(answers.map((answer) => answer.ms)),
-    verification: {
-      quorumSignals,
-      otherSignals,
-      branchCompletions,
-      refusedCallbacks: callbacks.length - delivered.length,
-      answers: byStatus,
-      votesRecorded,
-      approvalsInOutput,
-      outcome: output.outcome,
-      passed: checks.every(([, ok]) => ok),
-      checks: checks.map(([text, ok]) => `${ok ? "ok  " : "FAIL"} ${text}`),
-    },
+    quorumSignals,
+    otherSignals,
+    branchCompletions,
+    refusedCallbacks: callbacks.length - delivered.length,
+    answers: byStatus,
+    votesRecorded,
+    approvalsInOutput,
+    outcome: output.outcome,
+    passed: checks.every(([, ok]) => ok),
+    checks: checks.map(([text, ok]) => `${ok ? "ok  " : "FAIL"} ${text}`),
   };
 }
 

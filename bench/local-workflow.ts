@@ -21,7 +21,8 @@ import { LINK } from "../channels/link/spec";
 import type { AslDefinition } from "../core/asl";
 import { buildDefinition, type DefinitionStage } from "../core/definition";
 import { ENV } from "../core/environment";
-import { MAX_APPROVERS } from "../core/limits";
+import { DEFAULT_RECORD_RETENTION_DAYS, MAX_APPROVERS } from "../core/limits";
+import { approvalLink } from "../core/routes";
 import { functionTopology, type FunctionSpec } from "../core/topology";
 import { startDynalite, type LocalTable } from "../devkit/dynalite";
 import { setEnv } from "../devkit/loopback";
@@ -39,6 +40,7 @@ import {
   runLocally,
   type ExecutionEvent,
   type LocalExecution,
+  type TaskTokenRegistry,
 } from "../local/state-machine-runner";
 import { countDynamoDb, countSnsRequests, countTaskCallbacks, CallLog } from "./local-aws";
 
@@ -47,7 +49,6 @@ const REGION = "eu-west-1";
 export const APPROVAL_PAGE_URL = "https://approvals.example.com/";
 /** The default approval timeout (7d): never reached here, every approver answers. */
 const TIMEOUT_SECONDS = 7 * 24 * 3600;
-const RECORD_RETENTION_DAYS = "30";
 const LAMBDAS_DIR = path.join(__dirname, "..", "lambdas");
 
 /** The functions a stack of link (email) approvers deploys: the lifecycle and the link channel's. */
@@ -107,6 +108,7 @@ export interface LocalWorkflow {
 }
 
 type Handler = (event: never) => Promise<unknown>;
+type PageHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /** Every variable a function's topology entry lists must be set, as the component sets them when deployed. */
 function checkEnvironment(topology: readonly FunctionSpec[]): void {
@@ -125,9 +127,12 @@ async function loadHandlers(topology: readonly FunctionSpec[]): Promise<Map<stri
   return handlers;
 }
 
-export async function startLocalWorkflow(): Promise<LocalWorkflow> {
-  const calls = new CallLog();
-  const registry = createTaskRegistry();
+/** The local AWS the handlers talk to (dynalite, SNS, Step Functions, EventBridge), and their environment. */
+interface StandIns {
+  stop(): Promise<void>;
+}
+
+async function startStandIns(calls: CallLog, registry: TaskTokenRegistry): Promise<StandIns> {
   // Before any SDK client exists (dynalite's set-up creates one).
   const restoreQuiet = setEnv({
     LOG_LEVEL: "silent",
@@ -138,7 +143,7 @@ export async function startLocalWorkflow(): Promise<LocalWorkflow> {
     // Lambda runs nodejs24.x: the SDK's notice about this machine's older Node is noise here.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   });
-  // Sets AWS_ENDPOINT_URL_DYNAMODB, TABLE_NAME, a region and dummy credentials.
+  // Sets AWS_ENDPOINT_URL_DYNAMODB, the table name, a region and dummy credentials.
   const table: LocalTable = await startDynalite();
   const topics = Array.from({ length: MAX_APPROVERS }, (_, index) => topicArn(approverName(index)));
   const sns = await startFakeSns({
@@ -155,67 +160,89 @@ export async function startLocalWorkflow(): Promise<LocalWorkflow> {
   // The handlers' clients read these when first created; set before any handler runs.
   const restoreEnv = setEnv({
     [ENV.approvalPageUrl]: APPROVAL_PAGE_URL,
-    [ENV.recordRetentionDays]: RECORD_RETENTION_DAYS,
+    [ENV.recordRetentionDays]: String(DEFAULT_RECORD_RETENTION_DAYS),
     AWS_ENDPOINT_URL_SNS: sns.endpoint,
     AWS_ENDPOINT_URL_SFN: sfn.endpoint,
     AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
     [ENV.decidedDelivery]: JSON.stringify(DEFAULT_DECIDED_DELIVERY),
   });
+  return {
+    stop: async () => {
+      await Promise.all([sns.stop(), sfn.stop(), eventBridge.stop()]);
+      restoreEnv();
+      await table.stop();
+      restoreQuiet();
+    },
+  };
+}
 
+/** Runs and times handler invocations: one at a time while `isolate` is on. */
+class InvocationTimer {
+  invocations: Invocation[] = [];
+  isolate = false;
+  private turn: Promise<unknown> = Promise.resolve();
+
+  run<T>(functionName: string, run: () => Promise<T>): Promise<T> {
+    const invocation = async () => {
+      const started = performance.now();
+      try {
+        return await run();
+      } finally {
+        this.invocations.push({ functionName, ms: performance.now() - started });
+      }
+    };
+    if (!this.isolate) return invocation();
+    const result = this.turn.then(invocation);
+    this.turn = result.catch(() => undefined);
+    return result;
+  }
+}
+
+/** The topology's handlers, loaded in this process with their SDK calls counted, each invocation timed. */
+interface LocalHandlers {
+  /** A Task's Lambda invocation, by function ARN. */
+  invoke(arn: string, payload: unknown): Promise<unknown>;
+  /** The approval page, as the API invokes it. */
+  approvalPage: PageHandler;
+}
+
+async function loadLocalHandlers(calls: CallLog, timer: InvocationTimer): Promise<LocalHandlers> {
   checkEnvironment(TOPOLOGY);
   const handlers = await loadHandlers(TOPOLOGY);
   const pageFunction = TOPOLOGY.find((fn) => fn.invokedBy.includes("api"));
   if (pageFunction === undefined) throw new Error("bench: no function of the topology serves the API");
-  const approvalPage = handlers.get(pageFunction.key) as unknown as (
-    event: APIGatewayProxyEventV2,
-  ) => Promise<APIGatewayProxyStructuredResultV2>;
+  const pageHandler = handlers.get(pageFunction.key) as unknown as PageHandler;
   const keyOfArn = new Map(TOPOLOGY.map((fn) => [functionArn(fn.key), fn.key]));
 
   countDynamoDb(documentClient(), calls);
   countTaskCallbacks(sfnClient(), calls);
   countSnsRequests(snsClient(), calls);
 
-  let invocations: Invocation[] = [];
+  return {
+    invoke(arn, payload) {
+      const key = keyOfArn.get(arn);
+      const handler = key === undefined ? undefined : handlers.get(key);
+      if (key === undefined || handler === undefined)
+        return Promise.reject(new Error(`bench: no local handler for ${arn}`));
+      return timer.run(key, () => handler(payload as never));
+    },
+    approvalPage: (event) => timer.run(pageFunction.key, () => pageHandler(event)),
+  };
+}
+
+function stagesOf(stageSizes: readonly number[]): string[][] {
+  let next = 0;
+  return stageSizes.map((size) => Array.from({ length: size }, () => approverName(next++)));
+}
+
+/** The deployed definition for stages of link approvers, built once per shape. */
+function definitionBuilder(): (
+  stageSizes: readonly number[],
+  quorums: readonly number[],
+  remindEverySeconds?: number,
+) => AslDefinition {
   const definitions = new Map<string, AslDefinition>();
-  let serial = 0;
-
-  let isolateInvocations = false;
-  let turn: Promise<unknown> = Promise.resolve();
-
-  /** Runs and times one handler invocation (in turn with the others when isolating). */
-  function timed<T>(functionName: string, run: () => Promise<T>): Promise<T> {
-    const invocation = async () => {
-      const started = performance.now();
-      try {
-        return await run();
-      } finally {
-        invocations.push({ functionName, ms: performance.now() - started });
-      }
-    };
-    if (!isolateInvocations) return invocation();
-    const result = turn.then(invocation);
-    turn = result.catch(() => undefined);
-    return result;
-  }
-
-  function invoke(arn: string, payload: unknown): Promise<unknown> {
-    const key = keyOfArn.get(arn);
-    const handler = key === undefined ? undefined : handlers.get(key);
-    if (key === undefined || handler === undefined)
-      return Promise.reject(new Error(`bench: no local handler for ${arn}`));
-    return timed(key, () => handler(payload as never));
-  }
-
-  function stagesOf(stageSizes: readonly number[]): string[][] {
-    let next = 0;
-    return stageSizes.map((size) => Array.from({ length: size }, () => approverName(next++)));
-  }
-
-  function definitionFor(
-    stageSizes: readonly number[],
-    quorums: readonly number[],
-    remindEverySeconds?: number,
-  ): AslDefinition {
+  return (stageSizes, quorums, remindEverySeconds) => {
     const key = `${stageSizes.join("+")}/${quorums.join("+")}/${remindEverySeconds ?? ""}`;
     let definition = definitions.get(key);
     if (definition === undefined) {
@@ -241,13 +268,14 @@ export async function startLocalWorkflow(): Promise<LocalWorkflow> {
       definitions.set(key, definition);
     }
     return definition;
-  }
+  };
+}
 
-  function start(
-    stageSizes: readonly number[],
-    quorums: readonly number[] = stageSizes,
-    remindEverySeconds?: number,
-  ): RunningRequest {
+/** Starts requests in the local runner; what each one emailed is read from the SNS stand-in's log. */
+function requestStarter(calls: CallLog, registry: TaskTokenRegistry, handlers: LocalHandlers): LocalWorkflow["start"] {
+  const definitionFor = definitionBuilder();
+  let serial = 0;
+  return (stageSizes, quorums = stageSizes, remindEverySeconds) => {
     const total = stageSizes.reduce((sum, size) => sum + size, 0);
     if (total > MAX_APPROVERS) throw new Error(`bench: at most ${MAX_APPROVERS} approvers, got ${total}`);
     const subject = `Bench request ${++serial}`;
@@ -256,7 +284,7 @@ export async function startLocalWorkflow(): Promise<LocalWorkflow> {
       definitionFor(stageSizes, quorums, remindEverySeconds),
       { subject, details: "Measured by npm run bench." },
       {
-        invoke,
+        invoke: handlers.invoke,
         registry,
         retryDelayMs: 0,
         onEvent: (event) => {
@@ -287,51 +315,64 @@ export async function startLocalWorkflow(): Promise<LocalWorkflow> {
         }
       },
     };
-  }
+  };
+}
 
-  const gateway = createServer((req, res) => {
-    void serveThroughGateway(req, res, identity, (event: APIGatewayProxyEventV2) =>
-      timed(pageFunction.key, () => approvalPage(event)),
-    );
+/** The approval page behind the API Gateway stand-in on a loopback port, called over HTTP. */
+interface LocalGateway {
+  page: LocalWorkflow["page"];
+  stop(): Promise<void>;
+}
+
+async function startGateway(handlers: LocalHandlers): Promise<LocalGateway> {
+  const server = createServer((req, res) => {
+    void serveThroughGateway(req, res, identity, handlers.approvalPage);
   });
-  const port = await listenOnLoopback(gateway);
+  const port = await listenOnLoopback(server);
   const identity: GatewayIdentity = { apiId: "bench", accountId: ACCOUNT, domainName: `127.0.0.1:${port}` };
+  return {
+    async page(method, askId, form) {
+      const started = performance.now();
+      const response = await fetch(approvalLink(loopbackUrl(port), askId), {
+        method,
+        headers: form === undefined ? {} : { "content-type": "application/x-www-form-urlencoded" },
+        body: form,
+      });
+      const body = await response.text();
+      return { statusCode: response.status, body, ms: performance.now() - started };
+    },
+    stop: () => closeServer(server),
+  };
+}
 
-  async function page(method: "GET" | "POST", askId: string, form?: string): Promise<PageAnswer> {
-    const started = performance.now();
-    const response = await fetch(`${loopbackUrl(port)}/r/${askId}`, {
-      method,
-      headers: form === undefined ? {} : { "content-type": "application/x-www-form-urlencoded" },
-      body: form,
-    });
-    const body = await response.text();
-    return { statusCode: response.status, body, ms: performance.now() - started };
-  }
-
+export async function startLocalWorkflow(): Promise<LocalWorkflow> {
+  const calls = new CallLog();
+  const registry = createTaskRegistry();
+  const timer = new InvocationTimer();
+  const standIns = await startStandIns(calls, registry);
+  const handlers = await loadLocalHandlers(calls, timer);
+  const gateway = await startGateway(handlers);
   return {
     calls,
     get invocations() {
-      return invocations;
+      return timer.invocations;
     },
     get isolateInvocations() {
-      return isolateInvocations;
+      return timer.isolate;
     },
     set isolateInvocations(on: boolean) {
-      isolateInvocations = on;
+      timer.isolate = on;
     },
-    start,
-    page,
+    start: requestStarter(calls, registry, handlers),
+    page: gateway.page,
     resetCounts: () => {
       calls.reset();
-      invocations = [];
+      timer.invocations = [];
     },
     stop: async () => {
       for (const client of [documentClient(), snsClient(), sfnClient()]) client.destroy();
-      await closeServer(gateway);
-      await Promise.all([sns.stop(), sfn.stop(), eventBridge.stop()]);
-      restoreEnv();
-      await table.stop();
-      restoreQuiet();
+      await gateway.stop();
+      await standIns.stop();
     },
   };
 }
@@ -341,7 +382,7 @@ function linksOf(messages: string[]): Map<string, string> {
   const links = new Map<string, string>();
   for (const message of messages) {
     const approver = /as approver "([^"]+)"/.exec(message)?.[1];
-    const askId = new RegExp(`${escapeRegExp(APPROVAL_PAGE_URL)}r/([A-Za-z0-9_-]+)`).exec(message)?.[1];
+    const askId = new RegExp(`${escapeRegExp(approvalLink(APPROVAL_PAGE_URL, ""))}([A-Za-z0-9_-]+)`).exec(message)?.[1];
     if (approver === undefined || askId === undefined)
       throw new Error(`bench: no approver or link in email:\n${message}`);
     links.set(approver, askId);

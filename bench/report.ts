@@ -67,23 +67,25 @@ function budgetFormula(stages: readonly number[]): string {
     : `Σ(Nₛ + 1) + 2 = ${stages.map((size) => `(${size} + 1)`).join(" + ")} + 2`;
 }
 
-export function judgeTargets(results: Omit<BenchResults, "targets" | "durationSeconds">): Target[] {
-  const targets: Target[] = [];
-  for (const comparison of results.cost) {
+/** Transitions of every shape against issue 10's budget; cost of 1 stage x 3 against the AWS sample and the 10 GB pattern. */
+function costTargets(cost: readonly CostComparison[]): Target[] {
+  const targets: Target[] = cost.map((comparison) => {
     const measured = comparison.ours.work.stateTransitions;
-    targets.push({
+    return {
       what: `state transitions per request, ${comparison.label}, every approver approves`,
       figure: `${measured} (AWS sample: ${comparison.awsSample.stateTransitions})`,
       target: `<= ${comparison.transitionBudget} (${budgetFormula(comparison.stages)})`,
       pass: measured <= comparison.transitionBudget,
-    });
-  }
-  const three = results.cost.find((comparison) => comparison.stages.length === 1 && comparison.stages[0] === 3);
-  if (three) {
-    const ours = three.ours.cost.total;
-    const sample = three.awsSample.cost.total;
-    const ratio = ours / sample;
-    targets.push({
+    };
+  });
+  const three = cost.find((comparison) => comparison.stages.length === 1 && comparison.stages[0] === 3);
+  if (three === undefined) return targets;
+  const ours = three.ours.cost.total;
+  const sample = three.awsSample.cost.total;
+  const ratio = ours / sample;
+  const pattern = three.ssmPattern.cost.total;
+  targets.push(
+    {
       what: `cost / 1,000 requests, ${three.label}, vs AWS sample`,
       figure: `${usd(ours)} = ${ratio.toFixed(2)}x the sample's ${usd(sample)}`,
       target: `<= ${SAMPLE_COST_FACTOR}x`,
@@ -91,55 +93,64 @@ export function judgeTargets(results: Omit<BenchResults, "targets" | "durationSe
       note:
         "both totals include their SNS emails; Step Functions alone: " +
         `${(three.ours.cost.stepFunctions / three.awsSample.cost.stepFunctions).toFixed(2)}x`,
-    });
-    const pattern = three.ssmPattern.cost.total;
-    targets.push({
+    },
+    {
       what: `cost / 1,000 requests, ${three.label}, vs 10 GB-Lambda pattern`,
       figure: `${(pattern / ours).toFixed(0)}x below its ${usd(pattern)}`,
       target: `>= ${SSM_PATTERN_FACTOR}x below`,
       pass: pattern / ours >= SSM_PATTERN_FACTOR,
       note: `Lambda alone: ${(lambdaUsd(three.ssmPattern.cost) / lambdaUsd(three.ours.cost)).toFixed(0)}x below`,
-    });
-  }
-  const sequential = results.latency.sequential;
-  targets.push({
-    what: `decision latency p95, ${sequential.decisions} decisions one at a time`,
-    figure: ms(sequential.toNextState.p95),
-    target: `< ${LATENCY_P95_LIMIT_MS} ms`,
-    pass: sequential.toNextState.p95 < LATENCY_P95_LIMIT_MS,
-  });
-  for (const concurrent of results.latency.concurrent) {
-    targets.push({
-      what: `decision latency p95, ${concurrent.approvers} approvers at once (quorum ${concurrent.quorum})`,
-      figure: ms(concurrent.pageResponse.p95),
+    },
+  );
+  return targets;
+}
+
+/** Decision latency one at a time and at once, and the concurrent runs' verification. */
+function latencyTargets(latency: BenchResults["latency"]): Target[] {
+  const sequential = latency.sequential;
+  return [
+    {
+      what: `decision latency p95, ${sequential.decisions} decisions one at a time`,
+      figure: ms(sequential.toNextState.p95),
       target: `< ${LATENCY_P95_LIMIT_MS} ms`,
-      pass: concurrent.pageResponse.p95 < LATENCY_P95_LIMIT_MS,
-      note: "one Node process on this machine serves every handler and the DynamoDB emulator at once; on AWS each decision runs in its own Lambda",
-    });
-    targets.push({
-      what: `${concurrent.approvers} approvers at once (quorum ${concurrent.quorum}): one quorum signal, no vote lost`,
-      figure: `${concurrent.verification.quorumSignals} signal, ${concurrent.verification.votesRecorded} recorded, ${concurrent.verification.approvalsInOutput} in output`,
-      target: "verified",
-      pass: concurrent.verification.passed,
-    });
-  }
-  const program = results.programEvaluation;
-  targets.push({
+      pass: sequential.toNextState.p95 < LATENCY_P95_LIMIT_MS,
+    },
+    ...latency.concurrent.flatMap((concurrent): Target[] => [
+      {
+        what: `decision latency p95, ${concurrent.approvers} approvers at once (quorum ${concurrent.quorum})`,
+        figure: ms(concurrent.pageResponse.p95),
+        target: `< ${LATENCY_P95_LIMIT_MS} ms`,
+        pass: concurrent.pageResponse.p95 < LATENCY_P95_LIMIT_MS,
+        note: "one Node process on this machine serves every handler and the DynamoDB emulator at once; on AWS each decision runs in its own Lambda",
+      },
+      {
+        what: `${concurrent.approvers} approvers at once (quorum ${concurrent.quorum}): one quorum signal, no vote lost`,
+        figure: `${concurrent.verification.quorumSignals} signal, ${concurrent.verification.votesRecorded} recorded, ${concurrent.verification.approvalsInOutput} in output`,
+        target: "verified",
+        pass: concurrent.verification.passed,
+      },
+    ]),
+  ];
+}
+
+function programTarget(program: ProgramScaling): Target {
+  return {
     what: "program evaluation linear in approvers",
     figure: `${program.msPerApprover.toFixed(1)} ms and ${program.resourcesPerApprover} resources per approver; middle run at ${program.linearity.toFixed(2)}x the line`,
     target: `within ${1 - LINEARITY_TOLERANCE}-${1 + LINEARITY_TOLERANCE}x, resources exactly linear`,
     pass: Math.abs(program.linearity - 1) <= LINEARITY_TOLERANCE && program.resourcesLinear,
-  });
-  const offenders = results.bundles.filter(
-    (bundle) => bundle.unexpectedClients.length > 0 || bundle.missingClients.length > 0,
-  );
+  };
+}
+
+function bundleTarget(bundles: readonly HandlerBundles[]): Target {
+  const offenders = bundles.filter((bundle) => bundle.unexpectedClients.length > 0 || bundle.missingClients.length > 0);
   const short = (name: string) => name.replace("@aws-sdk/", "");
-  const recordExpiry = results.bundles.find((bundle) => bundle.handler === "record-expiry");
-  targets.push({
+  const recordExpiry = bundles.find((bundle) => bundle.handler === "record-expiry");
+  return {
     what: "each deployed bundle holds exactly the SDK clients its handler uses",
     figure:
       offenders.length === 0
-        ? `${results.bundles.length} of ${results.bundles.length} bundles` +
+        ? `${bundles.length} of ${bundles.length} bundles` +
           (recordExpiry ? `; record-expiry: ${recordExpiry.clients.map(short).join(", ")}` : "")
         : offenders
             .map(
@@ -149,6 +160,14 @@ export function judgeTargets(results: Omit<BenchResults, "targets" | "durationSe
             .join("; "),
     target: "no client of another handler (bench/bundles.ts: SDK_CLIENTS_USED)",
     pass: offenders.length === 0,
-  });
-  return targets;
+  };
+}
+
+export function judgeTargets(results: Omit<BenchResults, "targets" | "durationSeconds">): Target[] {
+  return [
+    ...costTargets(results.cost),
+    ...latencyTargets(results.latency),
+    programTarget(results.programEvaluation),
+    bundleTarget(results.bundles),
+  ];
 }

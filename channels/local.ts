@@ -3,69 +3,26 @@
  * `AWS_ENDPOINT_URL_<SERVICE>`), the environment values the deployed stack would give them, the
  * pages a person uses locally in place of an AWS console, and how the sandbox learns that an
  * approver was asked. local/sandbox.ts starts the stand-in of every channel in use from this
- * registry, keyed like channels/registry.ts.
+ * registry, which has exactly the kinds of channels/registry.ts (checked by tsc here and by
+ * tests/channel-registry.spec.ts).
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { RequestStore } from "../core/ports";
-import type { ApproverSettings, WorkflowSettings } from "../core/settings";
-import type { FakeSns, PublishedMessage } from "../local/fake-sns";
-import type { ApproverAsked, SandboxEvent } from "../local/round-events";
+import type { LocalChannelFactory } from "./local-types";
+import type { RegisteredChannelKind } from "./registry";
 import { automatedLocal } from "./automated/local";
-import type { SandboxReviewers } from "./automated/local-options";
 import { iamLocal } from "./iam/local";
 import { linkLocal } from "./link/local";
 
-export interface LocalChannelContext {
-  region: string;
-  account: string;
-  stack: string;
-  /** The approval page's base URL, with a trailing slash. */
-  pageUrl: string;
-  settings: WorkflowSettings;
-  /** This channel's approvers, each name once. */
-  approvers: ApproverSettings[];
-  topicArnOf(approver: string): string;
-  sns: FakeSns;
-  store: RequestStore;
-  /** Invokes a local function by topology key, as its AWS trigger would (e.g. EventBridge). */
-  invoke(functionKey: string, payload: unknown): Promise<unknown>;
-  /** The approver was asked (the sandbox prints the email and link). */
-  asked(entry: ApproverAsked): void;
-  /** Something may have recorded a decision: read the record again. */
-  refreshDecisions(): Promise<void>;
-  emit(event: SandboxEvent): void;
-  /** A pause that the sandbox's stop cuts short. */
-  sleep(ms: number): Promise<void>;
-  stopping(): boolean;
-  /** How the automated reviewers are played locally (--reviewer, --bedrock-answer, --bedrock-rules). */
-  reviewers?: SandboxReviewers;
-}
+export type { LocalChannel, LocalChannelContext, LocalChannelFactory, LocalRoute } from "./local-types";
 
-export interface LocalRoute {
-  /** Path prefix on the page server, e.g. "/console/". */
-  prefix: string;
-  serve(req: IncomingMessage, res: ServerResponse): Promise<void>;
-}
-
-export interface LocalChannel {
-  /** `AWS_ENDPOINT_URL_<SERVICE>` values the channel's functions need beyond the shared ones. */
-  endpoints: Record<string, string>;
-  /** Environment values by variable name, as the deployed stack provides them. */
-  environment: Record<string, string>;
-  routes: LocalRoute[];
-  /** A message was published to one of this channel's approvers' topics. */
-  onPublish?(message: PublishedMessage, approver: ApproverSettings): void;
-  /** A function of this channel returned (e.g. ssm-start's result names the automation). */
-  onInvoked?(functionKey: string, payload: unknown, result: unknown): void;
-  stop(): Promise<void>;
-}
-
-export interface LocalChannelFactory {
-  start(ctx: LocalChannelContext): Promise<LocalChannel>;
-}
-
-export const CHANNEL_LOCAL: Readonly<Record<string, LocalChannelFactory>> = {
+export const CHANNEL_LOCAL: Readonly<Record<RegisteredChannelKind, LocalChannelFactory>> = {
   link: linkLocal,
   iam: iamLocal,
   automated: automatedLocal,
 };
+
+/** The sandbox side of a channel, by its kind as settings name it. */
+export function channelLocal(kind: string): LocalChannelFactory {
+  if (!Object.hasOwn(CHANNEL_LOCAL, kind))
+    throw new Error(`channel "${kind}" has no sandbox side in channels/local.ts`);
+  return CHANNEL_LOCAL[kind as RegisteredChannelKind];
+}

@@ -5,7 +5,8 @@
  * whose marker key it has, and to the channel without markers (link) otherwise.
  *
  * Pure (no AWS SDK, no Pulumi): Lambda bundles import it. The Pulumi side of each channel is in
- * channels/infra.ts, what closing does in channels/release.ts, the sandbox side in channels/local.ts.
+ * channels/infra.ts, what closing does in channels/release.ts, the sandbox side in channels/local.ts
+ * (each typed by RegisteredChannelKind).
  */
 import type { ChannelSpec } from "../core/channel-spec";
 import { parseWorkflowConfig } from "../core/config";
@@ -14,11 +15,16 @@ import { automatedChannel } from "./automated/spec";
 import { iamChannel } from "./iam/spec";
 import { linkChannel } from "./link/spec";
 
-export const CHANNELS: readonly ChannelSpec<never>[] = [
-  iamChannel,
-  automatedChannel,
-  linkChannel,
-] as ChannelSpec<never>[];
+const SPECS = [iamChannel, automatedChannel, linkChannel] as const;
+
+/**
+ * The kind of every registered channel, from the specs themselves: the side registries
+ * (channels/infra.ts, channels/local.ts, channels/release.ts) are typed by it, so a channel missing
+ * from one of them, or one the registry does not have, fails to type-check.
+ */
+export type RegisteredChannelKind = (typeof SPECS)[number]["kind"];
+
+export const CHANNELS: readonly ChannelSpec<never>[] = [...SPECS] as ChannelSpec<never>[];
 
 export function channelSpec(kind: string): ChannelSpec<never> {
   const spec = CHANNELS.find((channel) => channel.kind === kind);

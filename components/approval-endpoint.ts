@@ -86,10 +86,14 @@ export class ApprovalEndpoint extends pulumi.ComponentResource {
     // API Gateway delivers access logs as vended logs: under /aws/vendedlogs/ they do not grow the
     // account's CloudWatch Logs resource policy (5,120 characters, shared by every delivery).
     // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html
+    // The name is chosen once, at creation: a stack created by 0.1 (auto-named group) keeps its group,
+    // since a log group cannot be renamed and a new name would replace it. ignoreChanges makes Pulumi
+    // use the state's old value when deciding between update and replace, and the program's value
+    // only at creation: https://pulumi.com/docs/iac/concepts/options/ignorechanges
     const accessLogs = new aws.cloudwatch.LogGroup(
       `${name}-access-logs`,
       { namePrefix: "/aws/vendedlogs/apigateway/parallel-approval-", retentionInDays: args.logRetentionDays },
-      { parent: this },
+      { parent: this, ignoreChanges: ["name", "namePrefix"] },
     );
 
     const stage = new aws.apigatewayv2.Stage(

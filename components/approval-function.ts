@@ -36,7 +36,8 @@ export class ApprovalFunction extends pulumi.ComponentResource {
   constructor(name: string, args: ApprovalFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("parallel-approval:lambda:ApprovalFunction", name, {}, opts);
     const memorySize = args.memorySize ?? DEFAULT_MEMORY_MB;
-    if (memorySize > 256) throw new Error(`${name}: callback functions use at most 256 MB, got ${memorySize}`);
+    if (memorySize > FUNCTION_MEMORY_MB)
+      throw new Error(`${name}: callback functions use at most ${FUNCTION_MEMORY_MB} MB, got ${memorySize}`);
 
     this.logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,

@@ -18,7 +18,8 @@ import { WORKFLOW_CONFIG_KEYS } from "../core/config";
 import { definitionStagesOf as definitionStages, peopleOf } from "../core/definition-stages";
 import { channelsInUse, type WorkflowSettings } from "../core/settings";
 import { GRANT, LIFECYCLE_FUNCTIONS, functionTopology } from "../core/topology";
-import { CHANNEL_INFRA, type ChannelInfraContext } from "../channels/infra";
+import { channelInfra } from "../channels/infra";
+import type { ChannelInfraContext } from "../channels/infra-types";
 import { channelSpec, parseStackConfig } from "../channels/registry";
 import { ApprovalStateMachine } from "./approval-state-machine";
 import { createApproverTopics } from "./approver-topics";
@@ -251,10 +252,10 @@ export class ApprovalWorkflow extends pulumi.ComponentResource {
         options: { pageThrottle: args.pageThrottle },
       } satisfies ChannelInfraContext,
     }));
-    for (const { kind, ctx } of contexts) CHANNEL_INFRA[kind].prepare(ctx);
+    for (const { kind, ctx } of contexts) channelInfra(kind).prepare(ctx);
     const channelOutputs = Object.assign(
       {},
-      ...contexts.map(({ kind, ctx }) => CHANNEL_INFRA[kind].create(ctx).outputs),
+      ...contexts.map(({ kind, ctx }) => channelInfra(kind).create(ctx).outputs),
     );
     for (const spec of LIFECYCLE_FUNCTIONS) functions.create(spec, this);
 

@@ -5,6 +5,7 @@
  * factory, so every function of the stack is wired the same way.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { EnvName } from "../core/environment";
 import type { FunctionSpec } from "../core/topology";
 import { ApprovalFunction } from "./approval-function";
 import type { GrantCatalog } from "./grants";
@@ -20,13 +21,13 @@ export interface FunctionFactoryArgs {
 }
 
 export class FunctionFactory {
-  private readonly environment = new Map<string, pulumi.Input<string>>();
+  private readonly environment = new Map<EnvName, pulumi.Input<string>>();
   private readonly created = new Map<string, ApprovalFunction>();
 
   constructor(private readonly args: FunctionFactoryArgs) {}
 
   /** Provides an environment variable's value to every function that lists it. */
-  provide(variable: string, value: pulumi.Input<string>): void {
+  provide(variable: EnvName, value: pulumi.Input<string>): void {
     this.environment.set(variable, value);
   }
 

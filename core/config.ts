@@ -271,7 +271,7 @@ function parseStage(raw: RawStage, at: Locate, channels: readonly ChannelSpec[],
 function checkAcrossStages(stages: StageSettings[], locate: (stage: number) => Locate, problems: Problems): void {
   const first = new Map<string, { stage: number; approver: ApproverSettings }>();
   const emails = new Map<string, string>();
-  const backups: { where: string; backup: { name: string; email: string } }[] = [];
+  const backups: { where: string; backup: { name: string; email: string }; of: ApproverSettings }[] = [];
   stages.forEach((stage, s) => {
     stage.approvers.forEach((approver, i) => {
       const where = `${locate(s)("approvers")}[${i}] (${approver.name})`;
@@ -289,11 +289,12 @@ function checkAcrossStages(stages: StageSettings[], locate: (stage: number) => L
         else if (owner !== approver.name)
           problems.add(`${where}.email`, `email "${approver.email}" is already used by approver "${owner}"`);
       }
-      if (approver.backup !== undefined) backups.push({ where: `${where}.backup`, backup: approver.backup });
+      if (approver.backup !== undefined)
+        backups.push({ where: `${where}.backup`, backup: approver.backup, of: approver });
     });
   });
   // A backup is a person too (with their own topic): one name, one email, wherever they appear.
-  for (const { where, backup } of backups) {
+  for (const { where, backup, of } of backups) {
     const asApprover = first.get(backup.name)?.approver;
     const owner = emails.get(backup.email.toLowerCase());
     if (asApprover !== undefined && asApprover.email?.toLowerCase() !== backup.email.toLowerCase()) {
@@ -305,14 +306,25 @@ function checkAcrossStages(stages: StageSettings[], locate: (stage: number) => L
       problems.add(where, `email "${backup.email}" is already used by "${owner}"`);
     } else {
       emails.set(backup.email.toLowerCase(), backup.name);
-      first.set(backup.name, first.get(backup.name) ?? { stage: -1, approver: backupAsApprover(backup) });
+      first.set(backup.name, first.get(backup.name) ?? { stage: -1, approver: backupAsApprover(backup, of) });
     }
   }
 }
 
-/** A backup as the person it is: reached by email through the link channel. */
-export function backupAsApprover(backup: { name: string; email: string }): ApproverSettings {
-  return { name: backup.name, channel: "link", mode: "vote", address: backup.email, email: backup.email, options: {} };
+/**
+ * A backup as the person it is, reached by email through the channel of the approver they back up:
+ * that channel's ask function asks them behind the same ask (only a channel whose branch follows up
+ * takes backups, core/follow-up-config.ts), as core/definition-stages.ts's peopleOf has it too.
+ */
+export function backupAsApprover(backup: { name: string; email: string }, of: ApproverSettings): ApproverSettings {
+  return {
+    name: backup.name,
+    channel: of.channel,
+    mode: "vote",
+    address: backup.email,
+    email: backup.email,
+    options: {},
+  };
 }
 
 function sameApprover(a: ApproverSettings, b: ApproverSettings): boolean {

@@ -23,9 +23,9 @@ export interface FunctionSpec {
   entry: string;
   description: string;
   /** The environment variables the handler reads. */
-  env: readonly (EnvName | string)[];
+  env: readonly EnvName[];
   /** Variables it reads when the stack has the feature (e.g. sign-in): set when provided, absent otherwise. */
-  optionalEnv?: readonly (EnvName | string)[];
+  optionalEnv?: readonly EnvName[];
   table: readonly TableAction[];
   grants: readonly string[];
   invokedBy: readonly Invoker[];

@@ -9,6 +9,7 @@ import type { Server } from "node:http";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { requestTableDefinition } from "../lambdas/adapters/table-schema";
+import { ENV } from "../core/environment";
 import type { RequestStore } from "../core/ports";
 import { requestStoreFromEnv } from "../lambdas/adapters/store";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, closeServer, listenOnLoopback, localAwsEnv, setEnv } from "./loopback";
@@ -42,7 +43,7 @@ export async function startDynalite(options: { setEnv?: boolean } = {}): Promise
   const restoreEnv =
     options.setEnv === false
       ? () => undefined
-      : setEnv({ ...localAwsEnv(), AWS_ENDPOINT_URL_DYNAMODB: endpoint, TABLE_NAME: tableName });
+      : setEnv({ ...localAwsEnv(), AWS_ENDPOINT_URL_DYNAMODB: endpoint, [ENV.tableName]: tableName });
   return {
     endpoint,
     tableName,

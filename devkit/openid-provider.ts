@@ -61,26 +61,29 @@ async function formField(req: IncomingMessage, name: string): Promise<string | u
   return new URLSearchParams(Buffer.concat(chunks).toString("utf8")).get(name) ?? undefined;
 }
 
-export async function startOpenIdProvider(options: OpenIdProviderOptions): Promise<LocalOpenIdProvider> {
-  let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end();
-  const server = createServer((req, res) => handle(req, res));
-  const port = await listenOnLoopback(server, options.port ?? 0);
-  const issuer = loopbackUrl(port);
-  const clientId = "approval-page";
-  const clientSecret = randomBytes(24).toString("base64url");
-  const subjects = new Map(options.people.map((p, i) => [p.email.toLowerCase(), `person-${i + 1}`]));
-  const byAccount = new Map(options.people.map((p, i) => [`person-${i + 1}`, p]));
+interface ProviderClient {
+  clientId: string;
+  clientSecret: string;
+  redirectUris: string[];
+}
+
+/** The provider itself: one confidential client, a fresh RS256 signing key, the people as accounts. */
+async function createProvider(
+  issuer: string,
+  client: ProviderClient,
+  byAccount: ReadonlyMap<string, ProviderPerson>,
+): Promise<Provider> {
   const { privateKey } = await generateKeyPair("RS256", { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), alg: "RS256", use: "sig", kid: "local-1" };
 
   // Loaded only when a provider is started: the sandbox without --sign-in never loads it (it warns on Node 20).
   const { default: OpenIdProvider } = (await import("oidc-provider")) as { default: typeof Provider };
-  const provider = new OpenIdProvider(issuer, {
+  return new OpenIdProvider(issuer, {
     clients: [
       {
-        client_id: clientId,
-        client_secret: clientSecret,
-        redirect_uris: options.redirectUris,
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+        redirect_uris: client.redirectUris,
         grant_types: ["authorization_code"],
         response_types: ["code"],
         token_endpoint_auth_method: "client_secret_basic",
@@ -101,9 +104,15 @@ export async function startOpenIdProvider(options: OpenIdProviderOptions): Promi
       return { accountId: id, claims: async () => ({ sub: id, email: person.email, email_verified: verified }) };
     },
   });
-  const callback = provider.callback();
+}
 
-  async function interaction(req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** The provider's interaction pages: the login page (pick a person), then consent granted at once. */
+function interactions(
+  provider: Provider,
+  people: readonly ProviderPerson[],
+  subjects: ReadonlyMap<string, string>,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
     const details = await provider.interactionDetails(req, res);
     const uid = details.uid as string;
     if (req.method === "POST" && req.url?.endsWith("/login")) {
@@ -117,7 +126,7 @@ export async function startOpenIdProvider(options: OpenIdProviderOptions): Promi
       return;
     }
     if (details.prompt.name === "login") {
-      res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(loginPage(uid, options.people));
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(loginPage(uid, people));
       return;
     }
     // Consent: granted at once, for what the client asked.
@@ -131,7 +140,24 @@ export async function startOpenIdProvider(options: OpenIdProviderOptions): Promi
     if (prompt.details.missingOIDCClaims) grant.addOIDCClaims(prompt.details.missingOIDCClaims);
     const grantId = await grant.save();
     await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
-  }
+  };
+}
+
+export async function startOpenIdProvider(options: OpenIdProviderOptions): Promise<LocalOpenIdProvider> {
+  let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end();
+  const server = createServer((req, res) => handle(req, res));
+  const port = await listenOnLoopback(server, options.port ?? 0);
+  const issuer = loopbackUrl(port);
+  const client = {
+    clientId: "approval-page",
+    clientSecret: randomBytes(24).toString("base64url"),
+    redirectUris: options.redirectUris,
+  };
+  const subjects = new Map(options.people.map((p, i) => [p.email.toLowerCase(), `person-${i + 1}`]));
+  const byAccount = new Map(options.people.map((p, i) => [`person-${i + 1}`, p]));
+  const provider = await createProvider(issuer, client, byAccount);
+  const callback = provider.callback();
+  const interaction = interactions(provider, options.people, subjects);
 
   handle = (req, res) => {
     if ((req.url ?? "").startsWith("/interaction/")) {
@@ -146,8 +172,8 @@ export async function startOpenIdProvider(options: OpenIdProviderOptions): Promi
 
   return {
     issuer,
-    clientId,
-    clientSecret,
+    clientId: client.clientId,
+    clientSecret: client.clientSecret,
     subjectOf: (email) => subjects.get(email.toLowerCase()) ?? "",
     stop: () => closeServer(server),
   };

@@ -14,12 +14,13 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { PAGE_ROUTE } from "../core/routes";
 import { BodyTooLargeError, readBody } from "./request-body";
 
 /** API Gateway's request payload limit. */
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
-export const PAGE_ROUTE_KEY = "ANY /r/{id}";
+export const PAGE_ROUTE_KEY = `ANY ${PAGE_ROUTE}`;
 export const DEFAULT_ROUTE_KEY = "$default";
 
 export interface GatewayIdentity {

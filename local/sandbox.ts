@@ -25,10 +25,12 @@ import { definitionStagesOf, peopleOf } from "../core/definition-stages";
 import { channelsInUse, type WorkflowSettings } from "../core/settings";
 import { functionTopology } from "../core/topology";
 import { channelSpec } from "../channels/registry";
-import { CHANNEL_LOCAL, type LocalChannel, type LocalChannelContext } from "../channels/local";
+import { channelLocal } from "../channels/local";
+import type { LocalChannel, LocalChannelContext } from "../channels/local-types";
 import type { SandboxReviewers } from "../channels/automated/local-options";
 import { createRequestStore } from "../lambdas/adapters/store";
 import { ENV } from "../core/environment";
+import { DEFAULT_RECORD_RETENTION_DAYS } from "../core/limits";
 import { DEFAULT_DECIDED_DELIVERY } from "../core/decided-event";
 import { startFakeSns, type FakeSns, type PublishedMessage } from "./fake-sns";
 import { startFakeEventBridge, type FakeEventBridge, type LocalEvent } from "./fake-eventbridge";
@@ -56,7 +58,6 @@ export type { ApproverAsked, DecisionArrived, SandboxEvent, SandboxResult } from
 
 export const LOCAL_ACCOUNT = "000000000000";
 const LOCAL_CREDENTIALS = { accessKeyId: "sandbox", secretAccessKey: "sandbox" };
-const RECORD_RETENTION_DAYS = "30";
 
 export interface SandboxOptions {
   settings: WorkflowSettings;
@@ -391,7 +392,7 @@ function channelContext(round: Round, kind: string, invoke: InvokeByKey): LocalC
 /** Starts the stand-ins of every channel in use (channels/local.ts). */
 async function startChannels(round: Round, invoke: InvokeByKey): Promise<void> {
   for (const kind of channelsInUse(round.settings)) {
-    const channel = await CHANNEL_LOCAL[kind].start(channelContext(round, kind, invoke));
+    const channel = await channelLocal(kind).start(channelContext(round, kind, invoke));
     round.channels.set(kind, channel);
     round.teardown.add(() => channel.stop());
   }
@@ -404,7 +405,7 @@ async function startFunctions(round: Round, shared: Record<string, string>): Pro
   const values: Record<string, string> = Object.assign(
     {
       [ENV.tableName]: round.table.tableName,
-      [ENV.recordRetentionDays]: RECORD_RETENTION_DAYS,
+      [ENV.recordRetentionDays]: String(DEFAULT_RECORD_RETENTION_DAYS),
       [ENV.approvalPageUrl]: round.page.pageUrl,
       [ENV.decidedDelivery]: JSON.stringify(decidedDeliveryOf(round.settings)),
     },

@@ -102,6 +102,32 @@ describe("multi-stage workflow, executed locally with the real handlers", () => 
     assert.equal((await execution.result).transitions, 1 + 1 + (3 + 1) + 2);
   });
 
+  it("three stages (1 + 3 + 2 approvers) approved: each stage asked in turn, in Σ(Nₛ + 1) + 2 = 11 transitions", async () => {
+    const stages = [
+      linkStage("pre-review", ["risk"]),
+      linkStage("owners", ["finance", "security", "legal"]),
+      linkStage("change-board", ["cab", "ops"]),
+    ];
+    const { workflow, execution } = start(stages);
+    let emailed = 0;
+    for (const [index, stage] of stages.entries()) {
+      emailed += stage.approvers.length;
+      await workflow.untilEmailed(emailed);
+      assert.equal(workflow.emails.length, emailed, `only stage ${index + 1}'s approvers are asked once it opens`);
+      for (const approver of stage.approvers)
+        assert.equal((await workflow.decide(approver.name, index, "approve")).statusCode, 200);
+    }
+
+    const output = await succeeded(execution);
+    assert.equal(output.outcome, "approved");
+    assert.deepEqual(stageDecisions(output), [
+      ["pre-review", "approved", ["risk:approve"]],
+      ["owners", "approved", ["finance:approve", "security:approve", "legal:approve"]],
+      ["change-board", "approved", ["cab:approve", "ops:approve"]],
+    ]);
+    assert.equal((await execution.result).transitions, 1 + 1 + (3 + 1) + (2 + 1) + 2);
+  });
+
   it("a rejection in stage 1 ends the request: stage 2 is never asked and nobody of it is notified", async () => {
     const { workflow, execution } = start([linkStage("pre-review", ["risk", "ops"]), linkStage("owners", ["finance"])]);
     await workflow.untilEmailed(2);

@@ -19,7 +19,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { ENV } from "../../core/environment";
 import type { Permission } from "../../components/permissions";
-import type { ChannelInfra } from "../infra";
+import type { ChannelInfra } from "../infra-types";
 import { foundationModelArn, inferenceProfileArn, modelTargetOf } from "./models";
 import { AUTOMATED_GRANT, automatedChannel, bedrockModelsOf, reviewerFunctionsOf } from "./spec";
 

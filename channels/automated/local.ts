@@ -17,7 +17,7 @@ import { startFakeLambda, type LocalInvokeTarget } from "../../local/fake-lambda
 import { startLocalFunctions, type LocalFunctions } from "../../local/local-functions";
 import { lambdaEnvironment, localFunctionArn } from "../../local/local-topology";
 import type { ApproverSettings } from "../../core/settings";
-import type { LocalChannelContext, LocalChannelFactory } from "../local";
+import type { LocalChannelContext, LocalChannelFactory } from "../local-types";
 import type { SandboxReviewers } from "./local-options";
 import { REVIEW_FUNCTION_TIMEOUT_SECONDS, bedrockModelsOf } from "./spec";
 

@@ -140,7 +140,7 @@ export const AUTOMATED_NO_VERDICT_ERRORS = [
   "Lambda.TooManyRequestsException",
 ];
 
-export const automatedChannel: ChannelSpec<AutomatedEntry> = {
+export const automatedChannel: ChannelSpec<AutomatedEntry> & { kind: typeof AUTOMATED } = {
   kind: AUTOMATED,
   markerKeys: ["reviewer"],
   fields:

@@ -24,7 +24,7 @@ import { MAX_APPROVERS } from "../../core/limits";
 import { createHash } from "node:crypto";
 import { policyDocument, trustPolicy, type Permission } from "../../components/permissions";
 import { createDeadLetterQueue, targetFunctionResiliently } from "../../components/resilient-rule-target";
-import type { ChannelInfra, ChannelInfraContext } from "../infra";
+import type { ChannelInfra, ChannelInfraContext } from "../infra-types";
 import { STACK_TAG_KEY } from "./automation-contract";
 import { approvalDocumentContent, approvalStepEventPattern, automationArnsOf, documentNameFor } from "./document";
 import { IAM, IAM_GRANT, IAM_PRINCIPAL, iamChannel } from "./spec";

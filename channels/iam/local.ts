@@ -11,7 +11,7 @@ import { MIN_APPROVAL_TIMEOUT_SECONDS } from "../../core/limits";
 import { CONSOLE_PATH, serveConsole } from "../../local/console-page";
 import { approvalNotice, startFakeSsm, type DocumentParameter, type LocalAutomation } from "../../local/fake-ssm";
 import type { ApproverAsked } from "../../local/round-events";
-import type { LocalChannelContext, LocalChannelFactory } from "../local";
+import type { LocalChannelContext, LocalChannelFactory } from "../local-types";
 import { AUTOMATION_PARAMETER as P } from "./automation-contract";
 import { approvalDocumentContent, documentNameFor } from "./document";
 import { IAM, IAM_MAX_TIMEOUT_SECONDS } from "./spec";

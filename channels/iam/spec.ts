@@ -10,8 +10,10 @@ import { CHANNEL_THROTTLED_RETRY, USUAL_NO_VERDICT_ERRORS, type ChannelSpec } fr
 import { approverNameSchema } from "../../core/config";
 import { ENV } from "../../core/environment";
 import { GRANT } from "../../core/topology";
+import { IAM } from "./kind";
 
-export const IAM = "iam";
+// The kind lives in kind.ts so that handlers can import it without this module (zod, config rules).
+export { IAM };
 
 /**
  * `aws:approve` waits at most 30 days (its timeoutSeconds limit).
@@ -41,7 +43,7 @@ export const iamEntrySchema = z.strictObject({
 
 export type IamEntry = z.infer<typeof iamEntrySchema>;
 
-export const iamChannel: ChannelSpec<IamEntry> = {
+export const iamChannel: ChannelSpec<IamEntry> & { kind: typeof IAM } = {
   kind: IAM,
   markerKeys: ["iamPrincipal"],
   fields: "an iam approver has name, email and iamPrincipal",

@@ -6,7 +6,7 @@
  */
 import { ENV } from "../../core/environment";
 import { ApprovalEndpoint } from "../../components/approval-endpoint";
-import type { ChannelInfra } from "../infra";
+import type { ChannelInfra } from "../infra-types";
 import { LINK_GRANT, linkChannel } from "./spec";
 import { prepareSignIn } from "./sign-in-infra";
 import { callbackUrlOf } from "../../core/routes";

@@ -4,7 +4,7 @@
  * email SNS would deliver holds their link, whose ask says which stage it is for.
  */
 import { askIdOfPath } from "../../core/routes";
-import type { LocalChannelFactory } from "../local";
+import type { LocalChannelFactory } from "../local-types";
 
 export const linkLocal: LocalChannelFactory = {
   async start(ctx) {

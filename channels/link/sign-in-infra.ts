@@ -16,7 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { ENV } from "../../core/environment";
 import type { SignInSettings } from "../../core/settings";
-import type { ChannelInfraContext } from "../infra";
+import type { ChannelInfraContext } from "../infra-types";
 import { LINK_GRANT } from "./spec";
 
 /** The parameter's ARN from a name (with or without the leading slash) or an ARN. */

@@ -10,8 +10,10 @@ import { approverNameSchema } from "../../core/config";
 import { ENV } from "../../core/environment";
 import { MAX_EXECUTION_WAIT_SECONDS } from "../../core/limits";
 import { GRANT } from "../../core/topology";
+import { LINK } from "./kind";
 
-export const LINK = "link";
+// The kind lives in kind.ts so that handlers can import it without this module (zod, config rules).
+export { LINK };
 
 /** Grants the link channel exposes (channels/link/infra.ts). */
 export const LINK_GRANT = {
@@ -28,7 +30,7 @@ export const linkEntrySchema = z.strictObject({
 
 export type LinkEntry = z.infer<typeof linkEntrySchema>;
 
-export const linkChannel: ChannelSpec<LinkEntry> = {
+export const linkChannel: ChannelSpec<LinkEntry> & { kind: typeof LINK } = {
   kind: LINK,
   markerKeys: [],
   fields:

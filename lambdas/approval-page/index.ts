@@ -22,9 +22,9 @@ import { decisionView, showView } from "./views";
 import { signInFromEnv } from "./sign-in/config";
 import { signInPathOf, signInRoute, sessionOf, type SignIn } from "./sign-in/flow";
 import { cookieValue, csrfMatches, SESSION_COOKIE } from "./sign-in/session";
-
-/** The page decides for the link channel's asks only. */
-const LINK_CHANNEL = "link";
+// The kind alone, not spec.ts: the spec would bundle zod and the config rules into this handler.
+// The page decides for the link channel's asks only.
+import { LINK } from "../../channels/link/kind";
 
 export interface ApprovalPageDeps {
   store: RequestStore;
@@ -51,7 +51,7 @@ async function handle(deps: ApprovalPageDeps, parsed: ParsedRequest, event: APIG
   const session = signIn === undefined ? undefined : await sessionOf(signIn, event, now);
   const signInPath = signInPathOf(parsed.askId);
   if (parsed.kind === "show") {
-    const loaded = await loadAskForView(deps.store, parsed.askId, LINK_CHANNEL);
+    const loaded = await loadAskForView(deps.store, parsed.askId, LINK);
     if (loaded === undefined) return { view: { kind: "notFound" }, outcome: "notFound" };
     const state = signIn === undefined ? undefined : { signInPath, ...(session === undefined ? {} : { session }) };
     const view = showView(loaded.ask, loaded.request, now, state);
@@ -77,7 +77,7 @@ async function handle(deps: ApprovalPageDeps, parsed: ParsedRequest, event: APIG
         };
   const outcome = await recordDecision(
     { store: deps.store, callbacks: deps.callbacks, now: deps.now },
-    { askId: parsed.askId, decision: parsed.decision, comment: parsed.comment, channel: LINK_CHANNEL, ...identity },
+    { askId: parsed.askId, decision: parsed.decision, comment: parsed.comment, channel: LINK, ...identity },
   );
   const ask = outcome.kind === "notFound" ? undefined : outcome.ask;
   return {

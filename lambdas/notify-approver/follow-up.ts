@@ -13,6 +13,8 @@ import type { AskEvent } from "../../core/payloads";
 import type { FollowUpPlan } from "../../core/reminders";
 import { composeApprovalEmail, type ApprovalEmail } from "./message";
 import type { NotifyDeps, NotifyResult } from "./index";
+// The kind alone, not spec.ts: the spec would bundle zod and the config rules into this handler.
+import { LINK } from "../../channels/link/kind";
 
 interface Outgoing {
   topicArn: string;
@@ -28,7 +30,7 @@ export async function followUpApprover(deps: NotifyDeps, event: AskEvent, plan: 
     requestId,
     stage: stage.index,
     approver: approver.name,
-    channel: "link",
+    channel: LINK,
     taskToken: taskToken!,
     deadline: plan.deadline,
     createdAt: now.toISOString(),

@@ -24,6 +24,8 @@ import { requestStoreFromEnv } from "../adapters/store";
 import { composeApprovalEmail, type ApprovalEmail } from "./message";
 import { hasConfirmedEmailSubscription } from "./subscriptions";
 import { followUpApprover } from "./follow-up";
+// The kind alone, not spec.ts: the spec would bundle zod and the config rules into this handler.
+import { LINK } from "../../channels/link/kind";
 
 export type Publish = (topicArn: string, email: ApprovalEmail) => Promise<void>;
 export type IsReachable = (topicArn: string, email: string) => Promise<boolean>;
@@ -85,7 +87,7 @@ export async function notifyApprover(deps: NotifyDeps, event: AskEvent): Promise
     stage: stage.index,
     approver: approver.name,
     address: approver.address,
-    channel: "link",
+    channel: LINK,
     taskToken,
     deadline,
     createdAt: now.toISOString(),

@@ -27,6 +27,8 @@ import { ssmClient } from "../adapters/ssm-client";
 import { requestStoreFromEnv } from "../adapters/store";
 import { parseStepStatusEvent } from "./parse-automation-event";
 import { correlationIdOf, stepOutcomeOf, type AutomationExecutionView, type StepOutcome } from "./step-outcome";
+// The kind alone, not spec.ts: the spec would bundle zod and the config rules into this handler.
+import { IAM } from "../../channels/iam/kind";
 
 export interface SsmResultDeps extends RecorderDeps {
   automations: { get(automationExecutionId: string): Promise<AutomationExecutionView | undefined> };
@@ -58,7 +60,7 @@ async function askOf(
   if (!isWellFormedId(correlationId)) return "the automation has no correlation id";
   const ask = await deps.store.getAsk(correlationId);
   if (ask === undefined) return "no ask has this correlation id";
-  if (ask.channel !== "iam") return "the correlation id is not an iam ask";
+  if (ask.channel !== IAM) return "the correlation id is not an iam ask";
   if (ask.automationExecutionId === undefined) {
     const request = await deps.store.getRequest(ask.requestId);
     // ssm-start records the execution right after starting it; an approver is rarely faster.
@@ -87,7 +89,7 @@ async function apply(
         decision: outcome.decision,
         comment: outcome.comment,
         decidedBy: outcome.decidedBy ?? ask.address,
-        channel: "iam",
+        channel: IAM,
       },
     );
     const pending =
@@ -112,13 +114,13 @@ async function apply(
             decision: "failed" as const,
             reason: "the SSM automation was cancelled before a decision",
             decidedBy: "workflow",
-            channel: "iam",
+            channel: IAM,
           }
         : {
             decision: "failed" as const,
             reason: `the SSM approval failed: ${outcome.reason}`,
             decidedBy: "workflow",
-            channel: "iam",
+            channel: IAM,
           };
   const result = await recordNoVerdictForAsk(deps, ask, noVerdict);
   if (result.delivery === "pending")

@@ -22,6 +22,8 @@ import type { RequestStore } from "../../core/ports";
 import { refuseIfNotAsked } from "../../core/self-approval";
 import type { AskEvent } from "../../core/payloads";
 import { STACK_TAG_KEY } from "../../channels/iam/automation-contract";
+// The kind alone, not spec.ts: the spec would bundle zod and the config rules into this handler.
+import { IAM } from "../../channels/iam/kind";
 import { describeError, isThrottling } from "../adapters/aws-errors";
 import { ssmAutomations, type Automations } from "../adapters/ssm-automations";
 import { ssmClient } from "../adapters/ssm-client";
@@ -88,7 +90,7 @@ export async function startIamApproval(deps: SsmStartDeps, event: AskEvent): Pro
   const stored = await deps.store.putAsk({
     ...target,
     address: approver.address,
-    channel: "iam",
+    channel: IAM,
     taskToken,
     deadline,
     createdAt: now.toISOString(),

@@ -8,7 +8,7 @@
  * API Gateway received the request on (register `<approvalPageUrl>auth/callback` with the provider).
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { CALLBACK_ROUTE, askIdOfSignInPath, signInPathOf } from "../../../core/routes";
+import { CALLBACK_ROUTE, approvalLink, askIdOfSignInPath, signInPathOf } from "../../../core/routes";
 import { isWellFormedId } from "../../../core/ids";
 import { renderPage } from "../render";
 import { authorizationRequest, completeLogin, SignInError, type OidcSettings } from "./oidc";
@@ -88,7 +88,8 @@ async function callback(
     const person = await completeLogin(signIn.oidc, new URL(`${redirectUriOf(event)}${query}`), login);
     const session: Session = { ...person, csrf: freshCsrf() };
     const sealed = await seal("session", session, signIn.sessionKey, now);
-    return redirect(`/r/${encodeURIComponent(login.askId)}`, [
+    // Back to the link's page, relative to the API's root (the `$default` stage has no path prefix).
+    return redirect(approvalLink("/", login.askId), [
       cookie(SESSION_COOKIE, sealed, SESSION_SECONDS),
       clearCookie(LOGIN_COOKIE),
     ]);
