@@ -17,7 +17,6 @@
  * user, a session named otherwise) match no approver.
  */
 import { WorkflowError } from "./errors";
-import type { SelfApproval } from "./settings";
 
 export const QUORUM_UNREACHABLE_ERROR = "Approval.QuorumUnreachable";
 /** An ask function's error for an approver who is not asked (the requester): their part ends, uncounted. */
@@ -29,6 +28,9 @@ export const NOT_ASKED_REASON = "they requested this change, and self-approval i
 export function normalizedIdentity(text: string): string {
   return text.normalize("NFKC").trim().toLowerCase();
 }
+
+/** Whether a requester may be asked to approve their own request (stack config `selfApproval`). */
+export type SelfApproval = "deny" | "allow";
 
 export interface Person {
   name: string;

@@ -2,9 +2,12 @@
  * The validated stack config: what the component, the definition builder and the sandbox build
  * from. Produced by core/config.ts from the raw config and the channel registry.
  */
+import type { SelfApproval } from "./self-approval";
 import type { JsonValue } from "./asl";
 import type { DecidedDelivery } from "./decided-event";
 import type { ApproverMode, ChannelKind } from "./model";
+
+export type { SelfApproval };
 
 export interface ApproverSettings {
   /** Unique within its stage; the approver's stable identity (it names their resources). */
@@ -38,7 +41,6 @@ export interface SignInSettings {
 }
 
 /** Whether a requester may approve their own request (core/self-approval.ts). */
-export type SelfApproval = "deny" | "allow";
 
 export interface StageSettings {
   name: string;

@@ -12,7 +12,7 @@ import { log } from "../../core/log";
 import type { AskEvent } from "../../core/payloads";
 import type { FollowUpPlan } from "../../core/reminders";
 import { composeApprovalEmail, type ApprovalEmail } from "./message";
-import type { NotifyDeps, NotifyResult } from "./index";
+import type { NotifyDeps, NotifyResult } from "./deps";
 // The kind alone, not spec.ts: the spec would bundle zod and the config rules into this handler.
 import { LINK } from "../../channels/link/kind";
 

@@ -15,30 +15,17 @@ import { CHANNEL_FAILED_ERROR, CHANNEL_THROTTLED_ERROR, UNREACHABLE_ERROR, Workf
 import { adviceFor, hasAdvisorsUpTo } from "../../core/advice";
 import { ENV, requireEnv } from "../../core/environment";
 import { log } from "../../core/log";
-import type { RequestStore } from "../../core/ports";
 import type { AskEvent } from "../../core/payloads";
 import { refuseIfNotAsked } from "../../core/self-approval";
 import { describeError, isThrottling } from "../adapters/aws-errors";
 import { snsClient } from "../adapters/sns-client";
 import { requestStoreFromEnv } from "../adapters/store";
-import { composeApprovalEmail, type ApprovalEmail } from "./message";
+import { composeApprovalEmail } from "./message";
 import { hasConfirmedEmailSubscription } from "./subscriptions";
 import { followUpApprover } from "./follow-up";
+import type { IsReachable, NotifyDeps, NotifyResult, Publish } from "./deps";
 // The kind alone, not spec.ts: the spec would bundle zod and the config rules into this handler.
 import { LINK } from "../../channels/link/kind";
-
-export type Publish = (topicArn: string, email: ApprovalEmail) => Promise<void>;
-export type IsReachable = (topicArn: string, email: string) => Promise<boolean>;
-
-export interface NotifyDeps {
-  store: RequestStore;
-  publish: Publish;
-  isReachable: IsReachable;
-  approvalPageUrl: string;
-  now?: () => Date;
-}
-
-export type NotifyResult = { notified: true } | { notified: false; reason: "requestNotOpen" | "stageEnded" };
 
 /** An SNS failure as the state machine should see it: throttled (retry later) or failed (give up). */
 function channelError(approver: string, step: string, error: unknown): WorkflowError {

@@ -8,15 +8,24 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { DECISION_WORDS } from "../../core/decision-words";
 import { htmlDocument, securityHeaders } from "../../lambdas/approval-page/document";
 import { escapeHtml } from "../../lambdas/approval-page/html";
-import type { ServedRequest } from "./sandbox-server";
+import type { ApproverAsked, DecisionArrived } from "../round-events";
+
+/** What the page shows of one open request (the server's ServedRequest has it all). */
+export interface OpenRequest {
+  name: string;
+  startDate: Date;
+  subject?: string;
+  asked: readonly ApproverAsked[];
+  decisions: readonly DecisionArrived[];
+}
 
 export interface OpenRequestsView {
   stateMachineArn: string;
   endpoint: string;
-  open(): readonly ServedRequest[];
+  open(): readonly OpenRequest[];
 }
 
-function requestHtml(request: ServedRequest): string {
+function requestHtml(request: OpenRequest): string {
   const asked = request.asked
     .map((entry) => {
       const vote = request.decisions.find((d) => d.stage === entry.stage && d.approver === entry.approver)?.vote;
