@@ -1,8 +1,10 @@
 /**
  * Is this approver's email subscription confirmed? SNS delivers to a topic's confirmed
- * subscriptions only, and deletes one that stays unconfirmed for 48 hours; a mail scanner that
- * follows the unsubscribe link in any earlier email removes a confirmed one. Either way the
- * approver would never see the request, so the notify function checks before it asks.
+ * subscriptions only, and deletes one that stays unconfirmed for 48 hours; anyone (a mail scanner,
+ * as is commonly reported) following the unsubscribe link of an earlier email removes a confirmed
+ * one unless it was confirmed with AuthenticateOnUnsubscribe (README: approver email
+ * subscriptions, with the sources). Either way the approver would never see the request, so the
+ * notify function checks before it asks.
  *
  * ListSubscriptionsByTopic returns up to 100 subscriptions a page (NextToken for more); a
  * pending one has no ARN yet ("PendingConfirmation"), so only ARNs count as confirmed.
