@@ -103,9 +103,13 @@ describe("no self-approval", () => {
       for (const execution of started.splice(0)) execution.abort();
     });
 
-    function start(requestedBy: string, quorum: number, selfApproval?: "deny" | "allow") {
+    function start(
+      requestedBy: string,
+      quorum: number,
+      selfApproval?: "deny" | "allow",
+      stages = [linkStage("owners", ["finance", "security", "legal"], quorum)],
+    ) {
       const workflow = new LocalApprovalWorkflow(store);
-      const stages = [linkStage("owners", ["finance", "security", "legal"], quorum)];
       const definition = buildDefinition({
         stages,
         functions: FUNCTION_ARNS,
@@ -149,6 +153,17 @@ describe("no self-approval", () => {
       assert.equal(result.status, "FAILED");
       assert.equal(result.error, QUORUM_UNREACHABLE_ERROR);
       assert.match(result.cause ?? "", /stage \\"owners\\" needs 3 approval/);
+      assert.equal(workflow.invocationsOf("notify-approver").length, 0);
+      assert.equal(workflow.emails.length, 0);
+    });
+
+    it("fails at once when a later stage is the one left unable to reach its quorum: nobody of stage 1 is notified either", async () => {
+      const stages = [linkStage("owners", ["finance", "security"], 1), linkStage("board", ["legal"], 1)];
+      const { workflow, execution } = start("legal@example.com", 1, undefined, stages);
+      const result = await execution.result;
+      assert.equal(result.status, "FAILED");
+      assert.equal(result.error, QUORUM_UNREACHABLE_ERROR);
+      assert.match(result.cause ?? "", /stage \\"board\\" needs 1 approval/);
       assert.equal(workflow.invocationsOf("notify-approver").length, 0);
       assert.equal(workflow.emails.length, 0);
     });
