@@ -10,8 +10,6 @@ import { automatedInfra } from "./automated/infra";
 import { iamInfra } from "./iam/infra";
 import { linkInfra } from "./link/infra";
 
-export type { ChannelInfra, ChannelInfraContext, ChannelResources } from "./infra-types";
-
 export const CHANNEL_INFRA: Readonly<Record<RegisteredChannelKind, ChannelInfra>> = {
   link: linkInfra,
   iam: iamInfra,

@@ -12,8 +12,6 @@ import { automatedLocal } from "./automated/local";
 import { iamLocal } from "./iam/local";
 import { linkLocal } from "./link/local";
 
-export type { LocalChannel, LocalChannelContext, LocalChannelFactory, LocalRoute } from "./local-types";
-
 export const CHANNEL_LOCAL: Readonly<Record<RegisteredChannelKind, LocalChannelFactory>> = {
   link: linkLocal,
   iam: iamLocal,

@@ -11,8 +11,6 @@ import type { AskRelease } from "./release-types";
 import type { RegisteredChannelKind } from "./registry";
 import { iamRelease } from "./iam/release";
 
-export type { AskRelease, PendingAsk } from "./release-types";
-
 export const RELEASES: Readonly<Partial<Record<RegisteredChannelKind, AskRelease>>> = {
   iam: iamRelease,
 };

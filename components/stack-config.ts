@@ -9,8 +9,6 @@ import { projectConfigOf } from "../core/config";
 import { parseStackConfig } from "../channels/registry";
 import type { ApprovalWorkflowArgs } from "./approval-workflow";
 
-export { projectConfigOf };
-
 /** The workflow's config args from the running stack; throws ConfigError naming every problem. */
 export function readStackConfig(all: Record<string, string> = pulumi.runtime.allConfig()): ApprovalWorkflowArgs {
   const raw = projectConfigOf(all);

@@ -12,7 +12,7 @@
  * any Lambda task that failed with one of these, e.g. the request store's DynamoDB throttling
  * (core/definition.ts LAMBDA_RETRY).
  */
-export const SDK_THROTTLING_ERROR_NAMES = [
+const SDK_THROTTLING_ERROR_NAMES = [
   "BandwidthLimitExceeded",
   "EC2ThrottledException",
   "LimitExceededException",
@@ -30,7 +30,7 @@ export const SDK_THROTTLING_ERROR_NAMES = [
 ] as const;
 
 /** Service limits that are not throttling to the SDK but clear by themselves as work ends. */
-export const SERVICE_LIMIT_ERROR_NAMES = [
+const SERVICE_LIMIT_ERROR_NAMES = [
   // SSM: too many automations running and queued in the account; clears as they end.
   "AutomationExecutionLimitExceededException",
 ] as const;

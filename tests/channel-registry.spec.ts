@@ -7,7 +7,8 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { CHANNEL_INFRA, channelInfra, type ChannelInfra } from "../channels/infra";
+import { CHANNEL_INFRA, channelInfra } from "../channels/infra";
+import type { ChannelInfra } from "../channels/infra-types";
 import { CHANNEL_LOCAL, channelLocal } from "../channels/local";
 import { CHANNELS, type RegisteredChannelKind } from "../channels/registry";
 import { RELEASES } from "../channels/release";

@@ -13,7 +13,7 @@ import type { RequestStore } from "../core/ports";
 import type { OpenRequestEvent } from "../core/payloads";
 import { recordDecision } from "../core/recorder";
 import { useLocalRequestStore } from "../devkit/dynalite";
-import type { PendingAsk } from "../channels/release";
+import type { PendingAsk } from "../channels/release-types";
 import { createHandler } from "../lambdas/approval-page/index";
 import { handler as closeRequest, handleClose } from "../lambdas/close-request/index";
 import { handler as openRequest } from "../lambdas/open-request/index";
