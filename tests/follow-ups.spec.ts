@@ -12,7 +12,7 @@ import { useLocalRequestStore } from "../devkit/dynalite";
 import { followUp } from "../lambdas/record-expiry/follow-up";
 import { composeApprovalEmail, type ApprovalEmail } from "../lambdas/notify-approver/message";
 import { notifyApprover } from "../lambdas/notify-approver/index";
-import { recordVerdict } from "../core/review-recorder";
+import { recordRiskAdvice } from "./helpers/reviewer-inputs";
 import { requestSummaryOf } from "../core/views";
 import type { AskEvent } from "../core/payloads";
 import { askStage, fakeCallbacks, seedStagedRequest, T0, HOUR_MS } from "./helpers/request-fixtures";
@@ -187,18 +187,7 @@ describe("follow-ups: reminders and backups", () => {
         [{ name: "owners", approvers: ["finance"], advisors: ["risk"], quorum: 1, backups: ["finance"] }],
         { subject: "Deploy", requestedBy: "ci@example.com" },
       );
-      await recordVerdict(
-        { store, now: () => at(60) },
-        {
-          requestId: request.requestId,
-          stage: 0,
-          approver: "risk",
-          decision: "reject",
-          comment: "Drops a table without a rollback plan.",
-          decidedBy: "eu.anthropic.claude-3-5-haiku-20241022-v1:0",
-          channel: "automated",
-        },
-      );
+      await recordRiskAdvice(store, request.requestId, at(60));
       const sent: { topicArn: string; email: ApprovalEmail }[] = [];
       const deps = {
         store,

@@ -14,7 +14,7 @@ import type { RequestStore } from "../core/ports";
 import { localDocumentClient, useLocalRequestStore, type LocalTable } from "../devkit/dynalite";
 import { ssmAutomations } from "../lambdas/adapters/ssm-automations";
 import type { AdviceEntry } from "../core/advice";
-import { recordVerdict } from "../core/review-recorder";
+import { recordRiskAdvice } from "./helpers/reviewer-inputs";
 import { requestSummaryOf } from "../core/views";
 import { approvalMessage, automationParameters, fitText } from "../lambdas/ssm-start/automation-request";
 import { openRequestRecord } from "./helpers/request-fixtures";
@@ -147,18 +147,7 @@ describe("ssm-start (dynalite + fake SSM)", () => {
       subject: "Drop the legacy table",
       openedAt: T0.toISOString(),
     });
-    await recordVerdict(
-      { store, now: () => T0 },
-      {
-        requestId,
-        stage: 0,
-        approver: "risk",
-        decision: "reject",
-        comment: "Drops a table without a rollback plan.",
-        decidedBy: "eu.anthropic.claude-3-5-haiku-20241022-v1:0",
-        channel: "automated",
-      },
-    );
+    await recordRiskAdvice(store, requestId, T0);
     const record = (await store.getRequest(requestId))!;
     const result = await startIamApproval(deps, {
       taskToken: TOKEN,
